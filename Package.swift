@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// The package is laid out as the hunt's pipeline: load → prepare → baseline → detect → export,
+// with the native engine tying the stages together and the CLI on top.
+import PackageDescription
+
+let package = Package(
+  name: "BeaconHunt",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "beaconhunt", targets: ["BeaconHuntCLI"]),
+    .executable(name: "beaconhunt-bench", targets: ["BeaconBench"]),
+    .library(name: "BeaconEngine", targets: ["BeaconEngine"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // Shared vocabulary: the hunt description, field names, timestamps, findings and run summary.
+    .target(name: "BeaconCore"),
+    // zlib, for `.gz` exports.
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    // Stage 1: find the export's files and extract the nine fields from each JSON line.
+    .target(name: "BeaconLoad", dependencies: ["BeaconCore", "CZlib"]),
+    // Stage 2: vendor and destination filters.
+    .target(name: "BeaconPrepare", dependencies: ["BeaconCore"]),
+    // Stage 3: busy sources and rare destinations.
+    .target(name: "BeaconBaseline", dependencies: ["BeaconCore"]),
+    // Stage 4: the detection methods.
+    .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
+    // Stage 5: JSON lines, CSV, JSON and table writers shared by every engine.
+    .target(name: "BeaconExport", dependencies: ["BeaconCore"]),
+    // The embedded engine: runs a `HuntSpec` through the stages above.
+    .target(
+      name: "BeaconEngine",
+      dependencies: ["BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect", "BeaconExport"]
+    ),
+    // Labelled, realistic Log Analytics exports for demos, tests and benchmarks.
+    .target(name: "BeaconSimulate", dependencies: ["BeaconCore", "BeaconLoad"]),
+    .executableTarget(
+      name: "BeaconHuntCLI",
+      dependencies: [
+        "BeaconEngine", "BeaconSimulate",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "BeaconBench", dependencies: ["BeaconEngine", "BeaconSimulate"]),
+
+    .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
+    .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
+    .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare"]),
+    .testTarget(name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
+    .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
+    .testTarget(name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate"]),
+    .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

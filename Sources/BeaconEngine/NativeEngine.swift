@@ -1,0 +1,60 @@
+import BeaconBaseline
+import BeaconCore
+import BeaconDetect
+import BeaconExport
+import BeaconLoad
+import BeaconPrepare
+
+/// The embedded engine: runs a hunt in this process on every core, no cluster needed.
+public struct NativeEngine: HuntEngine {
+  public let name = "native"
+  public var loader: RecordLoader
+
+  public init(threads: Int? = nil) {
+    loader = threads.map { RecordLoader(threads: $0) } ?? RecordLoader()
+  }
+
+  public func run(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
+    try runSynchronously(spec, progress: progress)
+  }
+
+  /// The same hunt without `async`, for tools and benchmarks.
+  public func runSynchronously(_ spec: HuntSpec, progress: any HuntProgress = NoProgress()) throws -> HuntResult {
+    var clock = StageClock()
+    var summary = RunSummary(engine: name, method: spec.method)
+    let sources: [InputSource]
+    switch spec.input {
+    case .export(let root, let endDate, _):
+      // The notebook method scores the current day only (its history feeds nothing it computes).
+      let day = try InputFiles.currentDay(root: root, endDate: endDate)
+      summary.sources = day.folders
+      sources = day.files
+    case .paths(let paths):
+      sources = try InputFiles.expand(paths)
+      summary.sources = paths
+    }
+    let loaded = try loader.load(sources, progress: progress)
+    summary.input = loaded.report
+    clock.lap("load")
+
+    switch spec.method {
+    case .notebook:
+      let (prepared, prepareSteps) = NotebookPrepare.apply(loaded.records, vendor: spec.vendor)
+      summary.steps += prepareSteps
+      clock.lap("prepare")
+      let baseline = NotebookBaseline.apply(prepared, thresholds: spec.notebook)
+      summary.steps.append(
+        StepCount(
+          "baseline", baseline.rows.count,
+          detail: "\(SummaryText.group(baseline.busySources)) busy sources (> \(spec.notebook.dailyEventCountThreshold) rows), "
+            + "\(SummaryText.group(baseline.rareDestinations)) rare destinations (< \(spec.notebook.degreeOfSourceIPThreshold) sources)"))
+      clock.lap("baseline")
+      let detected = NotebookMethod.detect(baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
+      summary.steps += detected.steps
+      clock.lap("detect")
+      summary.findings = detected.findings.count
+      summary.timings = clock.timings
+      return HuntResult(findings: .notebook(detected.findings), summary: summary)
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import BeaconCore
+
+/// The run summary as printed on stderr: rows read, kept after each step, skipped with reasons
+/// and locations, findings, and time per stage. Shared by every engine.
+public enum SummaryText {
+  public static func render(_ s: RunSummary) -> String {
+    var out = ""
+    let r = s.input
+    out += "beaconhunt: \(s.method.rawValue) method on the \(s.engine) engine\n"
+    out += "  read      \(group(r.rows)) rows from \(group(r.files)) files (\(megabytes(r.bytes)))"
+    out += r.blankLines > 0 ? ", \(group(r.blankLines)) blank lines\n" : "\n"
+    if r.skippedLines > 0 {
+      let reasons = SkipReason.allCases.compactMap { k in r.skipped[k].map { "\(group($0)) \(k.rawValue)" } }
+      out += "  skipped   \(group(r.skippedLines)) lines: " + reasons.joined(separator: "; ") + "\n"
+      for p in r.skippedExamples { out += "            \(TableText.visible(p.description))\n" }
+      if r.skippedLines > r.skippedExamples.count {
+        out += "            … and \(group(r.skippedLines - r.skippedExamples.count)) more\n"
+      }
+    }
+    if r.nulledFieldCount > 0 {
+      let fields = r.nulledFields.sorted { $0.key < $1.key }.map { "\($0.key) ×\(group($0.value))" }
+      out += "  nulled    \(group(r.nulledFieldCount)) wrong-typed values (rows kept): " + fields.joined(separator: ", ") + "\n"
+      for p in r.nulledExamples { out += "            \(TableText.visible(p.description))\n" }
+    }
+    for p in r.fileProblems { out += "  file      \(TableText.visible(p.file)): \(TableText.visible(p.message))\n" }
+    for step in s.steps {
+      out += "  " + pad(step.step, 36) + " " + lpad(group(step.rows), 12)
+      out += step.detail.map { "  (\(TableText.visible($0)))" } ?? ""
+      out += "\n"
+    }
+    if !s.timings.isEmpty {
+      let total = s.timings.reduce(0) { $0 + $1.seconds }
+      out += "  time      " + s.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")
+      out += "; total \(seconds(total))\n"
+    }
+    return out
+  }
+
+  /// 1234567 → "1,234,567".
+  public static func group(_ v: Int) -> String {
+    let digits = String(v.magnitude)
+    var out = ""
+    for (k, ch) in digits.enumerated() {
+      if k > 0, (digits.count - k) % 3 == 0 { out += "," }
+      out.append(ch)
+    }
+    return (v < 0 ? "-" : "") + out
+  }
+
+  public static func megabytes(_ bytes: Int) -> String {
+    let mb = Double(bytes) / 1_000_000
+    return fixed(mb, mb < 10 ? 2 : 1) + " MB"
+  }
+
+  public static func seconds(_ s: Double) -> String { fixed(s, s < 10 ? 3 : 1) + " s" }
+
+  /// Fixed-point text without Foundation's formatters.
+  public static func fixed(_ v: Double, _ places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let n = Int((v * scale).rounded())
+    let whole = n / Int(scale)
+    let frac = String(abs(n) % Int(scale))
+    return places == 0 ? String(whole) : "\(whole).\(String(repeating: "0", count: places - frac.count))\(frac)"
+  }
+
+  static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
+  static func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+}

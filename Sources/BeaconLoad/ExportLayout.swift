@@ -1,0 +1,90 @@
+import BeaconCore
+import Foundation
+
+/// The folder layout of a Log Analytics data export, and which day folders a hunt reads.
+///
+/// Paths are built as text so that the same function serves local folders and the URLs a Spark
+/// cluster reads (`abfss://…`, `s3a://…`, `hdfs://…`, `file://…`).
+public enum ExportLayout {
+  /// The folders of one hunt: the day it scores and the history before it.
+  public struct Plan: Sendable, Equatable {
+    public var current: String
+    public var history: [String]
+  }
+
+  /// `root/y=YYYY/m=MM/d=DD`.
+  public static func dayFolder(root: String, date: CivilDate) -> String {
+    var root = root
+    while root.count > 1, root.hasSuffix("/"), !root.hasSuffix("://") { root.removeLast() }
+    return root + "/" + dayPath(date)
+  }
+
+  /// `y=YYYY/m=MM/d=DD`, relative.
+  public static func dayPath(_ date: CivilDate) -> String {
+    "y=\(CivilDate.pad(date.year, 4))/m=\(CivilDate.pad(date.month, 2))/d=\(CivilDate.pad(date.day, 2))"
+  }
+
+  /// `h=HH/m=MM/PT05M.json` (5-minute) or `h=HH/m=00/PT1H.json` (hourly) below a day folder;
+  /// `overflow` > 0 names the overflow files `PT05M_1.json`, `PT05M_2.json`, ….
+  public static func filePath(hour: Int, minute: Int, hourly: Bool, overflow: Int = 0) -> String {
+    let name = hourly ? "PT1H" : "PT05M"
+    let suffix = overflow > 0 ? "_\(overflow)" : ""
+    return "h=\(CivilDate.pad(hour, 2))/m=\(CivilDate.pad(hourly ? 0 : minute, 2))/\(name)\(suffix).json"
+  }
+
+  /// The notebook's history: the `lookbackDays + 1` days from `endDate − (lookbackDays + 1)` to
+  /// `endDate − 1`, oldest first. (One more day than `lookbackDays`: the notebook's off-by-one, kept.)
+  public static func historicalDates(endDate: CivilDate, lookbackDays: Int) -> [CivilDate] {
+    guard lookbackDays >= 0 else { return [] }
+    return (1...(lookbackDays + 1)).reversed().map { endDate.adding(days: -$0) }
+  }
+
+  /// The current-day folder and the historical day folders under one workspace root.
+  public static func plan(root: String, endDate: CivilDate, lookbackDays: Int) -> Plan {
+    Plan(
+      current: dayFolder(root: root, date: endDate),
+      history: historicalDates(endDate: endDate, lookbackDays: lookbackDays).map {
+        dayFolder(root: root, date: $0)
+      })
+  }
+
+  /// The workspace folders under a local `--root`: the root itself when it holds `y=YYYY` folders,
+  /// otherwise every folder below it that does (a container root holds
+  /// `WorkspaceResourceId=/subscriptions/…/workspaces/<ws>/`).
+  public static func workspaceRoots(under root: String) throws -> [String] {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: root, isDirectory: &isDir) else {
+      throw HuntError("--root: folder \(root) does not exist")
+    }
+    guard isDir.boolValue else { throw HuntError("--root: \(root) is not a folder") }
+    var found: [String] = []
+    var frontier = [root]
+    // The workspace path sits 8 levels below a container root; 12 leaves room without walking days.
+    for _ in 0..<12 where !frontier.isEmpty {
+      var next: [String] = []
+      for dir in frontier {
+        let children = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        if children.contains(where: isYearFolder) {
+          found.append(dir)
+          continue
+        }
+        for c in children where !c.hasPrefix(".") {
+          let path = dir + "/" + c
+          if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { next.append(path) }
+        }
+      }
+      frontier = next
+    }
+    guard !found.isEmpty else {
+      throw HuntError(
+        "--root: no export folders (y=YYYY/m=MM/d=DD) under \(root); point it at the container "
+          + "or at the WorkspaceResourceId=…/workspaces/<name> folder")
+    }
+    return found
+  }
+
+  static func isYearFolder(_ name: String) -> Bool {
+    name.count == 6 && name.hasPrefix("y=") && name.dropFirst(2).allSatisfy(\.isNumber)
+  }
+}

@@ -1,0 +1,309 @@
+import BeaconCore
+import BeaconLoad
+import Foundation
+
+/// Writes a realistic Log Analytics CommonSecurityLog export with labelled beacons.
+///
+/// Traffic model, per day: workstations browse in sessions (bursts to popular and rare
+/// destinations, internal services, some IPv6 and ICMP), every host polls NTP and a telemetry
+/// endpoint (periodic but popular, so benign), and the labelled beacons run all day from quiet
+/// servers or from browsing workstations. Records are full-width (~1 KB, 60+ fields, vendor
+/// specific) and filed by TimeGenerated into `y=/m=/d=/h=/m=/PT05M.json` folders.
+public struct Simulator {
+  public var config: SimulationConfig
+
+  public init(_ config: SimulationConfig) { self.config = config }
+
+  /// Writes the export under `folder` (which must be empty or absent) and `truth.json` beside it.
+  @discardableResult
+  public func write(to folder: String) throws -> SimulationTruth {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: folder) {
+      guard (try fm.contentsOfDirectory(atPath: folder)).isEmpty else {
+        throw HuntError("\(folder) is not empty; choose a new folder (simulate never overwrites)")
+      }
+    }
+    var rng = SimRandom(seed: config.seed)
+    let world = World(config: config, rng: &rng)
+    let workspaceRoot =
+      folder
+      + "/WorkspaceResourceId=/subscriptions/3f2b6c1e-8d4a-4f5e-9c7b-2a1d0e9f8c6b/resourcegroups/rg-sentinel"
+      + "/providers/microsoft.operationalinsights/workspaces/\(config.workspace)"
+    var beaconEvents = [Int](repeating: 0, count: config.beacons.count)
+    var totalRows = 0
+    var corrupt = 0
+    for dayOffset in stride(from: config.days - 1, through: 0, by: -1) {
+      let date = config.endDate.adding(days: -dayOffset)
+      var dayRng = SimRandom(seed: config.seed &* 1_000_003 &+ UInt64(date.daysSinceEpoch))
+      var events = world.day(date: date, rng: &dayRng, beaconCounts: &beaconEvents)
+      events.sort { $0.ticks < $1.ticks }
+      totalRows += events.count
+      corrupt += try writeDay(events, date: date, world: world, root: workspaceRoot, rng: &dayRng)
+    }
+    let truth = SimulationTruth(
+      seed: config.seed, endDate: config.endDate.description, days: config.days, workspaceRoot: workspaceRoot,
+      rows: totalRows, corruptLines: corrupt,
+      beacons: config.beacons.enumerated().map { k, b in
+        .init(
+          scenario: b, sourceIP: world.addresses[Int(world.beaconSources[k])],
+          destinationIP: world.addresses[Int(world.beaconDestinations[k])], events: beaconEvents[k])
+      },
+      benignPeriodic: world.periodic.map {
+        .init(name: $0.name, destinationIP: world.addresses[Int($0.destination)], destinationPort: Int($0.port), period: $0.period, sources: $0.sources.count)
+      })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(truth).write(to: URL(fileURLWithPath: folder + "/truth.json"))
+    return truth
+  }
+
+  private func writeDay(_ events: [Event], date: CivilDate, world: World, root: String, rng: inout SimRandom) throws -> Int {
+    let dayFolder = ExportLayout.dayFolder(root: root, date: date)
+    let dayStart = Int64(date.daysSinceEpoch) * 86_400 * Timestamp.ticksPerSecond
+    let bucketTicks = (config.hourly ? 3600 : 300) * Timestamp.ticksPerSecond
+    let renderer = RecordRenderer(world: world)
+    var corrupt = 0
+    var i = 0
+    let corruptEvery = config.corruptLines > 0 ? max(1, events.count / config.corruptLines) : Int.max
+    while i < events.count {
+      let bucket = (events[i].ticks - dayStart) / bucketTicks
+      var j = i
+      while j < events.count, (events[j].ticks - dayStart) / bucketTicks == bucket { j += 1 }
+      let minuteOfDay = Int(bucket * bucketTicks / Timestamp.ticksPerSecond / 60)
+      let perFile = config.maxRecordsPerFile > 0 ? config.maxRecordsPerFile : events.count
+      var start = i
+      var overflow = 0
+      while start < j {
+        let end = min(j, start + perFile)
+        var out = [UInt8]()
+        out.reserveCapacity((end - start) * 1300)
+        for k in start..<end {
+          if k % corruptEvery == corruptEvery / 2, corrupt < config.corruptLines {
+            renderer.corruptLine(kind: corrupt, event: events[k], into: &out)
+            corrupt += 1
+          }
+          renderer.render(events[k], into: &out, rng: &rng)
+        }
+        let rel = ExportLayout.filePath(hour: minuteOfDay / 60, minute: minuteOfDay % 60, hourly: config.hourly, overflow: overflow)
+        let path = dayFolder + "/" + rel
+        try FileManager.default.createDirectory(
+          atPath: String(path[..<path.lastIndex(of: "/")!]), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
+          throw HuntError("\(path): cannot write")
+        }
+        overflow += 1
+        start = end
+      }
+      i = j
+    }
+    return corrupt
+  }
+}
+
+/// One connection before rendering; addresses are indices into `World.addresses`.
+struct Event {
+  var ticks: Int64
+  var source: Int32
+  var destination: Int32
+  var sourcePort: Int32
+  /// -1: no port (ICMP).
+  var destinationPort: Int32
+  var protocolIndex: UInt8
+  var vendorIndex: UInt8
+  var sent: Int64
+  var received: Int64
+}
+
+/// The simulated organisation: hosts, destinations, periodic services and beacon endpoints.
+struct World: Sendable {
+  static let vendors = ["Fortinet", "Palo Alto Networks", "Check Point", "Cisco"]
+  static let protocols = ["TCP", "UDP", "ICMP", "tcp", "udp"]
+
+  var config: SimulationConfig
+  var addresses: [String] = []
+  var workstations: [Int32] = []
+  var workstationVendor: [UInt8] = []
+  var activity: [Double] = []
+  var popular: [Int32] = []
+  var rare: [Int32] = []
+  var internalServices: [(Int32, Int32, UInt8)] = []  // address, port, protocol
+  var beaconSources: [Int32] = []
+  var beaconDestinations: [Int32] = []
+  var periodic: [(name: String, destination: Int32, port: Int32, proto: UInt8, period: Double, sources: [Int32])] = []
+
+  init(config: SimulationConfig, rng: inout SimRandom) {
+    self.config = config
+    func add(_ s: String) -> Int32 {
+      addresses.append(s)
+      return Int32(addresses.count - 1)
+    }
+    // Workstations behind three firewalls (10/8 Fortinet, 172.20/16 Palo Alto, 192.168/16 Check Point);
+    // a few have IPv6 ULA addresses.
+    for h in 0..<max(1, config.hosts) {
+      let roll = rng.unit()
+      let (ip, vendor): (String, UInt8) =
+        roll < 0.65
+        ? ("10.\(1 + h / 250 % 50).\(h / 250 % 200 + 10).\(10 + h % 240)", 0)
+        : roll < 0.85
+          ? ("172.20.\(h / 240 % 250).\(10 + h % 240)", 1)
+          : roll < 0.95 ? ("192.168.\(h / 240 % 250).\(10 + h % 240)", 2) : ("fd12:3456:789a:1::\(String(h + 16, radix: 16))", 0)
+      workstations.append(add(ip))
+      workstationVendor.append(vendor)
+      // Pareto-like activity: a few very busy users, many light ones.
+      activity.append(1 / pow(max(0.02, rng.unit()), 0.6))
+    }
+    let popularIPs = [
+      "13.107.42.14", "13.107.6.152", "20.190.151.8", "40.126.31.67", "52.96.165.18", "142.250.72.110",
+      "142.250.191.46", "172.217.14.99", "216.58.194.174", "151.101.1.69", "151.101.65.140", "104.16.132.229",
+      "104.18.32.47", "23.215.0.136", "23.196.3.74", "184.84.221.41", "54.239.28.85", "52.84.150.39",
+      "157.240.22.35", "31.13.71.36", "199.232.82.133", "185.199.108.153", "140.82.112.4", "17.253.144.10",
+      "2606:4700::6810:84e5", "2620:1ec:bdf::40", "2a00:1450:4009:81f::200e", "8.8.8.8", "1.1.1.1", "9.9.9.9",
+    ]
+    popular = popularIPs.map(add)
+    let hostingOctets = [5, 23, 31, 37, 45, 46, 51, 62, 77, 80, 85, 89, 91, 93, 94, 95, 103, 104, 107, 139, 141, 146, 149, 154, 159, 162, 167, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217]
+    for _ in 0..<4000 {
+      let ip = "\(hostingOctets[rng.below(hostingOctets.count)]).\(rng.below(256)).\(rng.below(256)).\(1 + rng.below(254))"
+      rare.append(add(ip))
+    }
+    internalServices = [
+      (add("10.0.0.53"), 53, 1), (add("10.0.0.10"), 445, 0), (add("10.0.1.20"), 443, 0),
+      (add("172.21.0.5"), 8080, 0), (add("192.168.100.1"), 53, 1), (add("127.0.0.1"), 8000, 0),
+    ]
+    // Beacons: quiet sources are servers that do little else; busy ones are browsing workstations.
+    // Busy beacons run on the most active workstations, busiest first.
+    let byActivity = workstations.indices.filter { !addresses[Int(workstations[$0])].contains(":") }
+      .sorted { activity[$0] > activity[$1] }
+    var busyUsed = 0
+    for (k, b) in config.beacons.enumerated() {
+      switch b.host {
+      case .quiet: beaconSources.append(add("10.50.\(k / 200).\(20 + k % 200)"))
+      case .busy:
+        beaconSources.append(workstations[byActivity.isEmpty ? 0 : byActivity[busyUsed % byActivity.count]])
+        busyUsed += 1
+      }
+      let first = [45, 91, 185, 193, 194][k % 5]
+      beaconDestinations.append(add("\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"))
+    }
+    if config.benignPeriodic {
+      // Enough polling hosts that these destinations are popular, but a bounded share of the rows.
+      let budget = Double(config.rowsPerDay) * 0.2
+      let perHost = 86_400.0 / 1024 + 86_400.0 / 900
+      let n = min(workstations.count, max(1, Int(budget / perHost)))
+      let pollers = Array(workstations.prefix(n))
+      periodic = [
+        ("ntp", add("162.159.200.123"), 123, 1, 1024, pollers),
+        ("telemetry", add("20.42.65.92"), 443, 0, 900, pollers),
+      ]
+    }
+  }
+
+  func day(date: CivilDate, rng: inout SimRandom, beaconCounts: inout [Int]) -> [Event] {
+    let dayStart = Int64(date.daysSinceEpoch) * 86_400 * Timestamp.ticksPerSecond
+    var events: [Event] = []
+    events.reserveCapacity(config.rowsPerDay + 4096)
+    func ticks(_ seconds: Double) -> Int64 { dayStart + Int64(seconds * Double(Timestamp.ticksPerSecond)) }
+    func ephemeral() -> Int32 { Int32(49152 + rng.below(16383)) }
+
+    // Labelled beacons, all day.
+    for (k, b) in config.beacons.enumerated() {
+      let vendor = UInt8(World.vendors.firstIndex(of: b.vendor) ?? 0)
+      let proto = UInt8(World.protocols.firstIndex(of: b.protocol) ?? 0)
+      // Exact beacons keep a fixed sub-second phase, as a timer-driven implant does.
+      var t = rng.unit() * b.period
+      while t < 86_400 {
+        if !rng.chance(b.missedBeats) {
+          events.append(
+            Event(
+              ticks: ticks(t), source: beaconSources[k], destination: beaconDestinations[k], sourcePort: ephemeral(),
+              destinationPort: Int32(b.destinationPort), protocolIndex: proto, vendorIndex: vendor,
+              sent: Int64(b.sentBytes + rng.below(24)), received: Int64(180 + rng.below(40))))
+          beaconCounts[k] += 1
+        }
+        var sleep = b.period
+        if b.jitter > 0 {
+          switch b.jitterKind {
+          case .uniform: sleep *= 1 + b.jitter * (2 * rng.unit() - 1)
+          case .cobaltStrike: sleep *= 1 - b.jitter * rng.unit()
+          }
+        }
+        t += max(0.001, sleep)
+      }
+      // A quiet host still resolves names now and then.
+      if b.host == .quiet {
+        for _ in 0..<(5 + rng.below(10)) {
+          let (dst, port, p) = internalServices[0]
+          events.append(
+            Event(
+              ticks: ticks(rng.unit() * 86_400), source: beaconSources[k], destination: dst, sourcePort: ephemeral(),
+              destinationPort: port, protocolIndex: p, vendorIndex: vendor, sent: 74, received: 130))
+        }
+      }
+    }
+    // Benign periodic polling from many hosts.
+    for p in periodic {
+      for src in p.sources {
+        var t = rng.unit() * p.period
+        let vendor = workstationVendor[Int(workstations.firstIndex(of: src)!)]
+        while t < 86_400 {
+          events.append(
+            Event(
+              ticks: ticks(t), source: src, destination: p.destination, sourcePort: p.proto == 1 ? 123 : ephemeral(),
+              destinationPort: p.port, protocolIndex: p.proto, vendorIndex: vendor, sent: p.proto == 1 ? 90 : Int64(1800 + rng.below(400)),
+              received: p.proto == 1 ? 90 : Int64(600 + rng.below(200))))
+          t += p.period * (1 + 0.01 * (2 * rng.unit() - 1))
+        }
+      }
+    }
+    // Browsing sessions fill the rest of the day's rows.
+    // Browsing gets at least 60 % of the day's rows, however many the beacons and pollers made.
+    let remaining = max(config.rowsPerDay * 6 / 10, config.rowsPerDay - events.count)
+    let totalActivity = activity.reduce(0, +)
+    for (h, src) in workstations.enumerated() {
+      var budget = Int(Double(remaining) * activity[h] / totalActivity)
+      let vendor = workstationVendor[h]
+      let v6 = addresses[Int(src)].contains(":")
+      while budget > 0 {
+        // Sessions mostly in working hours (07:00–19:00 UTC), some at night.
+        var t = rng.chance(0.85) ? 25_200 + rng.unit() * 43_200 : rng.unit() * 86_400
+        let length = min(budget, 3 + Int(rng.exponential(mean: 25)))
+        budget -= length
+        for _ in 0..<length {
+          let roll = rng.unit()
+          var dst: Int32
+          var port: Int32 = rng.chance(0.85) ? 443 : 80
+          var proto: UInt8 = 0
+          if roll < 0.4 {
+            dst = popular[rng.below(v6 ? popular.count : popular.count - 3)]
+            if addresses[Int(dst)].contains(":") != v6 { dst = popular[rng.below(24)] }
+          } else if roll < 0.6 {
+            let s = internalServices[rng.below(internalServices.count)]
+            (dst, port, proto) = s
+          } else if roll < 0.61 {
+            dst = rare[rng.below(rare.count)]
+            proto = 2
+            port = -1
+          } else {
+            // Zipf-like: a few rare sites are visited often, most once.
+            let u = rng.unit()
+            dst = rare[Int(Double(rare.count) * u * u * u)]
+          }
+          if v6, !addresses[Int(dst)].contains(":") { dst = popular[24 + rng.below(3)] }
+          if t < 86_400 {
+            events.append(
+              Event(
+                ticks: ticks(t), source: src, destination: dst, sourcePort: proto == 2 ? -1 : ephemeral(),
+                destinationPort: port, protocolIndex: proto, vendorIndex: vendor,
+                sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)), received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000))))
+          }
+          // Bursty: short gaps inside a page load, longer reading pauses between pages.
+          t += rng.chance(0.15) ? rng.exponential(mean: 45) : rng.exponential(mean: 1.5)
+        }
+      }
+    }
+    return events
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
