@@ -32,7 +32,7 @@ public struct RecordLoader: Sendable {
     var units: [Unit] = []
     defer { for f in files { f.release() } }
     for (index, source) in sources.enumerated() {
-      let input = try FileInput(source)
+      let input = try FileInput(source, segmentBytes: segmentBytes)
       files.append(input)
       if input.isCompressed || input.size <= segmentBytes {
         units.append(Unit(file: index, start: 0, end: -1))
@@ -51,14 +51,21 @@ public struct RecordLoader: Sendable {
     defer { outputs.deinitialize().deallocate() }
     let shared = Shared(outputs: outputs)
     let done = Counter()
+    let next = Counter()
     let unitList = units
     let fileList = files
-    DispatchQueue.concurrentPerform(iterations: unitList.count) { k in
-      let unit = unitList[k]
-      let out = fileList[unit.file].parse(unit)
-      shared.outputs[k] = out
-      let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
-      progress.update(stage: "load", done: now, total: totalBytes)
+    // `threads` workers take units in order; each reuses one read buffer and one parser.
+    DispatchQueue.concurrentPerform(iterations: min(threads, max(1, unitList.count))) { _ in
+      var buffer = ReadBuffer()
+      while true {
+        let k = next.value.add(1, ordering: .relaxed).oldValue
+        guard k < unitList.count else { break }
+        let unit = unitList[k]
+        let out = fileList[unit.file].parse(unit, buffer: &buffer)
+        shared.outputs[k] = out
+        let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
+        progress.update(stage: "load", done: now, total: totalBytes)
+      }
     }
     // Merge in input order, renumbering lines per file.
     var records: [ConnectionRecord] = []
@@ -118,7 +125,7 @@ final class FileInput: @unchecked Sendable {
   private var mapped: UnsafeRawBufferPointer?
   private var owned: UnsafeMutableRawBufferPointer?
 
-  init(_ source: InputSource) throws {
+  init(_ source: InputSource, segmentBytes: Int) throws {
     name = source.name
     switch source {
     case .standardInput:
@@ -138,7 +145,9 @@ final class FileInput: @unchecked Sendable {
       guard fstat(fd, &st) == 0 else { throw HuntError("\(p): cannot stat") }
       size = Int(st.st_size)
       isCompressed = p.hasSuffix(".gz")
-      if size > 0 {
+      // Small files are read by the worker that parses them; large ones are mapped once and
+      // shared by their segments.
+      if size > segmentBytes, !isCompressed {
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
           throw HuntError("\(p): cannot read (\(String(cString: strerror(errno))))")
         }
@@ -161,10 +170,18 @@ final class FileInput: @unchecked Sendable {
     return UnsafeRawBufferPointer(start: nil, count: 0)
   }
 
-  func parse(_ unit: Unit) -> UnitOutput {
+  func parse(_ unit: Unit, buffer: inout ReadBuffer) -> UnitOutput {
     var out = UnitOutput()
     var parser = ChunkParser()
-    let raw = bytes
+    var raw = bytes
+    if raw.baseAddress == nil, size > 0, let path {
+      do {
+        raw = try buffer.read(path, size: size)
+      } catch {
+        out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: error.description))
+        return out
+      }
+    }
     if isCompressed {
       out.bytesCovered = size
       let (data, error) = gunzip(raw)
@@ -179,27 +196,55 @@ final class FileInput: @unchecked Sendable {
       }
       return out
     }
-    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), size > 0 else { return out }
-    let end = unit.end < 0 ? size : unit.end
+    let total = raw.count
+    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), total > 0 else { return out }
+    let end = unit.end < 0 ? total : min(unit.end, total)
     out.bytesCovered = end - unit.start
-    if unit.start == 0, let binary = binaryProblem(UnsafeRawBufferPointer(start: base, count: min(size, 4096))) {
+    if unit.start == 0, let binary = binaryProblem(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) {
       out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
       return out
     }
-    if unit.start > 0, isBinary(UnsafeRawBufferPointer(start: base, count: min(size, 4096))) { return out }
+    if unit.start > 0, isBinary(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) { return out }
     // A segment owns the lines that start inside it: skip the tail of a line begun before it.
     var start = unit.start
     if start > 0, base[start - 1] != 0x0A {
       guard let nl = memchr(base + start, 0x0A, end - start) else { return out }
       start = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
     }
-    parser.parse(base, total: size, start: start, end: end, file: name, into: &out.chunk)
+    parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
     return out
   }
 
-  private func isBinary(_ head: UnsafeRawBufferPointer) -> Bool { head.contains(0) }
+  func isBinary(_ head: UnsafeRawBufferPointer) -> Bool { head.contains(0) }
 
   private func binaryProblem(_ head: UnsafeRawBufferPointer) -> String? {
     isBinary(head) ? "binary file (NUL bytes), not JSON lines: skipped whole (\(size) bytes)" : nil
+  }
+}
+
+/// A worker's reusable read buffer, so that reading a file touches no fresh memory.
+struct ReadBuffer: ~Copyable {
+  private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+  deinit { storage.deallocate() }
+
+  /// Reads all of `path` (expected to be `size` bytes) into the buffer.
+  mutating func read(_ path: String, size: Int) throws(HuntError) -> UnsafeRawBufferPointer {
+    if storage.count < size {
+      storage.deallocate()
+      storage = .allocate(byteCount: size, alignment: 16)
+    }
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw HuntError("cannot open (\(String(cString: strerror(errno))))") }
+    defer { close(fd) }
+    var off = 0
+    while off < size {
+      let n = Glibc.read(fd, storage.baseAddress! + off, size - off)
+      if n < 0, errno == EINTR { continue }
+      guard n >= 0 else { throw HuntError("read failed (\(String(cString: strerror(errno))))") }
+      if n == 0 { break }  // the file shrank while we read it
+      off += n
+    }
+    return UnsafeRawBufferPointer(start: storage.baseAddress, count: off)
   }
 }

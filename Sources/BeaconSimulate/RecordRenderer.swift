@@ -19,17 +19,17 @@ struct RecordRenderer {
     VendorProfile(
       product: "Fortigate", version: "7.2.5", activity: "traffic:forward accept", classID: "0000000013",
       device: "FGT-HQ-01", deviceIP: "10.0.0.1",
-      extensions: #"FTNTFGTlogid=0000000013;cat=traffic:forward;FTNTFGTsubtype=forward;FTNTFGTlevel=notice;FTNTFGTvd=root;FTNTFGTpolicyid=12;FTNTFGTpoluuid=7d8f6a2c-1b3e-51ed-9a0f-2c4d6e8f0a1b;FTNTFGTpolicytype=policy;FTNTFGTappcat=unscanned;FTNTFGTcrscore=5;FTNTFGTcraction=262144;FTNTFGTsrcintfrole=lan;FTNTFGTdstintfrole=wan;FTNTFGTmastersrcmac=00:0c:29:4a:7b:1e;FTNTFGTsrcserver=0;FTNTFGTmsg=\"session closed\""#
+      extensions: #"FTNTFGTlogid=0000000013;cat=traffic:forward;FTNTFGTsubtype=forward;FTNTFGTlevel=notice;FTNTFGTvd=root;FTNTFGTpolicyid=12;FTNTFGTappcat=unscanned;FTNTFGTcrscore=5;FTNTFGTmsg=\"session closed\""#
     ),
     VendorProfile(
       product: "PAN-OS", version: "10.2.4", activity: "TRAFFIC", classID: "end", device: "PA-3220-DC",
       deviceIP: "172.20.0.1",
-      extensions: #"PanOSRuleUUID=2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d;PanOSSessionID=8837162;PanOSApplicationCategory=networking;PanOSApplicationSubcategory=encrypted-tunnel;PanOSApplicationRisk=4;PanOSFlags=0x400019;PanOSVirtualSystem=vsys1;PanOSSourceZone=trust;PanOSDestinationZone=untrust;PanOSPacketsSent=12;PanOSPacketsReceived=10;PanOSEndReason=tcp-fin;PanOSDescription=\"caf\u00e9 \/ r\u00e8gle\""#
+      extensions: #"PanOSRuleUUID=2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d;PanOSSessionID=8837162;PanOSApplicationCategory=networking;PanOSSourceZone=trust;PanOSDestinationZone=untrust;PanOSPacketsSent=12;PanOSPacketsReceived=10;PanOSEndReason=tcp-fin;PanOSDescription=\"caf\u00e9 \/ r\u00e8gle\""#
     ),
     VendorProfile(
       product: "VPN-1 & FireWall-1", version: "R81.20", activity: "Accept", classID: "Log", device: "cp-gw-branch",
       deviceIP: "192.168.0.1",
-      extensions: #"layer_uuid=0c2d1e4f-5a6b-7c8d-9e0f-1a2b3c4d5e6f;layer_name=Network;rule_uid=4f5e6d7c-8b9a-0f1e-2d3c-4b5a69788796;match_id=4;parent_rule=0;rule_action=Accept;service_id=https;origin_sic_name=CN\\=cp-gw-branch,O\\=mgmt..abc123;product_family=Network;logid=0;loguid={0x6543a1b2,0x1,0x2f3e4d5c,0xc0000001}"#
+      extensions: #"layer_uuid=0c2d1e4f-5a6b-7c8d-9e0f-1a2b3c4d5e6f;layer_name=Network;rule_action=Accept;service_id=https;origin_sic_name=CN\\=cp-gw-branch,O\\=mgmt..abc123;product_family=Network;logid=0;loguid={0x6543a1b2,0x1,0x2f3e4d5c,0xc0000001}"#
     ),
     VendorProfile(
       product: "ASA", version: "9.16", activity: "Teardown TCP connection", classID: "302014", device: "asa-edge",
@@ -64,8 +64,6 @@ struct RecordRenderer {
     out.append(0x7B)
     str("TenantId", "8f3c2a1b-4d5e-4f60-8a9b-0c1d2e3f4a5b")
     str("SourceSystem", "OpsManager")
-    str("MG", "00000000-0000-0000-0000-000000000002")
-    str("ManagementGroupName", "AOI-8f3c2a1b-4d5e-4f60-8a9b-0c1d2e3f4a5b")
     str("Computer", "cef-collector-01.corp.example")
     str("DeviceVendor", vendor)
     str("DeviceProduct", p.product)
@@ -94,33 +92,15 @@ struct RecordRenderer {
     str("Message", "")
     str("Protocol", proto)
     str("Reason", e.vendorIndex == 3 ? "TCP FINs" : "close")
-    str("RequestURL", "")
-    str("RequestClientApplication", "")
-    str("RequestContext", "")
-    str("RequestCookies", "")
-    str("RequestMethod", "")
-    str("ReceiptTime", "")
     str("SourceHostName", "")
     if e.sent >= 0 { num("SentBytes", e.sent) }
     str("SourceIP", src)
     if e.sourcePort >= 0 { num("SourcePort", Int64(e.sourcePort)) }
-    str("SourceUserName", "")
     str("SourceTranslatedAddress", "203.0.113.\(10 + e.vendorIndex)")
     num("SourceTranslatedPort", Int64(1024 + rng.below(60000)))
     str("DeviceCustomString1Label", "policyname")
     str("DeviceCustomString1", "outbound-web")
-    str("DeviceCustomString2Label", "srcintf")
-    str("DeviceCustomString2", "internal")
-    str("DeviceCustomNumber1Label", "duration")
-    num("DeviceCustomNumber1", Int64(rng.below(120)))
-    str("FlexString1Label", "")
-    str("FlexString2Label", "")
     str("SimplifiedDeviceAction", "Allow")
-    str("ThreatConfidence", "")
-    str("IndicatorThreatType", "")
-    str("RemoteIP", dst)
-    num("RemotePort", Int64(max(0, e.destinationPort)))
-    str("MaliciousIP", "")
     str("TimeGenerated", time)
     str("Type", "CommonSecurityLog")
     key("_ResourceId")

@@ -1,0 +1,103 @@
+// beaconhunt-bench: the notebook hunt of one simulated day on the native engine, side by side with
+// the floor of just reading the same bytes (`cat … | wc -l`), in one run.
+//
+//   swift run -c release beaconhunt-bench [--rows 250000] [--dir bench-data] [--runs 3]
+//
+// Prints rows/s, MB/s, the ratio to the floor, and the hunt's peak RSS (each hunt runs as a child
+// process, so its RSS is its own). Targets (issue 2): ≤ 1 s a day, ≤ 5× the floor, ≤ 300 MB RSS.
+import BeaconCore
+import BeaconLoad
+import BeaconSimulate
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+var rows = 250_000
+var dir = "bench-data"
+var runs = 3
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+  switch a {
+  case "--rows": rows = Int(args.popFirst() ?? "") ?? rows
+  case "--dir": dir = args.popFirst() ?? dir
+  case "--runs": runs = max(1, Int(args.popFirst() ?? "") ?? runs)
+  default:
+    FileHandle.standardError.write("usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N]\n".data(using: .utf8)!)
+    exit(2)
+  }
+}
+
+let dataDir = "\(dir)/day-\(rows)"
+var config = SimulationConfig()
+config.seed = 2021
+config.rowsPerDay = rows
+config.hosts = max(60, rows / 1250)
+if !FileManager.default.fileExists(atPath: dataDir + "/truth.json") {
+  try? FileManager.default.removeItem(atPath: dataDir)
+  print("simulating \(rows) rows into \(dataDir) …")
+  let t0 = Date()
+  try Simulator(config).write(to: dataDir)
+  print("  simulated in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+}
+let root = dataDir
+let day = config.endDate.description
+let files = InputFiles.files(under: try ExportLayout.workspaceRoots(under: root).map { ExportLayout.dayFolder(root: $0, date: config.endDate) }[0])
+let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+let lineCount = files.reduce(0) { n, f in n + (try! Data(contentsOf: URL(fileURLWithPath: f))).reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("beaconhunt").path
+guard FileManager.default.isExecutableFile(atPath: binary) else {
+  print("build the CLI first: swift build -c release --product beaconhunt")
+  exit(1)
+}
+
+/// Runs a command, discarding its output; returns wall seconds.
+func timed(_ path: String, _ arguments: [String]) throws -> Double {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: path)
+  p.arguments = arguments
+  p.standardOutput = FileHandle.nullDevice
+  let t0 = DispatchTime.now().uptimeNanoseconds
+  try p.run()
+  p.waitUntilExit()
+  guard p.terminationStatus == 0 else { throw HuntError("\(path) \(arguments.prefix(3)) exited \(p.terminationStatus)") }
+  return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+func peakChildRSSMB() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_CHILDREN.rawValue, &u)
+  return Double(u.ru_maxrss) / 1024
+}
+
+let listFile = dataDir + "/files.txt"
+try files.joined(separator: "\0").write(toFile: listFile, atomically: true, encoding: .utf8)
+let floorCommand = "xargs -0 cat < '\(listFile)' | wc -l"
+// Warm the page cache so every contender reads from memory.
+_ = try timed("/bin/sh", ["-c", floorCommand])
+
+var floorTimes: [Double] = []
+var huntTimes: [Double] = []
+var huntOneCore: [Double] = []
+let huntArgs = ["hunt", "--root", root, "--end-date", day, "--quiet"]
+for _ in 0..<runs {
+  floorTimes.append(try timed("/bin/sh", ["-c", floorCommand]))
+  huntTimes.append(try timed(binary, huntArgs))
+  huntOneCore.append(try timed(binary, huntArgs + ["--threads", "1"]))
+}
+let rss = peakChildRSSMB()
+let floorBest = floorTimes.min()!
+let huntBest = huntTimes.min()!
+let oneBest = huntOneCore.min()!
+let mb = Double(bytes) / 1e6
+func f(_ v: Double, _ p: Int = 3) -> String { String(format: "%.\(p)f", v) }
+print("")
+print("day: \(lineCount) rows, \(files.count) files, \(f(mb, 1)) MB (\(root))")
+print("best of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores:")
+print("  floor  cat | wc -l                 \(f(floorBest)) s   \(f(mb / floorBest, 0)) MB/s")
+print("  hunt   notebook, all cores         \(f(huntBest)) s   \(f(mb / huntBest, 0)) MB/s   \(f(Double(lineCount) / huntBest, 0)) rows/s   \(f(huntBest / floorBest, 2))× floor")
+print("  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor")
+print("  peak RSS of a hunt                 \(f(rss, 0)) MB")
+print("targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → " + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))
