@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// The `beaconhunt` binary as a user runs it: exit codes, files left alone, formats.
+@Suite struct CommandLineTests {
+  /// The built executable, beside the test bundle in the build folder.
+  static let binary: String = {
+    var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
+    if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+      let path = candidate.appendingPathComponent("beaconhunt").path
+      if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return dir.appendingPathComponent("beaconhunt").path
+  }()
+
+  struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  func run(_ args: [String], stdin: String? = nil) throws -> Run {
+    // A child that exits before reading its input must fail the test, not kill the runner.
+    signal(SIGPIPE, SIG_IGN)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Self.binary)
+    p.arguments = args
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+  }
+
+  func temp() -> String {
+    let path = NSTemporaryDirectory() + "beaconhunt-cli-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  /// A 60 s beacon all day as JSON lines.
+  static let beaconDay: String = (0..<1440).map { k in
+    let s = k * 60
+    let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
+    return #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
+  }.joined(separator: "\n") + "\n"
+
+  @Test func binaryExists() {
+    #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
+  }
+
+  @Test func pathsPrintsTheCurrentDayAndTheNotebooksHistory() throws {
+    let r = try run(["paths", "--root", "abfss://c@a.dfs.core.windows.net/ws", "--end-date", "2022-01-02", "--lookback-days", "2"])
+    #expect(r.status == 0)
+    #expect(
+      r.stdout == """
+        current\tabfss://c@a.dfs.core.windows.net/ws/y=2022/m=01/d=02
+        history\tabfss://c@a.dfs.core.windows.net/ws/y=2021/m=12/d=30
+        history\tabfss://c@a.dfs.core.windows.net/ws/y=2021/m=12/d=31
+        history\tabfss://c@a.dfs.core.windows.net/ws/y=2022/m=01/d=01
+
+        """)
+  }
+
+  @Test func huntReadsStandardInputAndWritesEachFormat() throws {
+    let jsonl = try run(["hunt", "-", "--quiet"], stdin: Self.beaconDay)
+    #expect(jsonl.status == 0 && jsonl.stderr.isEmpty)
+    #expect(jsonl.stdout.hasPrefix(#"{"DestinationIP":"203.0.113.50","DeviceVendor":"Fortinet","SourceIP":"10.0.0.5","DestinationPort":443,"Protocol":"TCP","Timedelta":60,"Timedeltacount":1439,"#))
+    let csv = try run(["hunt", "-", "--quiet", "--format", "csv"], stdin: Self.beaconDay)
+    #expect(csv.stdout.hasPrefix("DestinationIP,DeviceVendor,SourceIP,DestinationPort,Protocol,Timedelta,"))
+    let table = try run(["hunt", "-", "--quiet", "--format", "table"], stdin: Self.beaconDay)
+    #expect(table.stdout.contains("203.0.113.50") && table.stdout.contains("100.0"))
+  }
+
+  @Test func summaryGoesToStderrWithStepsAndTimes() throws {
+    let r = try run(["hunt", "-", "--vendor", "Fortinet"], stdin: Self.beaconDay + "oops\n")
+    #expect(r.status == 0)
+    #expect(r.stderr.contains("read      1,440 rows from 1 files"))
+    #expect(r.stderr.contains("skipped   1 lines: 1 not a JSON object"))
+    #expect(r.stderr.contains("<stdin>:1441: not a JSON object"))
+    #expect(r.stderr.contains("findings") && r.stderr.contains("time      load"))
+  }
+
+  @Test func strictFailsOnSkippedLinesAndWritesNothing() throws {
+    let dir = temp()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try run(["hunt", "-", "--strict", "-o", dir + "/out.jsonl"], stdin: Self.beaconDay + "oops\n")
+    #expect(r.status == 3)
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out.jsonl"))
+  }
+
+  @Test func anExistingOutputIsKeptWithoutForce() throws {
+    let dir = temp()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let out = dir + "/findings.jsonl"
+    try "precious\n".write(toFile: out, atomically: true, encoding: .utf8)
+    let refused = try run(["hunt", "-", "-q", "-o", out], stdin: Self.beaconDay)
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("already exists; use --force"))
+    #expect(try String(contentsOfFile: out, encoding: .utf8) == "precious\n")
+    let forced = try run(["hunt", "-", "-q", "-o", out, "--force"], stdin: Self.beaconDay)
+    #expect(forced.status == 0)
+    #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix(#"{"DestinationIP":"203.0.113.50""#))
+  }
+
+  @Test func clearErrorsForMissingRootDayAndArguments() throws {
+    let missing = try run(["hunt", "--root", "/nonexistent/export", "--end-date", "2021-11-01"])
+    #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/export does not exist"))
+    let noDate = try run(["hunt", "--root", "/tmp"])
+    #expect(noDate.status != 0 && noDate.stderr.contains("--root needs --end-date"))
+    let badDate = try run(["hunt", "--root", "/tmp", "--end-date", "2021-02-30"])
+    #expect(badDate.status != 0 && badDate.stderr.contains("is not a date"))
+  }
+
+  @Test func simulateThenHuntTheExportRoot() throws {
+    let dir = temp() + "/export"
+    defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+    let sim = try run(["simulate", "--out", dir, "--rows-per-day", "8000", "--hosts", "20", "--beacon", "c2:120:0:uniform:0:quiet:8443"])
+    #expect(sim.status == 0)
+    let hunt = try run(["hunt", "--root", dir, "--end-date", "2021-11-01", "-q"])
+    #expect(hunt.status == 0)
+    #expect(hunt.stdout.contains(#""DestinationPort":8443,"Protocol":"TCP","Timedelta":120,"#))
+    let again = try run(["simulate", "--out", dir])
+    #expect(again.status != 0 && again.stderr.contains("not empty"))
+  }
+}
