@@ -32,7 +32,10 @@ let package = Package(
     // The embedded engine: runs a `HuntSpec` through the stages above.
     .target(
       name: "BeaconEngine",
-      dependencies: ["BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect", "BeaconExport"]
+      dependencies: [
+        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
+        "BeaconExport",
+      ]
     ),
     // Labelled, realistic Log Analytics exports for demos, tests and benchmarks.
     .target(name: "BeaconSimulate", dependencies: ["BeaconCore", "BeaconLoad"]),
@@ -48,7 +51,8 @@ let package = Package(
     .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
     .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare"]),
-    .testTarget(name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
+    .testTarget(
+      name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
     .testTarget(name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate"]),
     .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),

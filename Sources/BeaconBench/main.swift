@@ -24,7 +24,8 @@ while let a = args.popFirst() {
   case "--dir": dir = args.popFirst() ?? dir
   case "--runs": runs = max(1, Int(args.popFirst() ?? "") ?? runs)
   default:
-    FileHandle.standardError.write("usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N]\n".data(using: .utf8)!)
+    FileHandle.standardError.write(
+      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N]\n".data(using: .utf8)!)
     exit(2)
   }
 }
@@ -43,11 +44,19 @@ if !FileManager.default.fileExists(atPath: dataDir + "/truth.json") {
 }
 let root = dataDir
 let day = config.endDate.description
-let files = InputFiles.files(under: try ExportLayout.workspaceRoots(under: root).map { ExportLayout.dayFolder(root: $0, date: config.endDate) }[0])
-let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-let lineCount = files.reduce(0) { n, f in n + (try! Data(contentsOf: URL(fileURLWithPath: f))).reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+let files = InputFiles.files(
+  under: try ExportLayout.workspaceRoots(under: root).map {
+    ExportLayout.dayFolder(root: $0, date: config.endDate)
+  }[0])
+let bytes = files.reduce(0) {
+  $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0)
+}
+let lineCount = files.reduce(0) { n, f in
+  n + (try! Data(contentsOf: URL(fileURLWithPath: f))).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+}
 
-let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("beaconhunt").path
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  .appendingPathComponent("beaconhunt").path
 guard FileManager.default.isExecutableFile(atPath: binary) else {
   print("build the CLI first: swift build -c release --product beaconhunt")
   exit(1)
@@ -62,7 +71,9 @@ func timed(_ path: String, _ arguments: [String]) throws -> Double {
   let t0 = DispatchTime.now().uptimeNanoseconds
   try p.run()
   p.waitUntilExit()
-  guard p.terminationStatus == 0 else { throw HuntError("\(path) \(arguments.prefix(3)) exited \(p.terminationStatus)") }
+  guard p.terminationStatus == 0 else {
+    throw HuntError("\(path) \(arguments.prefix(3)) exited \(p.terminationStatus)")
+  }
   return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
 
@@ -97,7 +108,13 @@ print("")
 print("day: \(lineCount) rows, \(files.count) files, \(f(mb, 1)) MB (\(root))")
 print("best of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores:")
 print("  floor  cat | wc -l                 \(f(floorBest)) s   \(f(mb / floorBest, 0)) MB/s")
-print("  hunt   notebook, all cores         \(f(huntBest)) s   \(f(mb / huntBest, 0)) MB/s   \(f(Double(lineCount) / huntBest, 0)) rows/s   \(f(huntBest / floorBest, 2))× floor")
-print("  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor")
+print(
+  "  hunt   notebook, all cores         \(f(huntBest)) s   \(f(mb / huntBest, 0)) MB/s   \(f(Double(lineCount) / huntBest, 0)) rows/s   \(f(huntBest / floorBest, 2))× floor"
+)
+print(
+  "  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor"
+)
 print("  peak RSS of a hunt                 \(f(rss, 0)) MB")
-print("targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → " + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))
+print(
+  "targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → "
+    + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))

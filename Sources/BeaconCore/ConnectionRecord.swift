@@ -14,7 +14,8 @@ public struct ConnectionRecord: Hashable, Sendable {
   public var deviceVendor: String?
 
   public init(
-    time: Timestamp, sourceIP: String? = nil, destinationIP: String? = nil, sourcePort: Int32? = nil,
+    time: Timestamp, sourceIP: String? = nil, destinationIP: String? = nil,
+    sourcePort: Int32? = nil,
     destinationPort: Int32? = nil, protocol: String? = nil, receivedBytes: Int64? = nil,
     sentBytes: Int64? = nil, deviceVendor: String? = nil
   ) {

@@ -49,7 +49,8 @@ public struct NotebookFinding: FindingRecord, Hashable {
 
   public var cells: [Cell] {
     [
-      .string(destinationIP), .string(deviceVendor), .string(sourceIP), .int(Int64(destinationPort)),
+      .string(destinationIP), .string(deviceVendor), .string(sourceIP),
+      .int(Int64(destinationPort)),
       .string(self.protocol), .int(timedelta), .int(timedeltaCount), .int(totalSentBytes),
       .int(totalReceivedBytes), .int(totalEvents), .int(degreeOfSourceIPs), .intList(timedeltaList),
       .int(timedeltaListCount), .int(totalEventCount), .double(percentBeacon),

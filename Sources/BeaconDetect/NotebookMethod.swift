@@ -10,7 +10,9 @@ public enum NotebookMethod {
 
   /// `rows` are the baselined rows (busy source, rare destination); `degree` is
   /// `DegreeofSourceIps` per DestinationIP.
-  public static func detect(_ rows: [ConnectionRecord], degree: [String: Int], thresholds: NotebookThresholds) -> Result {
+  public static func detect(
+    _ rows: [ConnectionRecord], degree: [String: Int], thresholds: NotebookThresholds
+  ) -> Result {
     // Step 4: order each source's rows by time, ties broken by the Decision's chain.
     let ordered = rows.sorted(by: rowOrder)
     var groups: [GroupKey: GroupTotals] = [:]
@@ -29,7 +31,8 @@ public enum NotebookMethod {
       let delta = r.time.epochSecondsFloor - prev.time.epochSecondsFloor
       guard delta > Int64(thresholds.timeDeltaThreshold) else { continue }
       passing += 1
-      let key = GroupKey(vendor: vendor, source: src, destination: dst, port: dport, protocol: proto, delta: delta)
+      let key = GroupKey(
+        vendor: vendor, source: src, destination: dst, port: dport, protocol: proto, delta: delta)
       // Sums wrap rather than trap: byte counts come from the logs, and a hostile value must not crash the hunt.
       groups[key, default: GroupTotals()].add(sent: sent, received: recv)
     }
@@ -53,21 +56,26 @@ public enum NotebookMethod {
           NotebookFinding(
             destinationIP: key.destination, deviceVendor: key.vendor, sourceIP: key.source,
             destinationPort: key.port, protocol: key.protocol, timedelta: key.delta,
-            timedeltaCount: totals.count, totalSentBytes: totals.sent, totalReceivedBytes: totals.received,
+            timedeltaCount: totals.count, totalSentBytes: totals.sent,
+            totalReceivedBytes: totals.received,
             totalEvents: totals.count, degreeOfSourceIPs: Int64(degree[key.destination] ?? 0),
-            timedeltaList: list, timedeltaListCount: listCount, totalEventCount: 0, percentBeacon: 0))
+            timedeltaList: list, timedeltaListCount: listCount, totalEventCount: 0, percentBeacon: 0
+          ))
       }
       for i in rowsOfP.indices {
-        rowsOfP[i].percentBeacon = Double(rowsOfP[i].timedeltaListCount) / Double(partitionSum) * 100.0
+        rowsOfP[i].percentBeacon =
+          Double(rowsOfP[i].timedeltaListCount) / Double(partitionSum) * 100.0
       }
-      let pair = PairKey(source: members[0].0.source, destination: members[0].0.destination, port: members[0].0.port)
+      let pair = PairKey(
+        source: members[0].0.source, destination: members[0].0.destination, port: members[0].0.port)
       pairTotals[pair, default: 0] &+= partitionSum
       windowed += rowsOfP
     }
     // Totaleventcount: Σ Timedeltalistcount over (source, destination, port), across vendors.
     for i in windowed.indices {
       let f = windowed[i]
-      windowed[i].totalEventCount = pairTotals[PairKey(source: f.sourceIP, destination: f.destinationIP, port: f.destinationPort)]!
+      windowed[i].totalEventCount = pairTotals[
+        PairKey(source: f.sourceIP, destination: f.destinationIP, port: f.destinationPort)]!
     }
 
     // Step 7: the report filter and order.
@@ -80,8 +88,13 @@ public enum NotebookMethod {
       steps: [
         StepCount("rows with nine fields and a previous", complete),
         StepCount("deltas > \(thresholds.timeDeltaThreshold) s", passing),
-        StepCount("groups", groups.count, detail: "vendor, source, destination, port, protocol, delta"),
-        StepCount("findings", findings.count, detail: "Percentbeacon > \(thresholds.percentBeaconThreshold), Totaleventcount > \(thresholds.dailyEventCountThreshold)"),
+        StepCount(
+          "groups", groups.count, detail: "vendor, source, destination, port, protocol, delta"),
+        StepCount(
+          "findings", findings.count,
+          detail:
+            "Percentbeacon > \(thresholds.percentBeaconThreshold), Totaleventcount > \(thresholds.dailyEventCountThreshold)"
+        ),
       ])
   }
 
@@ -130,7 +143,9 @@ public enum NotebookMethod {
     var `protocol`: String
     var delta: Int64
 
-    var partition: PartitionKey { PartitionKey(vendor: vendor, source: source, destination: destination, port: port) }
+    var partition: PartitionKey {
+      PartitionKey(vendor: vendor, source: source, destination: destination, port: port)
+    }
   }
 
   struct PartitionKey: Hashable {

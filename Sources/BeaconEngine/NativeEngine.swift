@@ -19,7 +19,9 @@ public struct NativeEngine: HuntEngine {
   }
 
   /// The same hunt without `async`, for tools and benchmarks.
-  public func runSynchronously(_ spec: HuntSpec, progress: any HuntProgress = NoProgress()) throws -> HuntResult {
+  public func runSynchronously(_ spec: HuntSpec, progress: any HuntProgress = NoProgress()) throws
+    -> HuntResult
+  {
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
     let sources: [InputSource]
@@ -46,10 +48,13 @@ public struct NativeEngine: HuntEngine {
       summary.steps.append(
         StepCount(
           "baseline", baseline.rows.count,
-          detail: "\(SummaryText.group(baseline.busySources)) busy sources (> \(spec.notebook.dailyEventCountThreshold) rows), "
-            + "\(SummaryText.group(baseline.rareDestinations)) rare destinations (< \(spec.notebook.degreeOfSourceIPThreshold) sources)"))
+          detail:
+            "\(SummaryText.group(baseline.busySources)) busy sources (> \(spec.notebook.dailyEventCountThreshold) rows), "
+            + "\(SummaryText.group(baseline.rareDestinations)) rare destinations (< \(spec.notebook.degreeOfSourceIPThreshold) sources)"
+        ))
       clock.lap("baseline")
-      let detected = NotebookMethod.detect(baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
+      let detected = NotebookMethod.detect(
+        baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
       summary.steps += detected.steps
       clock.lap("detect")
       summary.findings = detected.findings.count

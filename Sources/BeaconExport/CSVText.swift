@@ -21,13 +21,17 @@ public enum CSVText {
 
   /// Prefixes formula triggers with `'`.
   public static func neutralised(_ s: String) -> String {
-    guard let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return s }
+    guard let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else {
+      return s
+    }
     return "'" + s
   }
 
   /// Quotes a field when it holds a comma, a quote, CR or LF (doubling inner quotes).
   public static func field(_ s: String) -> String {
-    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else { return s }
+    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+      return s
+    }
     return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

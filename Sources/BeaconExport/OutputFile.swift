@@ -20,7 +20,9 @@ public enum OutputFile {
     let target = force ? path + ".beaconhunt-\(getpid()).tmp" : path
     let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
-      if errno == EEXIST, !force { throw HuntError("\(path) already exists; use --force to replace it") }
+      if errno == EEXIST, !force {
+        throw HuntError("\(path) already exists; use --force to replace it")
+      }
       throw HuntError("\(path): cannot create (\(String(cString: strerror(errno))))")
     }
     var ok = true

@@ -23,7 +23,9 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case .jsonl: return rows.map { JSONText.object(columns: columns, cells: $0) + "\n" }.joined()
     case .json:
       guard !rows.isEmpty else { return "[]\n" }
-      return "[\n" + rows.map { JSONText.object(columns: columns, cells: $0) }.joined(separator: ",\n") + "\n]\n"
+      return "[\n"
+        + rows.map { JSONText.object(columns: columns, cells: $0) }.joined(separator: ",\n")
+        + "\n]\n"
     case .csv: return CSVText.document(columns: columns, rows: rows)
     case .table: return TableText.render(columns: columns, rows: rows)
     }

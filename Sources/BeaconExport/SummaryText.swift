@@ -10,7 +10,9 @@ public enum SummaryText {
     out += "  read      \(group(r.rows)) rows from \(group(r.files)) files (\(megabytes(r.bytes)))"
     out += r.blankLines > 0 ? ", \(group(r.blankLines)) blank lines\n" : "\n"
     if r.skippedLines > 0 {
-      let reasons = SkipReason.allCases.compactMap { k in r.skipped[k].map { "\(group($0)) \(k.rawValue)" } }
+      let reasons = SkipReason.allCases.compactMap { k in
+        r.skipped[k].map { "\(group($0)) \(k.rawValue)" }
+      }
       out += "  skipped   \(group(r.skippedLines)) lines: " + reasons.joined(separator: "; ") + "\n"
       for p in r.skippedExamples { out += "            \(TableText.visible(p.description))\n" }
       if r.skippedLines > r.skippedExamples.count {
@@ -19,10 +21,14 @@ public enum SummaryText {
     }
     if r.nulledFieldCount > 0 {
       let fields = r.nulledFields.sorted { $0.key < $1.key }.map { "\($0.key) ×\(group($0.value))" }
-      out += "  nulled    \(group(r.nulledFieldCount)) wrong-typed values (rows kept): " + fields.joined(separator: ", ") + "\n"
+      out +=
+        "  nulled    \(group(r.nulledFieldCount)) wrong-typed values (rows kept): "
+        + fields.joined(separator: ", ") + "\n"
       for p in r.nulledExamples { out += "            \(TableText.visible(p.description))\n" }
     }
-    for p in r.fileProblems { out += "  file      \(TableText.visible(p.file)): \(TableText.visible(p.message))\n" }
+    for p in r.fileProblems {
+      out += "  file      \(TableText.visible(p.file)): \(TableText.visible(p.message))\n"
+    }
     for step in s.steps {
       out += "  " + pad(step.step, 36) + " " + lpad(group(step.rows), 12)
       out += step.detail.map { "  (\(TableText.visible($0)))" } ?? ""
@@ -30,7 +36,9 @@ public enum SummaryText {
     }
     if !s.timings.isEmpty {
       let total = s.timings.reduce(0) { $0 + $1.seconds }
-      out += "  time      " + s.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")
+      out +=
+        "  time      "
+        + s.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")
       out += "; total \(seconds(total))\n"
     }
     return out
@@ -61,9 +69,14 @@ public enum SummaryText {
     let n = Int((v * scale).rounded())
     let whole = n / Int(scale)
     let frac = String(abs(n) % Int(scale))
-    return places == 0 ? String(whole) : "\(whole).\(String(repeating: "0", count: places - frac.count))\(frac)"
+    return places == 0
+      ? String(whole) : "\(whole).\(String(repeating: "0", count: places - frac.count))\(frac)"
   }
 
-  static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
-  static func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+  static func pad(_ s: String, _ w: Int) -> String {
+    s.count >= w ? s : s + String(repeating: " ", count: w - s.count)
+  }
+  static func lpad(_ s: String, _ w: Int) -> String {
+    s.count >= w ? s : String(repeating: " ", count: w - s.count) + s
+  }
 }

@@ -24,8 +24,12 @@ struct DemoCommand: AsyncParsableCommand {
     config.hosts = 40
     config.rowsPerDay = 40_000
     let truth = try Simulator(config).write(to: folder)
-    print("Simulated \(truth.rows) CommonSecurityLog rows for \(truth.endDate) with \(truth.beacons.count) labelled beacons.")
-    print("Hunting with the notebook method (defaults: > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n")
+    print(
+      "Simulated \(truth.rows) CommonSecurityLog rows for \(truth.endDate) with \(truth.beacons.count) labelled beacons."
+    )
+    print(
+      "Hunting with the notebook method (defaults: > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n"
+    )
     let spec = HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 0))
     let result = try await NativeEngine().run(spec, progress: NoProgress())
     print(SummaryText.render(result.summary))
@@ -34,17 +38,32 @@ struct DemoCommand: AsyncParsableCommand {
     guard case .notebook(let findings) = result.findings else { return }
     print("Labelled beacons (truth.json) and whether the notebook method reported them:")
     for b in truth.beacons {
-      let hit = findings.contains { $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP }
+      let hit = findings.contains {
+        $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP
+      }
       let s = b.scenario
-      let shape = "every \(SummaryText.fixed(s.period, 0)) s" + (s.jitter > 0 ? " ±\(Int(s.jitter * 100)) % \(s.jitterKind.rawValue)" : " exactly")
-        + (s.missedBeats > 0 ? ", \(Int(s.missedBeats * 100)) % missed" : "") + ", \(s.host.rawValue) host"
-      print("  \(hit ? "found " : "missed")  \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationIP):\(s.destinationPort)  (\(shape))")
+      let shape =
+        "every \(SummaryText.fixed(s.period, 0)) s"
+        + (s.jitter > 0 ? " ±\(Int(s.jitter * 100)) % \(s.jitterKind.rawValue)" : " exactly")
+        + (s.missedBeats > 0 ? ", \(Int(s.missedBeats * 100)) % missed" : "")
+        + ", \(s.host.rawValue) host"
+      print(
+        "  \(hit ? "found " : "missed")  \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationIP):\(s.destinationPort)  (\(shape))"
+      )
     }
-    print("\nThe misses are the notebook method's known limits: jitter, intervals ≤ 15 s, and hosts that also browse.")
-    if let keep { print("The export is kept in \(keep); hunt it again with: beaconhunt hunt --root \(keep) --end-date \(truth.endDate) --format table") }
+    print(
+      "\nThe misses are the notebook method's known limits: jitter, intervals ≤ 15 s, and hosts that also browse."
+    )
+    if let keep {
+      print(
+        "The export is kept in \(keep); hunt it again with: beaconhunt hunt --root \(keep) --end-date \(truth.endDate) --format table"
+      )
+    }
   }
 }
 
 extension String {
-  fileprivate func padding(_ w: Int) -> String { count >= w ? self : self + String(repeating: " ", count: w - count) }
+  fileprivate func padding(_ w: Int) -> String {
+    count >= w ? self : self + String(repeating: " ", count: w - count)
+  }
 }

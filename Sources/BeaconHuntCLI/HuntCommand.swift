@@ -5,14 +5,18 @@ import BeaconExport
 
 struct HuntCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "hunt", abstract: "Hunt beacons in an export day, files, folders or standard input.")
+    commandName: "hunt",
+    abstract: "Hunt beacons in an export day, files, folders or standard input.")
 
   @OptionGroup var input: InputOptions
 
   @Option(help: "Detection method: \(HuntMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
   var method: HuntMethod = .notebook
 
-  @Option(help: "Keep only rows whose DeviceVendor is exactly this (the notebook used Fortinet); default: all vendors.")
+  @Option(
+    help:
+      "Keep only rows whose DeviceVendor is exactly this (the notebook used Fortinet); default: all vendors."
+  )
   var vendor: String?
 
   @OptionGroup(title: "Notebook thresholds") var notebook: NotebookOptions
@@ -26,7 +30,8 @@ struct HuntCommand: AsyncParsableCommand {
 
   func run() async throws {
     let spec = HuntSpec(
-      input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds, strict: strict)
+      input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds,
+      strict: strict)
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult
@@ -36,7 +41,9 @@ struct HuntCommand: AsyncParsableCommand {
     }
     if !output.quiet { Stderr.write(SummaryText.render(result.summary)) }
     if spec.strict, result.summary.input.hasSkips {
-      Stderr.write("beaconhunt: --strict: the input had skipped lines or files (see above); no findings written\n")
+      Stderr.write(
+        "beaconhunt: --strict: the input had skipped lines or files (see above); no findings written\n"
+      )
       throw ExitCode(3)
     }
     try emit(result.findings, output)
@@ -51,4 +58,3 @@ func emit(_ findings: Findings, _ output: OutputOptions) throws {
     OutputFile.writeStandardOutput(text)
   }
 }
-

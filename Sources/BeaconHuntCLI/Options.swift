@@ -4,10 +4,14 @@ import BeaconExport
 
 /// Where the rows come from: an export root with a day, or files, folders and stdin.
 struct InputOptions: ParsableArguments {
-  @Argument(help: "JSON-lines files or folders (read recursively); '-' reads standard input. Instead of --root.")
+  @Argument(
+    help:
+      "JSON-lines files or folders (read recursively); '-' reads standard input. Instead of --root."
+  )
   var inputs: [String] = []
 
-  @Option(help: "Export root: the container, or the WorkspaceResourceId=…/workspaces/<name> folder.")
+  @Option(
+    help: "Export root: the container, or the WorkspaceResourceId=…/workspaces/<name> folder.")
   var root: String?
 
   @Option(help: "The day to hunt (YYYY-MM-DD, UTC); required with --root.")
@@ -18,7 +22,9 @@ struct InputOptions: ParsableArguments {
 
   func huntInput() throws -> HuntInput {
     if let root {
-      guard inputs.isEmpty else { throw ValidationError("give either --root or input files, not both") }
+      guard inputs.isEmpty else {
+        throw ValidationError("give either --root or input files, not both")
+      }
       guard let endDate else { throw ValidationError("--root needs --end-date YYYY-MM-DD") }
       guard let date = CivilDate(iso: endDate) else {
         throw ValidationError("--end-date: \(endDate) is not a date (YYYY-MM-DD)")
@@ -27,7 +33,8 @@ struct InputOptions: ParsableArguments {
       return .export(root: root, endDate: date, lookbackDays: lookbackDays)
     }
     guard !inputs.isEmpty else {
-      throw ValidationError("nothing to read: give --root DIR --end-date YYYY-MM-DD, or files, folders or '-'")
+      throw ValidationError(
+        "nothing to read: give --root DIR --end-date YYYY-MM-DD, or files, folders or '-'")
     }
     return .paths(inputs)
   }
@@ -38,7 +45,9 @@ struct NotebookOptions: ParsableArguments {
   @Option(help: "Busy sources have more rows than this; findings need more events than this.")
   var dailyEventCountThreshold: Int = NotebookThresholds.defaultDailyEventCount
 
-  @Option(name: .customLong("degree-of-srcip-threshold"), help: "Rare destinations are reached by fewer distinct sources than this.")
+  @Option(
+    name: .customLong("degree-of-srcip-threshold"),
+    help: "Rare destinations are reached by fewer distinct sources than this.")
   var degreeOfSourceIPThreshold: Int = NotebookThresholds.defaultDegreeOfSourceIP
 
   @Option(help: "Only intervals longer than this many seconds count.")

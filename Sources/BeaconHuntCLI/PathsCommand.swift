@@ -22,7 +22,9 @@ struct PathsCommand: ParsableCommand {
   var lookbackDays: Int = NotebookThresholds.defaultLookbackDays
 
   func run() throws {
-    guard let date = CivilDate(iso: endDate) else { throw ValidationError("--end-date: \(endDate) is not a date (YYYY-MM-DD)") }
+    guard let date = CivilDate(iso: endDate) else {
+      throw ValidationError("--end-date: \(endDate) is not a date (YYYY-MM-DD)")
+    }
     guard lookbackDays >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
     let isURL = root.contains("://")
     let roots = isURL ? [root] : try ExportLayout.workspaceRoots(under: root)

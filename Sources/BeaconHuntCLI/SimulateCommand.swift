@@ -22,7 +22,10 @@ struct SimulationOptions: ParsableArguments {
   @Flag(help: "Write hourly PT1H.json files (exports before Oct 2021) instead of 5-minute ones.")
   var hourly = false
 
-  @Option(help: "Split a time bucket into overflow files (PT05M_1.json, …) after this many records (0: never).")
+  @Option(
+    help:
+      "Split a time bucket into overflow files (PT05M_1.json, …) after this many records (0: never)."
+  )
   var maxRecordsPerFile: Int = 0
 
   @Option(help: "Malformed lines to mix in (for testing bad-input handling).")
@@ -40,7 +43,9 @@ struct SimulationOptions: ParsableArguments {
   func config() throws -> SimulationConfig {
     var c = SimulationConfig()
     c.seed = seed
-    guard let d = CivilDate(iso: endDate) else { throw ValidationError("--end-date: \(endDate) is not a date") }
+    guard let d = CivilDate(iso: endDate) else {
+      throw ValidationError("--end-date: \(endDate) is not a date")
+    }
     c.endDate = d
     guard days >= 1, hosts >= 1, rowsPerDay >= 0, corruptLines >= 0, maxRecordsPerFile >= 0 else {
       throw ValidationError("--days and --hosts must be at least 1; counts cannot be negative")
@@ -59,28 +64,39 @@ struct SimulationOptions: ParsableArguments {
   static func parseBeacon(_ text: String) throws -> BeaconScenario {
     let f = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     guard f.count >= 2, let period = Double(f[1]), period > 0 else {
-      throw ValidationError("--beacon \(text): expected name:period[:jitter[:kind[:missed[:host[:port[:vendor]]]]]]")
+      throw ValidationError(
+        "--beacon \(text): expected name:period[:jitter[:kind[:missed[:host[:port[:vendor]]]]]]")
     }
     var b = BeaconScenario(name: f[0], period: period)
     func field(_ k: Int) -> String? { f.count > k && !f[k].isEmpty ? f[k] : nil }
     if let j = field(2) {
-      guard let v = Double(j), (0...1).contains(v) else { throw ValidationError("--beacon \(text): jitter is a fraction 0–1") }
+      guard let v = Double(j), (0...1).contains(v) else {
+        throw ValidationError("--beacon \(text): jitter is a fraction 0–1")
+      }
       b.jitter = v
     }
     if let k = field(3) {
-      guard let v = JitterKind(rawValue: k) else { throw ValidationError("--beacon \(text): kind is uniform or cobalt-strike") }
+      guard let v = JitterKind(rawValue: k) else {
+        throw ValidationError("--beacon \(text): kind is uniform or cobalt-strike")
+      }
       b.jitterKind = v
     }
     if let m = field(4) {
-      guard let v = Double(m), (0..<1).contains(v) else { throw ValidationError("--beacon \(text): missed is a fraction 0–1") }
+      guard let v = Double(m), (0..<1).contains(v) else {
+        throw ValidationError("--beacon \(text): missed is a fraction 0–1")
+      }
       b.missedBeats = v
     }
     if let h = field(5) {
-      guard let v = BeaconScenario.HostKind(rawValue: h) else { throw ValidationError("--beacon \(text): host is quiet or busy") }
+      guard let v = BeaconScenario.HostKind(rawValue: h) else {
+        throw ValidationError("--beacon \(text): host is quiet or busy")
+      }
       b.host = v
     }
     if let p = field(6) {
-      guard let v = Int(p), (1...65535).contains(v) else { throw ValidationError("--beacon \(text): port is 1–65535") }
+      guard let v = Int(p), (1...65535).contains(v) else {
+        throw ValidationError("--beacon \(text): port is 1–65535")
+      }
       b.destinationPort = v
     }
     if let v = field(7) { b.vendor = v }

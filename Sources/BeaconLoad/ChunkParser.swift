@@ -35,14 +35,17 @@ struct ChunkParser {
       }
       out.lines += 1
       let terminated = lineEnd < total
-      parseLine(base + lineStart, lineEnd - lineStart, line: out.lines, terminated: terminated, file: file, into: &out)
+      parseLine(
+        base + lineStart, lineEnd - lineStart, line: out.lines, terminated: terminated, file: file,
+        into: &out)
       lineStart = lineEnd + 1
     }
   }
 
   @inline(__always)
   mutating func parseLine(
-    _ p: UnsafePointer<UInt8>, _ n0: Int, line: Int, terminated: Bool, file: String, into out: inout Output
+    _ p: UnsafePointer<UInt8>, _ n0: Int, line: Int, terminated: Bool, file: String,
+    into out: inout Output
   ) {
     var n = n0
     if n > 0, p[n - 1] == 0x0D { n -= 1 }  // CRLF files
@@ -64,7 +67,9 @@ struct ChunkParser {
     let slots = scanner.slots
     let t = slots[0]
     guard t.kind != .absent, t.kind != .null else {
-      out.report.skip(.missingTime, InputProblem(file: file, line: line, field: "TimeGenerated", message: "missing or null"))
+      out.report.skip(
+        .missingTime,
+        InputProblem(file: file, line: line, field: "TimeGenerated", message: "missing or null"))
       return
     }
     var time: Timestamp?
@@ -72,28 +77,36 @@ struct ChunkParser {
       time = withString(p, t) { Timestamp.parse($0) }
     }
     guard let time else {
-      let shown = t.kind == .string ? withString(p, t) { String(decoding: $0, as: UTF8.self) } : "a \(t.kind)"
+      let shown =
+        t.kind == .string ? withString(p, t) { String(decoding: $0, as: UTF8.self) } : "a \(t.kind)"
       out.report.skip(
         .badTime,
-        InputProblem(file: file, line: line, field: "TimeGenerated", message: "not an ISO-8601 time: \(quoted(shown))"))
+        InputProblem(
+          file: file, line: line, field: "TimeGenerated",
+          message: "not an ISO-8601 time: \(quoted(shown))"))
       return
     }
     var r = ConnectionRecord(time: time)
     r.sourceIP = string(p, slots[1], .sourceIP, line, file, &out.report)
     r.destinationIP = string(p, slots[2], .destinationIP, line, file, &out.report)
-    r.sourcePort = int(p, slots[3], .sourcePort, line, file, &out.report).flatMap(Int32.init(exactly:))
-    r.destinationPort = int(p, slots[4], .destinationPort, line, file, &out.report).flatMap(Int32.init(exactly:))
+    r.sourcePort = int(p, slots[3], .sourcePort, line, file, &out.report).flatMap(
+      Int32.init(exactly:))
+    r.destinationPort = int(p, slots[4], .destinationPort, line, file, &out.report).flatMap(
+      Int32.init(exactly:))
     r.protocol = cachedString(p, slots[5], .protocol, line, file, &out.report, \.protocolCache)
     r.receivedBytes = int(p, slots[6], .receivedBytes, line, file, &out.report)
     r.sentBytes = int(p, slots[7], .sentBytes, line, file, &out.report)
-    r.deviceVendor = cachedString(p, slots[8], .deviceVendor, line, file, &out.report, \.vendorCache)
+    r.deviceVendor = cachedString(
+      p, slots[8], .deviceVendor, line, file, &out.report, \.vendorCache)
     out.records.append(r)
     out.report.rows += 1
   }
 
   /// Calls `body` with the decoded bytes of a string slot.
   @inline(__always)
-  mutating func withString<R>(_ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+  mutating func withString<R>(
+    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ body: (UnsafeBufferPointer<UInt8>) -> R
+  ) -> R {
     if s.escaped {
       scanner.decode(p, s.start, s.end)
       return scanner.scratch.withUnsafeBufferPointer(body)
@@ -105,32 +118,40 @@ struct ChunkParser {
   /// string column); booleans, objects and arrays are the wrong type and become null.
   @inline(__always)
   mutating func string(
-    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int, _ file: String,
+    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int,
+    _ file: String,
     _ report: inout InputReport
   ) -> String? {
     switch s.kind {
     case .absent, .null: return nil
     case .string, .number: return withString(p, s) { String(decoding: $0, as: UTF8.self) }
     case .boolean, .container:
-      report.nulled(f.name, InputProblem(file: file, line: line, field: f.name, message: "expected a string, got a \(s.kind); taken as null"))
+      report.nulled(
+        f.name,
+        InputProblem(
+          file: file, line: line, field: f.name,
+          message: "expected a string, got a \(s.kind); taken as null"))
       return nil
     }
   }
 
   @inline(__always)
   mutating func cachedString(
-    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int, _ file: String,
+    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int,
+    _ file: String,
     _ report: inout InputReport, _ cache: WritableKeyPath<ChunkParser, StringCache>
   ) -> String? {
     guard s.kind == .string, !s.escaped else { return string(p, s, f, line, file, &report) }
-    return self[keyPath: cache].string(UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
+    return self[keyPath: cache].string(
+      UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
   }
 
   /// An integer field: a JSON integer, or a string holding one (`"443"`). Anything else present
   /// (a fraction, text, a boolean, out of range) is the wrong type: null, and counted.
   @inline(__always)
   mutating func int(
-    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int, _ file: String,
+    _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int,
+    _ file: String,
     _ report: inout InputReport
   ) -> Int64? {
     switch s.kind {
@@ -142,10 +163,17 @@ struct ChunkParser {
       let text = withString(p, s) { String(decoding: $0, as: UTF8.self) }
       report.nulled(
         f.name,
-        InputProblem(file: file, line: line, field: f.name, message: "not an integer\(f.kind == .int32 ? " (32-bit)" : ""): \(quoted(text)); taken as null"))
+        InputProblem(
+          file: file, line: line, field: f.name,
+          message:
+            "not an integer\(f.kind == .int32 ? " (32-bit)" : ""): \(quoted(text)); taken as null"))
       return nil
     case .boolean, .container:
-      report.nulled(f.name, InputProblem(file: file, line: line, field: f.name, message: "expected an integer, got a \(s.kind); taken as null"))
+      report.nulled(
+        f.name,
+        InputProblem(
+          file: file, line: line, field: f.name,
+          message: "expected an integer, got a \(s.kind); taken as null"))
       return nil
     }
   }
@@ -163,7 +191,8 @@ func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
     let d = b[i] &- 0x30
     guard d < 10 else { return nil }
     let (m, o1) = v.multipliedReportingOverflow(by: 10)
-    let (a, o2) = negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
+    let (a, o2) =
+      negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
     guard !o1, !o2 else { return nil }
     v = a
     i += 1

@@ -29,7 +29,8 @@ public enum ExportLayout {
   public static func filePath(hour: Int, minute: Int, hourly: Bool, overflow: Int = 0) -> String {
     let name = hourly ? "PT1H" : "PT05M"
     let suffix = overflow > 0 ? "_\(overflow)" : ""
-    return "h=\(CivilDate.pad(hour, 2))/m=\(CivilDate.pad(hourly ? 0 : minute, 2))/\(name)\(suffix).json"
+    return
+      "h=\(CivilDate.pad(hour, 2))/m=\(CivilDate.pad(hourly ? 0 : minute, 2))/\(name)\(suffix).json"
   }
 
   /// The notebook's history: the `lookbackDays + 1` days from `endDate − (lookbackDays + 1)` to

@@ -9,7 +9,8 @@ func gunzip(_ input: UnsafeRawBufferPointer) -> (data: [UInt8], error: String?) 
   out.reserveCapacity(input.count * 6)
   var stream = z_stream()
   // 15 window bits + 16: expect a gzip header.
-  guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+  guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+  else {
     return ([], "zlib could not start")
   }
   defer { inflateEnd(&stream) }

@@ -58,7 +58,9 @@ public enum InputFiles {
 
   /// The files of a hunt over an export: every file of the current day of every workspace under
   /// `root`. A day with no files is an error, since hunting nothing would look like a clean day.
-  public static func currentDay(root: String, endDate: CivilDate) throws -> (folders: [String], files: [InputSource]) {
+  public static func currentDay(root: String, endDate: CivilDate) throws -> (
+    folders: [String], files: [InputSource]
+  ) {
     let workspaces = try ExportLayout.workspaceRoots(under: root)
     var folders: [String] = []
     var files: [InputSource] = []

@@ -47,13 +47,17 @@ struct JSONLineScanner {
       i += 1
     } else {
       while true {
-        guard i < n, p[i] == UInt8(ascii: "\"") else { throw SyntaxError(offset: i, message: "expected a key") }
+        guard i < n, p[i] == UInt8(ascii: "\"") else {
+          throw SyntaxError(offset: i, message: "expected a key")
+        }
         let keyStart = i + 1
         var escaped = false
         i = try scanString(p, keyStart, n, &escaped)
         let field = match(p, keyStart, i - 1, escaped)
         i = skipWhitespace(p, i, n)
-        guard i < n, p[i] == UInt8(ascii: ":") else { throw SyntaxError(offset: i, message: "expected ':'") }
+        guard i < n, p[i] == UInt8(ascii: ":") else {
+          throw SyntaxError(offset: i, message: "expected ':'")
+        }
         i = skipWhitespace(p, i + 1, n)
         guard i < n else { throw SyntaxError(offset: i, message: "expected a value") }
         let valueStart = i
@@ -81,7 +85,9 @@ struct JSONLineScanner {
           i = skipWhitespace(p, i + 1, n)
           continue
         }
-        guard p[i] == UInt8(ascii: "}") else { throw SyntaxError(offset: i, message: "expected ',' or '}'") }
+        guard p[i] == UInt8(ascii: "}") else {
+          throw SyntaxError(offset: i, message: "expected ',' or '}'")
+        }
         i += 1
         break
       }
@@ -103,7 +109,9 @@ struct JSONLineScanner {
 
   /// Scans a string body starting after its opening quote; returns the index after the closing quote.
   @inline(__always)
-  func scanString(_ p: UnsafePointer<UInt8>, _ i0: Int, _ n: Int, _ escaped: inout Bool) throws(SyntaxError) -> Int {
+  func scanString(_ p: UnsafePointer<UInt8>, _ i0: Int, _ n: Int, _ escaped: inout Bool)
+    throws(SyntaxError) -> Int
+  {
     var i = i0
     while i < n {
       let c = p[i]
@@ -114,7 +122,8 @@ struct JSONLineScanner {
         switch p[i + 1] {
         case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: i += 2
         case 0x75:
-          guard i + 6 <= n, isHex(p[i + 2]), isHex(p[i + 3]), isHex(p[i + 4]), isHex(p[i + 5]) else {
+          guard i + 6 <= n, isHex(p[i + 2]), isHex(p[i + 3]), isHex(p[i + 4]), isHex(p[i + 5])
+          else {
             throw SyntaxError(offset: i, message: "bad \\u escape")
           }
           i += 6
@@ -168,7 +177,9 @@ struct JSONLineScanner {
   }
 
   /// Skips an object or array (validating it); returns the index after its closing bracket.
-  func skipContainer(_ p: UnsafePointer<UInt8>, _ i0: Int, _ n: Int, depth: Int) throws(SyntaxError) -> Int {
+  func skipContainer(_ p: UnsafePointer<UInt8>, _ i0: Int, _ n: Int, depth: Int) throws(SyntaxError)
+    -> Int
+  {
     guard depth <= Self.maxDepth else { throw SyntaxError(offset: i0, message: "nesting too deep") }
     let isObject = p[i0] == UInt8(ascii: "{")
     let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
@@ -180,7 +191,9 @@ struct JSONLineScanner {
         var esc = false
         i = try scanString(p, i + 1, n, &esc)
         i = skipWhitespace(p, i, n)
-        guard i < n, p[i] == UInt8(ascii: ":") else { throw SyntaxError(offset: i, message: "expected ':'") }
+        guard i < n, p[i] == UInt8(ascii: ":") else {
+          throw SyntaxError(offset: i, message: "expected ':'")
+        }
         i = skipWhitespace(p, i + 1, n)
       }
       guard i < n else { throw SyntaxError(offset: i, message: "expected a value") }
@@ -193,19 +206,25 @@ struct JSONLineScanner {
       default: i = try scanNumber(p, i, n)
       }
       i = skipWhitespace(p, i, n)
-      guard i < n else { throw SyntaxError(offset: i, message: "unterminated \(isObject ? "object" : "array")") }
+      guard i < n else {
+        throw SyntaxError(offset: i, message: "unterminated \(isObject ? "object" : "array")")
+      }
       if p[i] == UInt8(ascii: ",") {
         i = skipWhitespace(p, i + 1, n)
         continue
       }
-      guard p[i] == close else { throw SyntaxError(offset: i, message: "expected ',' or '\(Character(UnicodeScalar(close)))'") }
+      guard p[i] == close else {
+        throw SyntaxError(
+          offset: i, message: "expected ',' or '\(Character(UnicodeScalar(close)))'")
+      }
       return i + 1
     }
   }
 
   /// The wanted field a key names, if any (exact, case-sensitive match).
   @inline(__always)
-  mutating func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int? {
+  mutating func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int?
+  {
     let len = end - start
     // Every wanted name is 8 to 15 bytes long: most keys are rejected on length alone.
     guard len >= 8, len <= 15 || escaped else { return nil }

@@ -27,7 +27,9 @@ public struct RecordLoader: Sendable {
     self.threads = max(1, threads)
   }
 
-  public func load(_ sources: [InputSource], progress: any HuntProgress = NoProgress()) throws -> LoadedRows {
+  public func load(_ sources: [InputSource], progress: any HuntProgress = NoProgress()) throws
+    -> LoadedRows
+  {
     var files: [FileInput] = []
     var units: [Unit] = []
     defer { for f in files { f.release() } }
@@ -81,8 +83,12 @@ public struct RecordLoader: Sendable {
         report.bytes += files[unit.file].size
       }
       var out = outputs[k]
-      for i in out.chunk.report.skippedExamples.indices { out.chunk.report.skippedExamples[i].line += lineOffset }
-      for i in out.chunk.report.nulledExamples.indices { out.chunk.report.nulledExamples[i].line += lineOffset }
+      for i in out.chunk.report.skippedExamples.indices {
+        out.chunk.report.skippedExamples[i].line += lineOffset
+      }
+      for i in out.chunk.report.nulledExamples.indices {
+        out.chunk.report.nulledExamples[i].line += lineOffset
+      }
       lineOffset += out.chunk.lines
       records += out.chunk.records
       out.chunk.report.files = 0
@@ -131,7 +137,8 @@ final class FileInput: @unchecked Sendable {
     case .standardInput:
       path = nil
       let data = FileHandle.standardInput.readDataToEndOfFile()
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, data.count), alignment: 8)
+      let buffer = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: max(1, data.count), alignment: 8)
       data.copyBytes(to: buffer)
       owned = buffer
       size = data.count
@@ -139,7 +146,9 @@ final class FileInput: @unchecked Sendable {
     case .file(let p):
       path = p
       let fd = open(p, O_RDONLY)
-      guard fd >= 0 else { throw HuntError("\(p): cannot open (\(String(cString: strerror(errno))))") }
+      guard fd >= 0 else {
+        throw HuntError("\(p): cannot open (\(String(cString: strerror(errno))))")
+      }
       defer { close(fd) }
       var st = stat()
       guard fstat(fd, &st) == 0 else { throw HuntError("\(p): cannot stat") }
@@ -178,15 +187,21 @@ final class FileInput: @unchecked Sendable {
       do {
         raw = try buffer.read(path, size: size)
       } catch {
-        out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: error.description))
+        out.chunk.report.fileProblems.append(
+          InputProblem(file: name, line: 0, message: error.description))
         return out
       }
     }
     if isCompressed {
       out.bytesCovered = size
       let (data, error) = gunzip(raw)
-      if let error { out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: error)) }
-      if let binary = binaryProblem(UnsafeRawBufferPointer(start: data.withUnsafeBytes { $0.baseAddress }, count: min(data.count, 4096))) {
+      if let error {
+        out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: error))
+      }
+      if let binary = binaryProblem(
+        UnsafeRawBufferPointer(
+          start: data.withUnsafeBytes { $0.baseAddress }, count: min(data.count, 4096)))
+      {
         out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
         return out
       }
@@ -197,14 +212,20 @@ final class FileInput: @unchecked Sendable {
       return out
     }
     let total = raw.count
-    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), total > 0 else { return out }
+    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), total > 0 else {
+      return out
+    }
     let end = unit.end < 0 ? total : min(unit.end, total)
     out.bytesCovered = end - unit.start
-    if unit.start == 0, let binary = binaryProblem(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) {
+    if unit.start == 0,
+      let binary = binaryProblem(UnsafeRawBufferPointer(start: base, count: min(total, 4096)))
+    {
       out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
       return out
     }
-    if unit.start > 0, isBinary(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) { return out }
+    if unit.start > 0, isBinary(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) {
+      return out
+    }
     // A segment owns the lines that start inside it: skip the tail of a line begun before it.
     var start = unit.start
     if start > 0, base[start - 1] != 0x0A {

@@ -3,7 +3,8 @@
 /// the notebook. The Spark engine builds its SQL from this same list.
 public enum NotebookPrivatePrefixes {
   /// `127.`, `10.`, `172.16.`–`172.31.`, `192.168.`.
-  public static let prefixes: [String] = ["127.", "10."] + (16...31).map { "172.\($0)." } + ["192.168."]
+  public static let prefixes: [String] =
+    ["127.", "10."] + (16...31).map { "172.\($0)." } + ["192.168."]
 
   /// True when `ip` starts with one of `prefixes`.
   public static func matches(_ ip: String) -> Bool {

@@ -5,7 +5,9 @@ public enum NotebookPrepare {
   /// Keeps rows of `vendor` (exact, case-sensitive; `nil` keeps all) whose DestinationIP is
   /// present and not private by the notebook's prefix test. Returns the rows and the count
   /// after each step, for the run summary.
-  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> ([ConnectionRecord], [StepCount]) {
+  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> (
+    [ConnectionRecord], [StepCount]
+  ) {
     var afterVendor = 0
     var kept: [ConnectionRecord] = []
     kept.reserveCapacity(rows.count / 2)
@@ -18,8 +20,12 @@ public enum NotebookPrepare {
     return (
       kept,
       [
-        StepCount("vendor filter", afterVendor, detail: vendor.map { "DeviceVendor == \(quote($0))" } ?? "all vendors"),
-        StepCount("public destinations", kept.count, detail: "DestinationIP not null, not 127./10./172.16-31./192.168."),
+        StepCount(
+          "vendor filter", afterVendor,
+          detail: vendor.map { "DeviceVendor == \(quote($0))" } ?? "all vendors"),
+        StepCount(
+          "public destinations", kept.count,
+          detail: "DestinationIP not null, not 127./10./172.16-31./192.168."),
       ]
     )
   }

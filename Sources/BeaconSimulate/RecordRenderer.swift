@@ -17,22 +17,29 @@ struct RecordRenderer {
 
   static let profiles: [VendorProfile] = [
     VendorProfile(
-      product: "Fortigate", version: "7.2.5", activity: "traffic:forward accept", classID: "0000000013",
+      product: "Fortigate", version: "7.2.5", activity: "traffic:forward accept",
+      classID: "0000000013",
       device: "FGT-HQ-01", deviceIP: "10.0.0.1",
-      extensions: #"FTNTFGTlogid=0000000013;cat=traffic:forward;FTNTFGTsubtype=forward;FTNTFGTlevel=notice;FTNTFGTvd=root;FTNTFGTpolicyid=12;FTNTFGTappcat=unscanned;FTNTFGTcrscore=5;FTNTFGTmsg=\"session closed\""#
+      extensions:
+        #"FTNTFGTlogid=0000000013;cat=traffic:forward;FTNTFGTsubtype=forward;FTNTFGTlevel=notice;FTNTFGTvd=root;FTNTFGTpolicyid=12;FTNTFGTappcat=unscanned;FTNTFGTcrscore=5;FTNTFGTmsg=\"session closed\""#
     ),
     VendorProfile(
-      product: "PAN-OS", version: "10.2.4", activity: "TRAFFIC", classID: "end", device: "PA-3220-DC",
+      product: "PAN-OS", version: "10.2.4", activity: "TRAFFIC", classID: "end",
+      device: "PA-3220-DC",
       deviceIP: "172.20.0.1",
-      extensions: #"PanOSRuleUUID=2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d;PanOSSessionID=8837162;PanOSApplicationCategory=networking;PanOSSourceZone=trust;PanOSDestinationZone=untrust;PanOSPacketsSent=12;PanOSPacketsReceived=10;PanOSEndReason=tcp-fin;PanOSDescription=\"caf\u00e9 \/ r\u00e8gle\""#
+      extensions:
+        #"PanOSRuleUUID=2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d;PanOSSessionID=8837162;PanOSApplicationCategory=networking;PanOSSourceZone=trust;PanOSDestinationZone=untrust;PanOSPacketsSent=12;PanOSPacketsReceived=10;PanOSEndReason=tcp-fin;PanOSDescription=\"caf\u00e9 \/ r\u00e8gle\""#
     ),
     VendorProfile(
-      product: "VPN-1 & FireWall-1", version: "R81.20", activity: "Accept", classID: "Log", device: "cp-gw-branch",
+      product: "VPN-1 & FireWall-1", version: "R81.20", activity: "Accept", classID: "Log",
+      device: "cp-gw-branch",
       deviceIP: "192.168.0.1",
-      extensions: #"layer_uuid=0c2d1e4f-5a6b-7c8d-9e0f-1a2b3c4d5e6f;layer_name=Network;rule_action=Accept;service_id=https;origin_sic_name=CN\\=cp-gw-branch,O\\=mgmt..abc123;product_family=Network;logid=0;loguid={0x6543a1b2,0x1,0x2f3e4d5c,0xc0000001}"#
+      extensions:
+        #"layer_uuid=0c2d1e4f-5a6b-7c8d-9e0f-1a2b3c4d5e6f;layer_name=Network;rule_action=Accept;service_id=https;origin_sic_name=CN\\=cp-gw-branch,O\\=mgmt..abc123;product_family=Network;logid=0;loguid={0x6543a1b2,0x1,0x2f3e4d5c,0xc0000001}"#
     ),
     VendorProfile(
-      product: "ASA", version: "9.16", activity: "Teardown TCP connection", classID: "302014", device: "asa-edge",
+      product: "ASA", version: "9.16", activity: "Teardown TCP connection", classID: "302014",
+      device: "asa-edge",
       deviceIP: "10.255.0.1",
       extensions: #"reason=TCP FINs;duration=0:00:31;cs1Label=ACL;cs1=outside_access_in"#
     ),
@@ -74,7 +81,9 @@ struct RecordRenderer {
     str("OriginalLogSeverity", "Informational")
     str("AdditionalExtensions", p.extensions)
     str("DeviceAction", "accept")
-    str("ApplicationProtocol", e.destinationPort == 443 ? "HTTPS" : e.destinationPort == 53 ? "DNS" : "")
+    str(
+      "ApplicationProtocol",
+      e.destinationPort == 443 ? "HTTPS" : e.destinationPort == 53 ? "DNS" : "")
     num("EventCount", 1)
     str("DestinationServiceName", e.destinationPort == 443 ? "HTTPS" : "")
     str("CommunicationDirection", "Outbound")
@@ -112,8 +121,11 @@ struct RecordRenderer {
     let dst = world.addresses[Int(e.destination)]
     let line: String
     switch kind % 4 {
-    case 0: line = #"{"TimeGenerated":"2021-11-01T00:00:00Z","DeviceVendor":"Fortinet","SourceIP":"10.9.9.9",,}"#
-    case 1: line = #"{"TimeGenerated":"not a time","DeviceVendor":"Fortinet","DestinationIP":"\#(dst)"}"#
+    case 0:
+      line =
+        #"{"TimeGenerated":"2021-11-01T00:00:00Z","DeviceVendor":"Fortinet","SourceIP":"10.9.9.9",,}"#
+    case 1:
+      line = #"{"TimeGenerated":"not a time","DeviceVendor":"Fortinet","DestinationIP":"\#(dst)"}"#
     case 2: line = #"this is not json at all"#
     default: line = #"{"DeviceVendor":"Fortinet","DestinationIP":"\#(dst)","SourceIP":"10.9.9.9"}"#
     }

@@ -29,8 +29,10 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   public enum HostKind: String, Codable, Sendable { case quiet, busy }
 
   public init(
-    name: String, period: Double, jitter: Double = 0, jitterKind: JitterKind = .uniform, missedBeats: Double = 0,
-    host: HostKind = .quiet, destinationPort: Int = 443, protocol: String = "TCP", vendor: String = "Fortinet",
+    name: String, period: Double, jitter: Double = 0, jitterKind: JitterKind = .uniform,
+    missedBeats: Double = 0,
+    host: HostKind = .quiet, destinationPort: Int = 443, protocol: String = "TCP",
+    vendor: String = "Fortinet",
     sentBytes: Int = 412
   ) {
     self.name = name
@@ -51,7 +53,9 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
     BeaconScenario(name: "exact-60s-quiet", period: 60),
     BeaconScenario(name: "exact-300s-quiet", period: 300, destinationPort: 8443),
     BeaconScenario(name: "cobalt-60s-20pct", period: 60, jitter: 0.2, jitterKind: .cobaltStrike),
-    BeaconScenario(name: "sliver-75s-20pct-busy", period: 75, jitter: 0.2, host: .busy, vendor: "Palo Alto Networks"),
+    BeaconScenario(
+      name: "sliver-75s-20pct-busy", period: 75, jitter: 0.2, host: .busy,
+      vendor: "Palo Alto Networks"),
     BeaconScenario(name: "empire-5s", period: 5, destinationPort: 80),
     BeaconScenario(name: "exact-300s-busy", period: 300, host: .busy),
     BeaconScenario(name: "missed-120s-10pct", period: 120, jitter: 0.1, missedBeats: 0.15),

@@ -41,7 +41,8 @@ public struct Simulator {
       corrupt += try writeDay(events, date: date, world: world, root: workspaceRoot, rng: &dayRng)
     }
     let truth = SimulationTruth(
-      seed: config.seed, endDate: config.endDate.description, days: config.days, workspaceRoot: workspaceRoot,
+      seed: config.seed, endDate: config.endDate.description, days: config.days,
+      workspaceRoot: workspaceRoot,
       rows: totalRows, corruptLines: corrupt,
       beacons: config.beacons.enumerated().map { k, b in
         .init(
@@ -49,7 +50,9 @@ public struct Simulator {
           destinationIP: world.addresses[Int(world.beaconDestinations[k])], events: beaconEvents[k])
       },
       benignPeriodic: world.periodic.map {
-        .init(name: $0.name, destinationIP: world.addresses[Int($0.destination)], destinationPort: Int($0.port), period: $0.period, sources: $0.sources.count)
+        .init(
+          name: $0.name, destinationIP: world.addresses[Int($0.destination)],
+          destinationPort: Int($0.port), period: $0.period, sources: $0.sources.count)
       })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -57,14 +60,17 @@ public struct Simulator {
     return truth
   }
 
-  private func writeDay(_ events: [Event], date: CivilDate, world: World, root: String, rng: inout SimRandom) throws -> Int {
+  private func writeDay(
+    _ events: [Event], date: CivilDate, world: World, root: String, rng: inout SimRandom
+  ) throws -> Int {
     let dayFolder = ExportLayout.dayFolder(root: root, date: date)
     let dayStart = Int64(date.daysSinceEpoch) * 86_400 * Timestamp.ticksPerSecond
     let bucketTicks = (config.hourly ? 3600 : 300) * Timestamp.ticksPerSecond
     let renderer = RecordRenderer(world: world)
     var corrupt = 0
     var i = 0
-    let corruptEvery = config.corruptLines > 0 ? max(1, events.count / config.corruptLines) : Int.max
+    let corruptEvery =
+      config.corruptLines > 0 ? max(1, events.count / config.corruptLines) : Int.max
     while i < events.count {
       let bucket = (events[i].ticks - dayStart) / bucketTicks
       var j = i
@@ -84,7 +90,9 @@ public struct Simulator {
           }
           renderer.render(events[k], into: &out, rng: &rng)
         }
-        let rel = ExportLayout.filePath(hour: minuteOfDay / 60, minute: minuteOfDay % 60, hourly: config.hourly, overflow: overflow)
+        let rel = ExportLayout.filePath(
+          hour: minuteOfDay / 60, minute: minuteOfDay % 60, hourly: config.hourly,
+          overflow: overflow)
         let path = dayFolder + "/" + rel
         try FileManager.default.createDirectory(
           atPath: String(path[..<path.lastIndex(of: "/")!]), withIntermediateDirectories: true)
@@ -129,7 +137,10 @@ struct World: Sendable {
   var internalServices: [(Int32, Int32, UInt8)] = []  // address, port, protocol
   var beaconSources: [Int32] = []
   var beaconDestinations: [Int32] = []
-  var periodic: [(name: String, destination: Int32, port: Int32, proto: UInt8, period: Double, sources: [Int32])] = []
+  var periodic:
+    [(
+      name: String, destination: Int32, port: Int32, proto: UInt8, period: Double, sources: [Int32]
+    )] = []
 
   init(config: SimulationConfig, rng: inout SimRandom) {
     self.config = config
@@ -146,23 +157,34 @@ struct World: Sendable {
         ? ("10.\(1 + h / 250 % 50).\(h / 250 % 200 + 10).\(10 + h % 240)", 0)
         : roll < 0.85
           ? ("172.20.\(h / 240 % 250).\(10 + h % 240)", 1)
-          : roll < 0.95 ? ("192.168.\(h / 240 % 250).\(10 + h % 240)", 2) : ("fd12:3456:789a:1::\(String(h + 16, radix: 16))", 0)
+          : roll < 0.95
+            ? ("192.168.\(h / 240 % 250).\(10 + h % 240)", 2)
+            : ("fd12:3456:789a:1::\(String(h + 16, radix: 16))", 0)
       workstations.append(add(ip))
       workstationVendor.append(vendor)
       // Pareto-like activity: a few very busy users, many light ones.
       activity.append(1 / pow(max(0.02, rng.unit()), 0.6))
     }
     let popularIPs = [
-      "13.107.42.14", "13.107.6.152", "20.190.151.8", "40.126.31.67", "52.96.165.18", "142.250.72.110",
-      "142.250.191.46", "172.217.14.99", "216.58.194.174", "151.101.1.69", "151.101.65.140", "104.16.132.229",
-      "104.18.32.47", "23.215.0.136", "23.196.3.74", "184.84.221.41", "54.239.28.85", "52.84.150.39",
-      "157.240.22.35", "31.13.71.36", "199.232.82.133", "185.199.108.153", "140.82.112.4", "17.253.144.10",
-      "2606:4700::6810:84e5", "2620:1ec:bdf::40", "2a00:1450:4009:81f::200e", "8.8.8.8", "1.1.1.1", "9.9.9.9",
+      "13.107.42.14", "13.107.6.152", "20.190.151.8", "40.126.31.67", "52.96.165.18",
+      "142.250.72.110",
+      "142.250.191.46", "172.217.14.99", "216.58.194.174", "151.101.1.69", "151.101.65.140",
+      "104.16.132.229",
+      "104.18.32.47", "23.215.0.136", "23.196.3.74", "184.84.221.41", "54.239.28.85",
+      "52.84.150.39",
+      "157.240.22.35", "31.13.71.36", "199.232.82.133", "185.199.108.153", "140.82.112.4",
+      "17.253.144.10",
+      "2606:4700::6810:84e5", "2620:1ec:bdf::40", "2a00:1450:4009:81f::200e", "8.8.8.8", "1.1.1.1",
+      "9.9.9.9",
     ]
     popular = popularIPs.map(add)
-    let hostingOctets = [5, 23, 31, 37, 45, 46, 51, 62, 77, 80, 85, 89, 91, 93, 94, 95, 103, 104, 107, 139, 141, 146, 149, 154, 159, 162, 167, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217]
+    let hostingOctets = [
+      5, 23, 31, 37, 45, 46, 51, 62, 77, 80, 85, 89, 91, 93, 94, 95, 103, 104, 107, 139, 141, 146,
+      149, 154, 159, 162, 167, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217,
+    ]
     for _ in 0..<4000 {
-      let ip = "\(hostingOctets[rng.below(hostingOctets.count)]).\(rng.below(256)).\(rng.below(256)).\(1 + rng.below(254))"
+      let ip =
+        "\(hostingOctets[rng.below(hostingOctets.count)]).\(rng.below(256)).\(rng.below(256)).\(1 + rng.below(254))"
       rare.append(add(ip))
     }
     internalServices = [
@@ -178,11 +200,13 @@ struct World: Sendable {
       switch b.host {
       case .quiet: beaconSources.append(add("10.50.\(k / 200).\(20 + k % 200)"))
       case .busy:
-        beaconSources.append(workstations[byActivity.isEmpty ? 0 : byActivity[busyUsed % byActivity.count]])
+        beaconSources.append(
+          workstations[byActivity.isEmpty ? 0 : byActivity[busyUsed % byActivity.count]])
         busyUsed += 1
       }
       let first = [45, 91, 185, 193, 194][k % 5]
-      beaconDestinations.append(add("\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"))
+      beaconDestinations.append(
+        add("\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"))
     }
     if config.benignPeriodic {
       // Enough polling hosts that these destinations are popular, but a bounded share of the rows.
@@ -201,7 +225,9 @@ struct World: Sendable {
     let dayStart = Int64(date.daysSinceEpoch) * 86_400 * Timestamp.ticksPerSecond
     var events: [Event] = []
     events.reserveCapacity(config.rowsPerDay + 4096)
-    func ticks(_ seconds: Double) -> Int64 { dayStart + Int64(seconds * Double(Timestamp.ticksPerSecond)) }
+    func ticks(_ seconds: Double) -> Int64 {
+      dayStart + Int64(seconds * Double(Timestamp.ticksPerSecond))
+    }
     func ephemeral() -> Int32 { Int32(49152 + rng.below(16383)) }
 
     // Labelled beacons, all day.
@@ -214,7 +240,8 @@ struct World: Sendable {
         if !rng.chance(b.missedBeats) {
           events.append(
             Event(
-              ticks: ticks(t), source: beaconSources[k], destination: beaconDestinations[k], sourcePort: ephemeral(),
+              ticks: ticks(t), source: beaconSources[k], destination: beaconDestinations[k],
+              sourcePort: ephemeral(),
               destinationPort: Int32(b.destinationPort), protocolIndex: proto, vendorIndex: vendor,
               sent: Int64(b.sentBytes + rng.below(24)), received: Int64(180 + rng.below(40))))
           beaconCounts[k] += 1
@@ -234,8 +261,10 @@ struct World: Sendable {
           let (dst, port, p) = internalServices[0]
           events.append(
             Event(
-              ticks: ticks(rng.unit() * 86_400), source: beaconSources[k], destination: dst, sourcePort: ephemeral(),
-              destinationPort: port, protocolIndex: p, vendorIndex: vendor, sent: 74, received: 130))
+              ticks: ticks(rng.unit() * 86_400), source: beaconSources[k], destination: dst,
+              sourcePort: ephemeral(),
+              destinationPort: port, protocolIndex: p, vendorIndex: vendor, sent: 74, received: 130)
+          )
         }
       }
     }
@@ -247,8 +276,10 @@ struct World: Sendable {
         while t < 86_400 {
           events.append(
             Event(
-              ticks: ticks(t), source: src, destination: p.destination, sourcePort: p.proto == 1 ? 123 : ephemeral(),
-              destinationPort: p.port, protocolIndex: p.proto, vendorIndex: vendor, sent: p.proto == 1 ? 90 : Int64(1800 + rng.below(400)),
+              ticks: ticks(t), source: src, destination: p.destination,
+              sourcePort: p.proto == 1 ? 123 : ephemeral(),
+              destinationPort: p.port, protocolIndex: p.proto, vendorIndex: vendor,
+              sent: p.proto == 1 ? 90 : Int64(1800 + rng.below(400)),
               received: p.proto == 1 ? 90 : Int64(600 + rng.below(200))))
           t += p.period * (1 + 0.01 * (2 * rng.unit() - 1))
         }
@@ -291,9 +322,11 @@ struct World: Sendable {
           if t < 86_400 {
             events.append(
               Event(
-                ticks: ticks(t), source: src, destination: dst, sourcePort: proto == 2 ? -1 : ephemeral(),
+                ticks: ticks(t), source: src, destination: dst,
+                sourcePort: proto == 2 ? -1 : ephemeral(),
                 destinationPort: port, protocolIndex: proto, vendorIndex: vendor,
-                sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)), received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000))))
+                sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)),
+                received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000))))
           }
           // Bursty: short gaps inside a page load, longer reading pauses between pages.
           t += rng.chance(0.15) ? rng.exponential(mean: 45) : rng.exponential(mean: 1.5)

@@ -23,7 +23,8 @@ import Testing
 
   @Test(arguments: [
     "", "not a time", "2021-13-01T00:00:00Z", "2021-02-29T00:00:00Z", "2021-11-01T24:00:00Z",
-    "2021-11-01T00:60:00Z", "2021-11-01T00:00:00.Z", "2021-11-01T00:00:00+2", "2021-11-01", "2021-11-01T00:00:00Zjunk",
+    "2021-11-01T00:60:00Z", "2021-11-01T00:00:00.Z", "2021-11-01T00:00:00+2", "2021-11-01",
+    "2021-11-01T00:00:00Zjunk",
     "１２３4-11-01T00:00:00Z",
   ])
   func rejectsMalformedTimes(text: String) {
@@ -40,7 +41,8 @@ import Testing
   }
 
   @Test func printsAsLogAnalyticsDoes() {
-    #expect(Timestamp(iso: "2021-11-01T00:04:59.123Z")!.description == "2021-11-01T00:04:59.1230000Z")
+    #expect(
+      Timestamp(iso: "2021-11-01T00:04:59.123Z")!.description == "2021-11-01T00:04:59.1230000Z")
   }
 }
 

@@ -8,7 +8,9 @@ import Testing
 @Suite struct DecisionTests {
   @Test func tiesInTimeAreBrokenByDestinationTextOrder() {
     // "203.0.113.10" sorts before "203.0.113.9" as text, so it takes the 100 s delta and .9 gets 0 s.
-    let rows = [conn(0, dst: "198.51.100.1"), conn(100, dst: "203.0.113.9"), conn(100, dst: "203.0.113.10")]
+    let rows = [
+      conn(0, dst: "198.51.100.1"), conn(100, dst: "203.0.113.9"), conn(100, dst: "203.0.113.10"),
+    ]
     let f = notebookHunt(rows, permissive)
     #expect(f.map(\.destinationIP) == ["203.0.113.10"])
     #expect(f.first?.timedelta == 100)
@@ -18,7 +20,8 @@ import Testing
     let a = conn(5)
     let variants = [
       conn(5, dport: nil), conn(5, dport: 80), conn(5, proto: nil), conn(5, proto: "ICMP"),
-      conn(5, sport: 49_999), conn(5, sent: nil), conn(5, sent: 99), conn(5, recv: nil), conn(5, recv: 199),
+      conn(5, sport: 49_999), conn(5, sent: nil), conn(5, sent: 99), conn(5, recv: nil),
+      conn(5, recv: 199),
       conn(5, vendor: "Check Point"),
     ]
     for v in variants { #expect(NotebookMethod.rowOrder(v, a) && !NotebookMethod.rowOrder(a, v)) }
@@ -62,7 +65,10 @@ import Testing
       t += k < 100 ? 60 : 61
       rows.append(conn(t))
     }
-    let at75 = notebookHunt(rows, NotebookThresholds(dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 74.9))
+    let at75 = notebookHunt(
+      rows,
+      NotebookThresholds(
+        dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 74.9))
     #expect(at75.contains { $0.percentBeacon == 75.0 })
     #expect(!notebookHunt(rows).contains { $0.percentBeacon == 75.0 })
   }
@@ -93,7 +99,9 @@ import Testing
         rows.append(conn(t, proto: proto))
       }
     }
-    let f = notebookHunt(rows, permissive).sorted { ($0.timedelta, $0.protocol) < ($1.timedelta, $1.protocol) }
+    let f = notebookHunt(rows, permissive).sorted {
+      ($0.timedelta, $0.protocol) < ($1.timedelta, $1.protocol)
+    }
     // The first row has no previous, so the 20 s UDP group holds 2 deltas, not 3.
     #expect(f.map(\.timedeltaList) == [[3], [3, 2], [3, 2, 2], [2, 2, 1]])
     #expect(f.map(\.protocol) == ["TCP", "UDP", "TCP", "TCP"])
@@ -105,7 +113,9 @@ import Testing
   @Test func totalEventCountSpansVendorsButPercentStaysPerVendor() {
     var rows: [ConnectionRecord] = []
     for k in 0..<10 { rows.append(conn(Double(k) * 100, vendor: "Fortinet")) }
-    for k in 0..<10 { rows.append(conn(5000 + Double(k) * 100, sport: 1, vendor: "Palo Alto Networks")) }
+    for k in 0..<10 {
+      rows.append(conn(5000 + Double(k) * 100, sport: 1, vendor: "Palo Alto Networks"))
+    }
     let f = notebookHunt(rows, vendor: nil, permissive)
     // Deltas are per source across vendors: the first Palo Alto row follows the last Fortinet one
     // (4,100 s later). Fortinet's partition is all 100 s; Palo Alto's is 9 × 100 s and 1 × 4,100 s.

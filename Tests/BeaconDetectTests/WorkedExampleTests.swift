@@ -9,8 +9,10 @@ import Testing
     #expect(
       f == [
         NotebookFinding(
-          destinationIP: "203.0.113.50", deviceVendor: "Fortinet", sourceIP: "10.0.0.5", destinationPort: 443,
-          protocol: "TCP", timedelta: 60, timedeltaCount: 1439, totalSentBytes: 143_900, totalReceivedBytes: 287_800,
+          destinationIP: "203.0.113.50", deviceVendor: "Fortinet", sourceIP: "10.0.0.5",
+          destinationPort: 443,
+          protocol: "TCP", timedelta: 60, timedeltaCount: 1439, totalSentBytes: 143_900,
+          totalReceivedBytes: 287_800,
           totalEvents: 1439, degreeOfSourceIPs: 1, timedeltaList: [1439], timedeltaListCount: 1439,
           totalEventCount: 1439, percentBeacon: 100.0)
       ])
@@ -20,7 +22,8 @@ import Testing
     let rows = (0..<240).map { conn(3600 + Double($0) * 30, src: "10.0.0.10", dst: "203.0.113.80") }
     let f = notebookHunt(rows)
     #expect(f.count == 1)
-    #expect(f.first.map { [$0.timedelta, $0.timedeltaCount, $0.totalEventCount] } == [30, 239, 239])
+    #expect(
+      f.first.map { [$0.timedelta, $0.timedeltaCount, $0.totalEventCount] } == [30, 239, 239])
     #expect(f.first?.percentBeacon == 100.0)
   }
 
@@ -49,7 +52,8 @@ import Testing
     }
     #expect(notebookHunt(rows).isEmpty)
     // The best group is about a half, as the spec says.
-    let lowered = NotebookThresholds(dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 0)
+    let lowered = NotebookThresholds(
+      dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 0)
     let best = notebookHunt(rows, lowered).map(\.percentBeacon).max() ?? 0
     #expect(best > 40 && best < 60)
   }
@@ -62,7 +66,8 @@ import Testing
       rows.append(conn(t))
     }
     #expect(notebookHunt(rows).isEmpty)
-    let at50 = NotebookThresholds(dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 50)
+    let at50 = NotebookThresholds(
+      dailyEventCount: 100, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 50)
     let f = notebookHunt(rows, at50)
     #expect(f.count == 1)
     #expect(f.first?.timedelta == 61)

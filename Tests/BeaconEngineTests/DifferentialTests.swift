@@ -29,13 +29,17 @@ import Testing
   static let cases: [Case] = [
     Case(name: "defaults", seed: 1),
     Case(name: "Fortinet only", seed: 2, vendor: "Fortinet"),
-    Case(name: "hourly files with overflow and bad lines", seed: 3, hourly: true, overflow: 40, corrupt: 25),
+    Case(
+      name: "hourly files with overflow and bad lines", seed: 3, hourly: true, overflow: 40,
+      corrupt: 25),
     Case(
       name: "permissive thresholds (many findings, ties, IPv6)", seed: 4, hosts: 30, rows: 8_000,
-      thresholds: NotebookThresholds(dailyEventCount: 5, degreeOfSourceIP: 40, timeDelta: 1, percentBeacon: 20)),
+      thresholds: NotebookThresholds(
+        dailyEventCount: 5, degreeOfSourceIP: 40, timeDelta: 1, percentBeacon: 20)),
     Case(
       name: "just passing and just failing", seed: 5,
-      thresholds: NotebookThresholds(dailyEventCount: 286, degreeOfSourceIP: 2, timeDelta: 59, percentBeacon: 99.9)),
+      thresholds: NotebookThresholds(
+        dailyEventCount: 286, degreeOfSourceIP: 2, timeDelta: 59, percentBeacon: 99.9)),
   ]
 
   @Test(arguments: cases)
@@ -51,7 +55,9 @@ import Testing
     config.corruptLines = c.corrupt
     let truth = try Simulator(config).write(to: folder)
 
-    let spec = HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), vendor: c.vendor, notebook: c.thresholds)
+    let spec = HuntSpec(
+      input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), vendor: c.vendor,
+      notebook: c.thresholds)
     let result = try NativeEngine().runSynchronously(spec)
     let native = OutputFormat.jsonl.render(result.findings)
     #expect(result.summary.input.skippedLines == truth.corruptLines)
@@ -102,10 +108,13 @@ import Testing
     let files = InputFiles.files(under: a)
     #expect(files.count > 500)  // two days of 5-minute files plus truth.json
     for f in files.prefix(40) {
-      #expect(FileManager.default.contents(atPath: f) == FileManager.default.contents(atPath: b + f.dropFirst(a.count)))
+      #expect(
+        FileManager.default.contents(atPath: f)
+          == FileManager.default.contents(atPath: b + f.dropFirst(a.count)))
     }
     // Records are full-width, like real exports.
-    let sample = try String(contentsOfFile: files.first { $0.hasSuffix("PT05M.json") }!, encoding: .utf8)
+    let sample = try String(
+      contentsOfFile: files.first { $0.hasSuffix("PT05M.json") }!, encoding: .utf8)
     let lines = sample.split(separator: "\n")
     #expect(lines.map(\.utf8.count).reduce(0, +) / lines.count > 1000)
   }
@@ -126,12 +135,17 @@ import Testing
     config.seed = 11
     config.rowsPerDay = 30_000
     let truth = try Simulator(config).write(to: folder)
-    let result = try NativeEngine().runSynchronously(HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 21)))
+    let result = try NativeEngine().runSynchronously(
+      HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 21)))
     guard case .notebook(let findings) = result.findings else { return }
     let found = Set(findings.map { "\($0.sourceIP)>\($0.destinationIP)" })
     for b in truth.beacons {
-      let visible = b.scenario.jitter == 0 && b.scenario.missedBeats == 0 && b.scenario.period > 15 && b.scenario.host == .quiet
-      if visible { #expect(found.contains("\(b.sourceIP)>\(b.destinationIP)"), "\(b.scenario.name)") }
+      let visible =
+        b.scenario.jitter == 0 && b.scenario.missedBeats == 0 && b.scenario.period > 15
+        && b.scenario.host == .quiet
+      if visible {
+        #expect(found.contains("\(b.sourceIP)>\(b.destinationIP)"), "\(b.scenario.name)")
+      }
       if b.scenario.jitter >= 0.2 || b.scenario.period <= 15 {
         #expect(!found.contains("\(b.sourceIP)>\(b.destinationIP)"), "\(b.scenario.name)")
       }

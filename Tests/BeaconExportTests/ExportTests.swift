@@ -19,7 +19,10 @@ let hostile = NotebookFinding(
       text.hasPrefix(
         #"{"DestinationIP":"\"><img src=x onerror=alert(1)>","DeviceVendor":"=HYPERLINK(\"http://evil\")","SourceIP":"10.0.0.1,\"x\"\r\nnext","DestinationPort":443,"Protocol":"\u001b[31mTCP\u0007\u2028","Timedelta":60,"#
       ))
-    #expect(text.contains(#""Timedeltalist":[3,7],"Timedeltalistcount":10,"Totaleventcount":10,"Percentbeacon":83.22981366459628}"#))
+    #expect(
+      text.contains(
+        #""Timedeltalist":[3,7],"Timedeltalistcount":10,"Totaleventcount":10,"Percentbeacon":83.22981366459628}"#
+      ))
     // And it is valid JSON that reads back to the same strings.
     let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
     #expect(object["Protocol"] as? String == hostile.protocol)
@@ -29,14 +32,17 @@ let hostile = NotebookFinding(
   @Test func jsonArrayAndEmptyOutputs() {
     #expect(OutputFormat.json.render(.notebook([])) == "[]\n")
     #expect(OutputFormat.jsonl.render(.notebook([])) == "")
-    #expect(OutputFormat.csv.render(.notebook([])) == NotebookFinding.columns.joined(separator: ",") + "\r\n")
+    #expect(
+      OutputFormat.csv.render(.notebook([])) == NotebookFinding.columns.joined(separator: ",")
+        + "\r\n")
     let two = OutputFormat.json.render(.notebook([hostile, hostile]))
     #expect(two.hasPrefix("[\n{") && two.hasSuffix("}\n]\n") && two.contains("},\n{"))
   }
 
   @Test(arguments: ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
   func csvNeutralisesFormulaTriggers(value: String) {
-    #expect(CSVText.cell(.string(value)).hasPrefix("'") || CSVText.cell(.string(value)).hasPrefix("\"'"))
+    #expect(
+      CSVText.cell(.string(value)).hasPrefix("'") || CSVText.cell(.string(value)).hasPrefix("\"'"))
   }
 
   @Test func csvQuotesPerRFC4180AndLeavesNumbersAlone() {
@@ -48,7 +54,9 @@ let hostile = NotebookFinding(
     #expect(CSVText.cell(.intList([1, 2])) == "\"[1,2]\"")
     let doc = OutputFormat.csv.render(.notebook([hostile]))
     let row = doc.components(separatedBy: "\r\n")[1]
-    #expect(row.hasPrefix(#""""><img src=x onerror=alert(1)>","'=HYPERLINK(""http://evil"")","10.0.0.1,""x"""#))
+    #expect(
+      row.hasPrefix(
+        #""""><img src=x onerror=alert(1)>","'=HYPERLINK(""http://evil"")","10.0.0.1,""x"""#))
   }
 
   @Test func tableShowsControlCharactersInsteadOfSendingThem() {

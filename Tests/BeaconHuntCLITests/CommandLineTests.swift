@@ -38,7 +38,9 @@ import Testing
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return Run(
+      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+      stderr: String(decoding: e, as: UTF8.self))
   }
 
   func temp() -> String {
@@ -48,18 +50,25 @@ import Testing
   }
 
   /// A 60 s beacon all day as JSON lines.
-  static let beaconDay: String = (0..<1440).map { k in
-    let s = k * 60
-    let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
-    return #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
-  }.joined(separator: "\n") + "\n"
+  static let beaconDay: String =
+    (0..<1440).map { k in
+      let s = k * 60
+      let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
+      return
+        #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
+    }.joined(separator: "\n") + "\n"
 
   @Test func binaryExists() {
-    #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
+    #expect(
+      FileManager.default.isExecutableFile(atPath: Self.binary),
+      "build the package first: \(Self.binary)")
   }
 
   @Test func pathsPrintsTheCurrentDayAndTheNotebooksHistory() throws {
-    let r = try run(["paths", "--root", "abfss://c@a.dfs.core.windows.net/ws", "--end-date", "2022-01-02", "--lookback-days", "2"])
+    let r = try run([
+      "paths", "--root", "abfss://c@a.dfs.core.windows.net/ws", "--end-date", "2022-01-02",
+      "--lookback-days", "2",
+    ])
     #expect(r.status == 0)
     #expect(
       r.stdout == """
@@ -74,9 +83,14 @@ import Testing
   @Test func huntReadsStandardInputAndWritesEachFormat() throws {
     let jsonl = try run(["hunt", "-", "--quiet"], stdin: Self.beaconDay)
     #expect(jsonl.status == 0 && jsonl.stderr.isEmpty)
-    #expect(jsonl.stdout.hasPrefix(#"{"DestinationIP":"203.0.113.50","DeviceVendor":"Fortinet","SourceIP":"10.0.0.5","DestinationPort":443,"Protocol":"TCP","Timedelta":60,"Timedeltacount":1439,"#))
+    #expect(
+      jsonl.stdout.hasPrefix(
+        #"{"DestinationIP":"203.0.113.50","DeviceVendor":"Fortinet","SourceIP":"10.0.0.5","DestinationPort":443,"Protocol":"TCP","Timedelta":60,"Timedeltacount":1439,"#
+      ))
     let csv = try run(["hunt", "-", "--quiet", "--format", "csv"], stdin: Self.beaconDay)
-    #expect(csv.stdout.hasPrefix("DestinationIP,DeviceVendor,SourceIP,DestinationPort,Protocol,Timedelta,"))
+    #expect(
+      csv.stdout.hasPrefix(
+        "DestinationIP,DeviceVendor,SourceIP,DestinationPort,Protocol,Timedelta,"))
     let table = try run(["hunt", "-", "--quiet", "--format", "table"], stdin: Self.beaconDay)
     #expect(table.stdout.contains("203.0.113.50") && table.stdout.contains("100.0"))
   }
@@ -93,7 +107,8 @@ import Testing
   @Test func strictFailsOnSkippedLinesAndWritesNothing() throws {
     let dir = temp()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let r = try run(["hunt", "-", "--strict", "-o", dir + "/out.jsonl"], stdin: Self.beaconDay + "oops\n")
+    let r = try run(
+      ["hunt", "-", "--strict", "-o", dir + "/out.jsonl"], stdin: Self.beaconDay + "oops\n")
     #expect(r.status == 3)
     #expect(!FileManager.default.fileExists(atPath: dir + "/out.jsonl"))
   }
@@ -109,7 +124,9 @@ import Testing
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "precious\n")
     let forced = try run(["hunt", "-", "-q", "-o", out, "--force"], stdin: Self.beaconDay)
     #expect(forced.status == 0)
-    #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix(#"{"DestinationIP":"203.0.113.50""#))
+    #expect(
+      try String(contentsOfFile: out, encoding: .utf8).hasPrefix(
+        #"{"DestinationIP":"203.0.113.50""#))
   }
 
   @Test func clearErrorsForMissingRootDayAndArguments() throws {
@@ -123,8 +140,13 @@ import Testing
 
   @Test func simulateThenHuntTheExportRoot() throws {
     let dir = temp() + "/export"
-    defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
-    let sim = try run(["simulate", "--out", dir, "--rows-per-day", "8000", "--hosts", "20", "--beacon", "c2:120:0:uniform:0:quiet:8443"])
+    defer {
+      try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent)
+    }
+    let sim = try run([
+      "simulate", "--out", dir, "--rows-per-day", "8000", "--hosts", "20", "--beacon",
+      "c2:120:0:uniform:0:quiet:8443",
+    ])
     #expect(sim.status == 0)
     let hunt = try run(["hunt", "--root", dir, "--end-date", "2021-11-01", "-q"])
     #expect(hunt.status == 0)

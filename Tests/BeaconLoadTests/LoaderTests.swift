@@ -12,7 +12,9 @@ func record(
   #"{"TenantId":"t",\#(extra)"TimeGenerated":"\#(time)","SourceIP":"\#(src)","DestinationIP":"\#(dst)","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":100,"SentBytes":200,"DeviceVendor":"Fortinet","Type":"CommonSecurityLog"}"#
 }
 
-func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads: Int = 2) throws -> LoadedRows {
+func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads: Int = 2) throws
+  -> LoadedRows
+{
   var loader = RecordLoader(threads: threads)
   if let segmentBytes { loader.segmentBytes = segmentBytes }
   return try loader.load(files.map { .file(t.path + "/" + $0) })
@@ -26,8 +28,10 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     #expect(
       rows.records == [
         ConnectionRecord(
-          time: Timestamp(iso: "2021-11-01T00:00:00Z")!, sourceIP: "10.0.0.1", destinationIP: "203.0.113.5",
-          sourcePort: 50000, destinationPort: 443, protocol: "TCP", receivedBytes: 100, sentBytes: 200,
+          time: Timestamp(iso: "2021-11-01T00:00:00Z")!, sourceIP: "10.0.0.1",
+          destinationIP: "203.0.113.5",
+          sourcePort: 50000, destinationPort: 443, protocol: "TCP", receivedBytes: 100,
+          sentBytes: 200,
           deviceVendor: "Fortinet")
       ])
     #expect(rows.report.rows == 1 && rows.report.skippedLines == 0)
@@ -62,14 +66,24 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     let r = try #require(rows.records.first)
     #expect(r.destinationPort == 443)
     #expect(r.protocol == "6")
-    #expect(r.sourcePort == nil && r.sentBytes == nil && r.receivedBytes == nil && r.deviceVendor == nil && r.sourceIP == nil)
-    #expect(rows.report.nulledFields == ["SourcePort": 1, "SentBytes": 1, "ReceivedBytes": 1, "DeviceVendor": 1])
-    #expect(rows.report.nulledExamples.first?.description.hasPrefix(t.path + "/a.json:1: SourcePort: not an integer") == true)
+    #expect(
+      r.sourcePort == nil && r.sentBytes == nil && r.receivedBytes == nil && r.deviceVendor == nil
+        && r.sourceIP == nil)
+    #expect(
+      rows.report.nulledFields == [
+        "SourcePort": 1, "SentBytes": 1, "ReceivedBytes": 1, "DeviceVendor": 1,
+      ])
+    #expect(
+      rows.report.nulledExamples.first?.description.hasPrefix(
+        t.path + "/a.json:1: SourcePort: not an integer") == true)
   }
 
   @Test func portsOutsideInt32AreWrongTyped() throws {
     let t = TempFolder()
-    t.write("a.json", #"{"TimeGenerated":"2021-11-01T00:00:00Z","DestinationPort":4294967296,"SentBytes":9223372036854775807}"# + "\n")
+    t.write(
+      "a.json",
+      #"{"TimeGenerated":"2021-11-01T00:00:00Z","DestinationPort":4294967296,"SentBytes":9223372036854775807}"#
+        + "\n")
     let rows = try load(t, ["a.json"])
     #expect(rows.records.first?.destinationPort == nil)
     #expect(rows.records.first?.sentBytes == Int64.max)
@@ -96,7 +110,9 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     #expect(rows.report.blankLines == 1)
     #expect(rows.report.skipped == [.notJSON: 3, .badTime: 2, .missingTime: 1, .truncated: 1])
     #expect(rows.report.skippedExamples.map(\.line) == [3, 4, 5, 6, 7, 8, 10])
-    #expect(rows.report.skippedExamples[1].description == t.path + "/bad.json:4: TimeGenerated: not an ISO-8601 time: \"yesterday\"")
+    #expect(
+      rows.report.skippedExamples[1].description == t.path
+        + "/bad.json:4: TimeGenerated: not an ISO-8601 time: \"yesterday\"")
     #expect(rows.report.skippedExamples.last?.description.contains("truncated last line") == true)
   }
 
@@ -111,7 +127,8 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
   @Test func deepNestingFailsCleanly() throws {
     let t = TempFolder()
     let deep = String(repeating: "[", count: 100_000)
-    t.write("a.json", #"{"TimeGenerated":"2021-11-01T00:00:00Z","x":\#(deep)}"# + "\n" + record() + "\n")
+    t.write(
+      "a.json", #"{"TimeGenerated":"2021-11-01T00:00:00Z","x":\#(deep)}"# + "\n" + record() + "\n")
     let rows = try load(t, ["a.json"])
     #expect(rows.records.count == 1)
     #expect(rows.report.skippedExamples.first?.message.contains("nesting too deep") == true)
@@ -122,16 +139,24 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     t.write("img.json", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x0A, 0x00, 0x01, 0x0A]))
     let rows = try load(t, ["img.json"])
     #expect(rows.records.isEmpty && rows.report.skippedLines == 0)
-    #expect(rows.report.fileProblems.count == 1 && rows.report.fileProblems[0].message.hasPrefix("binary file"))
+    #expect(
+      rows.report.fileProblems.count == 1
+        && rows.report.fileProblems[0].message.hasPrefix("binary file"))
     #expect(rows.report.hasSkips)
   }
 
   @Test func gzipFilesAreReadAndCorruptOnesReported() throws {
     let t = TempFolder()
-    let plain = t.write("a.json", (0..<50).map { record(time: "2021-11-01T00:00:\(10 + $0 % 40)Z") }.joined(separator: "\n") + "\n")
+    let plain = t.write(
+      "a.json",
+      (0..<50).map { record(time: "2021-11-01T00:00:\(10 + $0 % 40)Z") }.joined(separator: "\n")
+        + "\n")
     let gz = Process()
     gz.executableURL = URL(fileURLWithPath: "/bin/sh")
-    gz.arguments = ["-c", "gzip -c '\(plain)' > '\(plain).gz' && head -c 300 '\(plain).gz' > '\(t.path)/cut.json.gz'"]
+    gz.arguments = [
+      "-c",
+      "gzip -c '\(plain)' > '\(plain).gz' && head -c 300 '\(plain).gz' > '\(t.path)/cut.json.gz'",
+    ]
     try gz.run()
     gz.waitUntilExit()
     let rows = try load(t, ["a.json.gz"])
@@ -145,13 +170,19 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     let t = TempFolder()
     var lines: [String] = []
     for k in 0..<2000 {
-      lines.append(k % 97 == 5 ? "garbage \(k)" : record(time: "2021-11-01T00:\(10 + k / 60 % 50):\(10 + k % 50)Z", src: "10.0.\(k % 7).1"))
+      lines.append(
+        k % 97 == 5
+          ? "garbage \(k)"
+          : record(
+            time: "2021-11-01T00:\(10 + k / 60 % 50):\(10 + k % 50)Z", src: "10.0.\(k % 7).1"))
     }
     t.write("big.json", lines.joined(separator: "\n") + "\n")
     let whole = try load(t, ["big.json"], threads: 1)
     let split = try load(t, ["big.json"], segmentBytes: 4096, threads: 2)
     #expect(split.records == whole.records)
     #expect(split.report == whole.report)
-    #expect(whole.report.skippedExamples.map(\.line) == Array(stride(from: 6, to: 2000, by: 97).prefix(10)))
+    #expect(
+      whole.report.skippedExamples.map(\.line)
+        == Array(stride(from: 6, to: 2000, by: 97).prefix(10)))
   }
 }

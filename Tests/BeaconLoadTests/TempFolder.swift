@@ -13,7 +13,9 @@ final class TempFolder {
 
   /// Writes `contents` to `relative` (creating folders) and returns the full path.
   @discardableResult
-  func write(_ relative: String, _ contents: String) -> String { write(relative, Data(contents.utf8)) }
+  func write(_ relative: String, _ contents: String) -> String {
+    write(relative, Data(contents.utf8))
+  }
 
   @discardableResult
   func write(_ relative: String, _ data: Data) -> String {

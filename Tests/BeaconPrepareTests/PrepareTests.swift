@@ -10,7 +10,10 @@ import Testing
   }
 
   /// The notebook's test is textual and IPv4-only: these all count as public.
-  @Test(arguments: ["172.15.0.1", "172.32.0.1", "100.64.0.1", "169.254.1.1", "fd00::1", "::1", "1.10.0.1", "8.8.8.8", "10"])
+  @Test(arguments: [
+    "172.15.0.1", "172.32.0.1", "100.64.0.1", "169.254.1.1", "fd00::1", "::1", "1.10.0.1",
+    "8.8.8.8", "10",
+  ])
   func everythingElseIsPublic(ip: String) {
     #expect(!NotebookPrivatePrefixes.matches(ip))
   }
