@@ -62,25 +62,28 @@ guard FileManager.default.isExecutableFile(atPath: binary) else {
   exit(1)
 }
 
-/// Runs a command, discarding its output; returns wall seconds.
-func timed(_ path: String, _ arguments: [String]) throws -> Double {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: path)
-  p.arguments = arguments
-  p.standardOutput = FileHandle.nullDevice
+/// Runs a command with its output discarded; returns wall seconds and the child's own peak RSS in MB
+/// (from wait4, so no other process is counted).
+func timed(_ path: String, _ arguments: [String]) throws -> (seconds: Double, rssMB: Double) {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  let argv = ([path] + arguments).map { strdup($0) } + [nil]
+  defer { for p in argv { free(p) } }
+  var pid: pid_t = 0
   let t0 = DispatchTime.now().uptimeNanoseconds
-  try p.run()
-  p.waitUntilExit()
-  guard p.terminationStatus == 0 else {
-    throw HuntError("\(path) \(arguments.prefix(3)) exited \(p.terminationStatus)")
+  guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
+    throw HuntError("cannot run \(path)")
   }
-  return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-}
-
-func peakChildRSSMB() -> Double {
-  var u = rusage()
-  getrusage(RUSAGE_CHILDREN.rawValue, &u)
-  return Double(u.ru_maxrss) / 1024
+  var status: Int32 = 0
+  var usage = rusage()
+  wait4(pid, &status, 0, &usage)
+  let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+  guard status == 0 else {
+    throw HuntError("\(path) \(arguments.prefix(3)) failed (status \(status))")
+  }
+  return (seconds, Double(usage.ru_maxrss) / 1024)
 }
 
 let listFile = dataDir + "/files.txt"
@@ -92,13 +95,16 @@ _ = try timed("/bin/sh", ["-c", floorCommand])
 var floorTimes: [Double] = []
 var huntTimes: [Double] = []
 var huntOneCore: [Double] = []
+var rss = 0.0
 let huntArgs = ["hunt", "--root", root, "--end-date", day, "--quiet"]
 for _ in 0..<runs {
-  floorTimes.append(try timed("/bin/sh", ["-c", floorCommand]))
-  huntTimes.append(try timed(binary, huntArgs))
-  huntOneCore.append(try timed(binary, huntArgs + ["--threads", "1"]))
+  floorTimes.append(try timed("/bin/sh", ["-c", floorCommand]).seconds)
+  let all = try timed(binary, huntArgs)
+  let one = try timed(binary, huntArgs + ["--threads", "1"])
+  huntTimes.append(all.seconds)
+  huntOneCore.append(one.seconds)
+  rss = max(rss, all.rssMB, one.rssMB)
 }
-let rss = peakChildRSSMB()
 let floorBest = floorTimes.min()!
 let huntBest = huntTimes.min()!
 let oneBest = huntOneCore.min()!
