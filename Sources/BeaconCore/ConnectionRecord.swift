@@ -77,3 +77,26 @@ public enum Order {
     }
   }
 }
+
+/// A string compared and hashed by its UTF-8 bytes, for grouping keys.
+///
+/// `String`'s own `==` and hash use Unicode canonical equivalence, so two different byte
+/// sequences (`"é"` precomposed and decomposed) would share a group. Spark groups by bytes; so
+/// must every engine, or the same hostile log line could group differently on each.
+public struct ExactString: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+  public var string: String
+
+  public init(_ string: String) { self.string = string }
+  public init(stringLiteral value: String) { self.string = value }
+
+  public static func == (a: ExactString, b: ExactString) -> Bool {
+    utf8Compare(a.string, b.string) == 0
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    var s = string
+    s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+  }
+
+  public var description: String { string }
+}

@@ -11,7 +11,7 @@ public enum NotebookMethod {
   /// `rows` are the baselined rows (busy source, rare destination); `degree` is
   /// `DegreeofSourceIps` per DestinationIP.
   public static func detect(
-    _ rows: [ConnectionRecord], degree: [String: Int], thresholds: NotebookThresholds
+    _ rows: [ConnectionRecord], degree: [ExactString: Int], thresholds: NotebookThresholds
   ) -> Result {
     // Step 4: order each source's rows by time, ties broken by the Decision's chain.
     let ordered = rows.sorted(by: rowOrder)
@@ -22,7 +22,7 @@ public enum NotebookMethod {
     for r in ordered {
       defer { previous = r }
       // The previous row of the same source, any destination; a row dropped for nulls still serves.
-      guard let prev = previous, prev.sourceIP == r.sourceIP else { continue }
+      guard let prev = previous, Order.compare(prev.sourceIP, r.sourceIP) == 0 else { continue }
       guard let src = r.sourceIP, let dst = r.destinationIP, r.sourcePort != nil,
         let dport = r.destinationPort, let proto = r.protocol, let recv = r.receivedBytes,
         let sent = r.sentBytes, let vendor = r.deviceVendor
@@ -58,7 +58,8 @@ public enum NotebookMethod {
             destinationPort: key.port, protocol: key.protocol, timedelta: key.delta,
             timedeltaCount: totals.count, totalSentBytes: totals.sent,
             totalReceivedBytes: totals.received,
-            totalEvents: totals.count, degreeOfSourceIPs: Int64(degree[key.destination] ?? 0),
+            totalEvents: totals.count,
+            degreeOfSourceIPs: Int64(degree[ExactString(key.destination)] ?? 0),
             timedeltaList: list, timedeltaListCount: listCount, totalEventCount: 0, percentBeacon: 0
           ))
       }

@@ -12,7 +12,8 @@ public enum NotebookPrepare {
     var kept: [ConnectionRecord] = []
     kept.reserveCapacity(rows.count / 2)
     for r in rows {
-      if let vendor, r.deviceVendor != vendor { continue }
+      // Byte equality, as Spark compares strings (not Unicode canonical equivalence).
+      if let vendor, Order.compare(r.deviceVendor, vendor) != 0 { continue }
       afterVendor += 1
       guard let dst = r.destinationIP, !NotebookPrivatePrefixes.matches(dst) else { continue }
       kept.append(r)

@@ -133,4 +133,16 @@ import Testing
     let f = notebookHunt(rows, permissive)
     #expect(f.map(\.sourceIP) == ["10.0.0.10", "10.0.0.9"])
   }
+
+  @Test func stringsGroupAndMatchByBytesNotCanonicalEquivalence() {
+    let precomposed = "Caf\u{E9}"
+    let decomposed = "Cafe\u{301}"
+    #expect(precomposed == decomposed)  // Swift's String says equal; Spark's bytes say not
+    var rows: [ConnectionRecord] = []
+    for k in 0..<10 { rows.append(conn(Double(k) * 100, vendor: precomposed)) }
+    for k in 0..<10 { rows.append(conn(2000 + Double(k) * 100, vendor: decomposed)) }
+    #expect(notebookHunt(rows, vendor: precomposed, permissive).map(\.timedeltaCount) == [9])
+    let both = notebookHunt(rows, vendor: nil, permissive)
+    #expect(Set(both.map { Array($0.deviceVendor.utf8) }).count == 2)
+  }
 }
