@@ -12,7 +12,12 @@ let package = Package(
     .library(name: "BeaconEngine", targets: ["BeaconEngine"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // The Spark Connect client's gRPC stack; only BeaconSpark depends on it.
+    .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // Shared vocabulary: the hunt description, field names, timestamps, findings and run summary.
@@ -37,12 +42,26 @@ let package = Package(
         "BeaconExport",
       ]
     ),
+    // Arrow IPC stream decoding, for results that come back from Spark.
+    .target(name: "BeaconArrow"),
+    // The Spark engine: the same hunt as Spark SQL over Spark Connect (gRPC). Generated code in
+    // Generated/ comes from Protos/ via Scripts/generate-spark-connect.sh.
+    .target(
+      name: "BeaconSpark",
+      dependencies: [
+        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect", "BeaconArrow",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]
+    ),
     // Labelled, realistic Log Analytics exports for demos, tests and benchmarks.
     .target(name: "BeaconSimulate", dependencies: ["BeaconCore", "BeaconLoad"]),
     .executableTarget(
       name: "BeaconHuntCLI",
       dependencies: [
-        "BeaconEngine", "BeaconSimulate",
+        "BeaconEngine", "BeaconSimulate", "BeaconSpark",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -54,6 +73,7 @@ let package = Package(
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
+    .testTarget(name: "BeaconSparkTests", dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
     .testTarget(name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate"]),
     .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),
   ],

@@ -25,8 +25,9 @@ public struct InputProblem: Sendable, Equatable, CustomStringConvertible {
     self.message = message
   }
 
+  /// `file:line: field: message`; without the line when it is not known (0).
   public var description: String {
-    "\(file):\(line): " + (field.map { "\($0): " } ?? "") + message
+    "\(file):" + (line > 0 ? "\(line): " : " ") + (field.map { "\($0): " } ?? "") + message
   }
 }
 
@@ -129,13 +130,20 @@ public struct HuntResult: Sendable {
   }
 }
 
-/// Receives progress while an engine works (bytes read so far, of a known or unknown total).
+/// What a progress count counts.
+public enum ProgressUnit: Sendable {
+  case bytes
+  /// Spark tasks.
+  case tasks
+}
+
+/// Receives progress while an engine works (work done so far, of a known or unknown total).
 public protocol HuntProgress: Sendable {
-  func update(stage: String, done: Int, total: Int?)
+  func update(stage: String, done: Int, total: Int?, unit: ProgressUnit)
 }
 
 /// A progress sink that ignores everything (used with `--quiet` and in tests).
 public struct NoProgress: HuntProgress {
   public init() {}
-  public func update(stage: String, done: Int, total: Int?) {}
+  public func update(stage: String, done: Int, total: Int?, unit: ProgressUnit) {}
 }

@@ -5,7 +5,10 @@ import BeaconCore
 public enum NotebookMethod {
   public struct Result: Sendable {
     public var findings: [NotebookFinding]
-    public var steps: [StepCount]
+    /// Rows with all nine fields and a previous row; deltas above the threshold; groups.
+    public var complete: Int
+    public var passing: Int
+    public var groups: Int
   }
 
   /// `rows` are the baselined rows (busy source, rare destination); `degree` is
@@ -84,19 +87,7 @@ public enum NotebookMethod {
       $0.percentBeacon > thresholds.percentBeaconThreshold
         && $0.totalEventCount > Int64(thresholds.dailyEventCountThreshold)
     }.sorted(by: findingOrder)
-    return Result(
-      findings: findings,
-      steps: [
-        StepCount("rows with nine fields and a previous", complete),
-        StepCount("deltas > \(thresholds.timeDeltaThreshold) s", passing),
-        StepCount(
-          "groups", groups.count, detail: "vendor, source, destination, port, protocol, delta"),
-        StepCount(
-          "findings", findings.count,
-          detail:
-            "Percentbeacon > \(thresholds.percentBeaconThreshold), Totaleventcount > \(thresholds.dailyEventCountThreshold)"
-        ),
-      ])
+    return Result(findings: findings, complete: complete, passing: passing, groups: groups.count)
   }
 
   /// Step 4's order: SourceIP (to partition), TimeGenerated at full precision, then the Decision's

@@ -1,7 +1,6 @@
 import BeaconBaseline
 import BeaconCore
 import BeaconDetect
-import BeaconExport
 import BeaconLoad
 import BeaconPrepare
 
@@ -41,22 +40,23 @@ public struct NativeEngine: HuntEngine {
 
     switch spec.method {
     case .notebook:
-      let (prepared, prepareSteps) = NotebookPrepare.apply(loaded.records, vendor: spec.vendor)
-      summary.steps += prepareSteps
+      var counts = NotebookSteps.Counts()
+      let (prepared, afterVendor) = NotebookPrepare.apply(loaded.records, vendor: spec.vendor)
+      counts.afterVendor = afterVendor
+      counts.prepared = prepared.count
       clock.lap("prepare")
       let baseline = NotebookBaseline.apply(prepared, thresholds: spec.notebook)
-      summary.steps.append(
-        StepCount(
-          "baseline", baseline.rows.count,
-          detail:
-            "\(SummaryText.group(baseline.busySources)) busy sources (> \(spec.notebook.dailyEventCountThreshold) rows), "
-            + "\(SummaryText.group(baseline.rareDestinations)) rare destinations (< \(spec.notebook.degreeOfSourceIPThreshold) sources)"
-        ))
+      counts.busySources = baseline.busySources
+      counts.rareDestinations = baseline.rareDestinations
+      counts.baselined = baseline.rows.count
       clock.lap("baseline")
-      let detected = NotebookMethod.detect(
-        baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
-      summary.steps += detected.steps
+      let detected = NotebookMethod.detect(baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
+      counts.complete = detected.complete
+      counts.passing = detected.passing
+      counts.groups = detected.groups
+      counts.findings = detected.findings.count
       clock.lap("detect")
+      summary.steps = NotebookSteps.steps(counts, vendor: spec.vendor, thresholds: spec.notebook)
       summary.findings = detected.findings.count
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)

@@ -7,7 +7,8 @@ public enum SummaryText {
     var out = ""
     let r = s.input
     out += "beaconhunt: \(s.method.rawValue) method on the \(s.engine) engine\n"
-    out += "  read      \(group(r.rows)) rows from \(group(r.files)) files (\(megabytes(r.bytes)))"
+    out += "  read      \(group(r.rows)) rows from \(group(r.files)) files"
+    out += r.bytes > 0 ? " (\(megabytes(r.bytes)))" : ""
     out += r.blankLines > 0 ? ", \(group(r.blankLines)) blank lines\n" : "\n"
     if r.skippedLines > 0 {
       let reasons = SkipReason.allCases.compactMap { k in
@@ -45,15 +46,7 @@ public enum SummaryText {
   }
 
   /// 1234567 → "1,234,567".
-  public static func group(_ v: Int) -> String {
-    let digits = String(v.magnitude)
-    var out = ""
-    for (k, ch) in digits.enumerated() {
-      if k > 0, (digits.count - k) % 3 == 0 { out += "," }
-      out.append(ch)
-    }
-    return (v < 0 ? "-" : "") + out
-  }
+  public static func group(_ v: Int) -> String { groupedDigits(v) }
 
   public static func megabytes(_ bytes: Int) -> String {
     let mb = Double(bytes) / 1_000_000

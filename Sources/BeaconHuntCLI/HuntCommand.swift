@@ -2,6 +2,8 @@ import ArgumentParser
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconSpark
+import Foundation
 
 struct HuntCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -28,6 +30,8 @@ struct HuntCommand: AsyncParsableCommand {
   @Option(help: "Worker threads for loading (default: all cores).")
   var threads: Int?
 
+  @OptionGroup(title: "Engine") var engine: EngineOptions
+
   func run() async throws {
     let spec = HuntSpec(
       input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds,
@@ -37,7 +41,7 @@ struct HuntCommand: AsyncParsableCommand {
     let result: HuntResult
     do {
       defer { progress.finish() }
-      result = try await NativeEngine(threads: threads).run(spec, progress: progress)
+      result = try await engine.engine(threads: threads).run(spec, progress: progress)
     }
     if !output.quiet { Stderr.write(SummaryText.render(result.summary)) }
     if spec.strict, result.summary.input.hasSkips {
@@ -56,5 +60,34 @@ func emit(_ findings: Findings, _ output: OutputOptions) throws {
     try OutputFile.write(text, to: path, force: output.force)
   } else {
     OutputFile.writeStandardOutput(text)
+  }
+}
+
+/// Which engine executes the hunt.
+enum EngineName: String, CaseIterable, ExpressibleByArgument {
+  case native, spark
+}
+
+struct EngineOptions: ParsableArguments {
+  @Option(help: "Engine: native (embedded, the default) or spark (a Spark Connect server).")
+  var engine: EngineName = .native
+
+  @Option(help: "Spark Connect URL: sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…] (default: $SPARK_REMOTE).")
+  var sparkRemote: String?
+
+  @Option(help: "Seconds a Spark query may take.")
+  var sparkTimeout: Double = 3600
+
+  func engine(threads: Int?) throws -> any HuntEngine {
+    switch engine {
+    case .native: return NativeEngine(threads: threads)
+    case .spark:
+      guard let url = sparkRemote ?? ProcessInfo.processInfo.environment["SPARK_REMOTE"], !url.isEmpty else {
+        throw ValidationError("--engine spark needs --spark-remote sc://HOST:PORT (or SPARK_REMOTE)")
+      }
+      var e = SparkEngine(remote: try SparkRemote(parsing: url))
+      e.timeout = sparkTimeout
+      return e
+    }
   }
 }

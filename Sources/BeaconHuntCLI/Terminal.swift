@@ -23,7 +23,7 @@ final class TerminalProgress: HuntProgress {
 
   init(enabled: Bool) { self.enabled = enabled && Stderr.isTerminal }
 
-  func update(stage: String, done: Int, total: Int?) {
+  func update(stage: String, done: Int, total: Int?, unit: ProgressUnit) {
     guard enabled else { return }
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -35,9 +35,10 @@ final class TerminalProgress: HuntProgress {
       return true
     }
     guard draw else { return }
-    var line = "\r\u{1B}[2K\(stage): \(SummaryText.megabytes(done))"
+    func amount(_ v: Int) -> String { unit == .bytes ? SummaryText.megabytes(v) : "\(v) tasks" }
+    var line = "\r\u{1B}[2K\(stage): \(amount(done))"
     if let total, total > 0 {
-      line += " of \(SummaryText.megabytes(total)) (\(min(100, done * 100 / total))%)"
+      line += " of \(amount(total)) (\(min(100, done * 100 / total))%)"
     }
     Stderr.write(line)
   }

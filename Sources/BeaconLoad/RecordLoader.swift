@@ -66,7 +66,7 @@ public struct RecordLoader: Sendable {
         let out = fileList[unit.file].parse(unit, buffer: &buffer)
         shared.outputs[k] = out
         let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
-        progress.update(stage: "load", done: now, total: totalBytes)
+        progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
       }
     }
     // Merge in input order, renumbering lines per file.

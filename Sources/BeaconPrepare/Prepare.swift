@@ -4,10 +4,8 @@ import BeaconCore
 public enum NotebookPrepare {
   /// Keeps rows of `vendor` (exact, case-sensitive; `nil` keeps all) whose DestinationIP is
   /// present and not private by the notebook's prefix test. Returns the rows and the count
-  /// after each step, for the run summary.
-  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> (
-    [ConnectionRecord], [StepCount]
-  ) {
+  /// after the vendor filter, for the run summary.
+  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> (rows: [ConnectionRecord], afterVendor: Int) {
     var afterVendor = 0
     var kept: [ConnectionRecord] = []
     kept.reserveCapacity(rows.count / 2)
@@ -18,18 +16,6 @@ public enum NotebookPrepare {
       guard let dst = r.destinationIP, !NotebookPrivatePrefixes.matches(dst) else { continue }
       kept.append(r)
     }
-    return (
-      kept,
-      [
-        StepCount(
-          "vendor filter", afterVendor,
-          detail: vendor.map { "DeviceVendor == \(quote($0))" } ?? "all vendors"),
-        StepCount(
-          "public destinations", kept.count,
-          detail: "DestinationIP not null, not 127./10./172.16-31./192.168."),
-      ]
-    )
+    return (kept, afterVendor)
   }
-
-  static func quote(_ s: String) -> String { "\"" + s + "\"" }
 }

@@ -1,0 +1,45 @@
+/// Quoting for the few places where Spark SQL cannot take a parameter (a path in
+/// `INSERT OVERWRITE DIRECTORY`, a constant list). User and log values go in as named
+/// parameters instead; nothing else is ever spliced into SQL text.
+public enum SQLText {
+  /// A Spark SQL string literal: single-quoted, with `\` and `'` escaped and control characters
+  /// written as `\uXXXX`, so the literal reads back as exactly `value`.
+  public static func stringLiteral(_ value: String) -> String {
+    var out = "'"
+    for u in value.unicodeScalars {
+      switch u {
+      case "\\": out += "\\\\"
+      case "'": out += "\\'"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where u.value < 0x20 || u.value == 0x7F:
+        let hex = String(u.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out + "'"
+  }
+
+  /// A Spark SQL identifier in backticks, with backticks doubled.
+  public static func identifier(_ name: String) -> String {
+    "`" + name.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "``") + "`"
+  }
+}
+
+/// The named parameters (`:name`) of the notebook method's Spark SQL, one place for each name.
+/// Values travel as `SQL.named_arguments` literals, never as SQL text.
+public enum NotebookSQLParameter: String, CaseIterable, Sendable {
+  /// Boolean: keep every vendor.
+  case allVendors = "all_vendors"
+  /// String: the vendor to keep (ignored when `all_vendors`).
+  case vendor
+  case dailyEventCount = "daily_event_count"
+  case degreeOfSourceIP = "degree_of_srcip"
+  case timeDelta = "time_delta"
+  case percentBeacon = "percent_beacon"
+
+  /// `:name` as it appears in the SQL.
+  public var marker: String { ":" + rawValue }
+}

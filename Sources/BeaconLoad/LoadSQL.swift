@@ -1,0 +1,96 @@
+import BeaconCore
+
+/// Loading as Spark SQL: the same rows and the same bad-input rules as `ChunkParser`, written for
+/// the cluster. Keep the two side by side: the differential tests hold them together.
+///
+/// The cluster reads the files as text (`Read.DataSource` with format `text`, paths given as
+/// protocol fields, never as SQL), so each line is one row, as in the native loader; `from_json`
+/// extracts the nine fields as strings with an explicit schema, and the typing rules below turn
+/// them into typed columns. Spark's ANSI mode would fail the job on a bad cast, so every
+/// conversion is a `try_` form, and bad rows are classified and counted instead.
+public enum LoadSQL {
+  /// The alias under which the text rows are referenced (`WithRelations`).
+  public static let linesView = "bh_lines"
+
+  /// Options for the text source: read every file below the folders, as the native loader does.
+  public static let textOptions = ["recursiveFileLookup": "true"]
+
+  /// `TimeGenerated STRING, SourceIP STRING, …, _corrupt_record STRING`.
+  public static var jsonSchema: String {
+    (CSLField.allCases.map { "\($0.name) STRING" } + ["_corrupt_record STRING"]).joined(separator: ", ")
+  }
+
+  /// Strict JSON: no single quotes and no NaN, as the native scanner accepts none.
+  static let jsonOptions =
+    "map('mode', 'PERMISSIVE', 'columnNameOfCorruptRecord', '_corrupt_record', "
+    + "'allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')"
+
+  /// The ISO-8601 shape `Timestamp.parse` accepts.
+  static let isoPattern =
+    "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$'"
+
+  /// 100 ns ticks since the epoch from the text `t`, or NULL: the same arithmetic as `Timestamp.parse`.
+  static func ticks(_ t: String) -> String {
+    let zone = "regexp_extract(\(t), '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$', 1)"
+    let zoneDigits = "regexp_replace(\(zone), '[^0-9]', '')"
+    let offsetHours = "try_cast(substr(\(zoneDigits), 1, 2) AS INT)"
+    let offsetMinutes = "coalesce(try_cast(nullif(substr(\(zoneDigits), 3, 2), '') AS INT), 0)"
+    let sign = "CASE WHEN substr(\(zone), 1, 1) = '-' THEN -1 ELSE 1 END"
+    let offset = "CASE WHEN \(zone) IN ('', 'Z', 'z') THEN 0 ELSE \(sign) * (\(offsetHours) * 3600 + \(offsetMinutes) * 60) END"
+    let date = "try_to_date(substr(\(t), 1, 10), 'yyyy-MM-dd')"
+    let h = "try_cast(substr(\(t), 12, 2) AS INT)"
+    let m = "try_cast(substr(\(t), 15, 2) AS INT)"
+    let s = "try_cast(substr(\(t), 18, 2) AS INT)"
+    let fraction = "CAST(rpad(substr(regexp_extract(\(t), '^.{19}[.,]([0-9]+)', 1), 1, 7), 7, '0') AS BIGINT)"
+    return """
+      CASE WHEN \(t) RLIKE \(isoPattern) AND \(date) IS NOT NULL AND \(h) < 24 AND \(m) < 60 AND \(s) < 60
+        AND (\(zone) IN ('', 'Z', 'z') OR (\(offsetHours) <= 23 AND \(offsetMinutes) <= 59))
+      THEN (CAST(unix_date(\(date)) AS BIGINT) * 86400 + \(h) * 3600 + \(m) * 60 + \(s) - \(offset)) * 10000000 + \(fraction)
+      END
+      """
+  }
+
+  /// An integer field: `try_cast` of the text (Spark's cast trims whitespace and takes a `+`, as
+  /// `parseInteger` does); a present value that does not convert is counted as nulled.
+  static func int(_ f: CSLField) -> String {
+    "try_cast(j.\(f.name) AS \(f.kind == .int32 ? "INT" : "BIGINT"))"
+  }
+
+  /// The CTEs `bh_parsed` and `bh_rows`: every line with its `status` (`ok`, `blank`,
+  /// `notJSON`, `missingTime`, `badTime`), `Ticks` and the typed fields.
+  public static var rowsCTE: String {
+    let fields = CSLField.allCases.filter { $0 != .timeGenerated }.map { f -> String in
+      switch f.kind {
+      case .int32, .int64: "\(int(f)) AS \(f.name)"
+      default: "j.\(f.name) AS \(f.name)"
+      }
+    }
+    let nulled = CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }.map {
+      "(j.\($0.name) IS NOT NULL AND \(int($0)) IS NULL) AS nulled_\($0.name)"
+    }
+    return """
+      bh_parsed AS (
+        SELECT input_file_name() AS file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
+        FROM \(linesView)
+      ),
+      bh_rows AS (
+        SELECT file, value,
+          CASE
+            WHEN value RLIKE '^[ \\t\\r]*$' THEN 'blank'
+            WHEN j IS NULL OR j._corrupt_record IS NOT NULL OR NOT (value RLIKE '^[ \\t\\r]*[{]') THEN 'notJSON'
+            WHEN j.TimeGenerated IS NULL THEN 'missingTime'
+            WHEN (\(ticks("j.TimeGenerated"))) IS NULL THEN 'badTime'
+            ELSE 'ok'
+          END AS status,
+          \(ticks("j.TimeGenerated")) AS Ticks,
+          \((fields + nulled).joined(separator: ",\n    "))
+        FROM bh_parsed
+      )
+      """
+  }
+
+  /// The status values, in `SkipReason` terms.
+  public static let statusReasons: [String: SkipReason] = [
+    "notJSON": .notJSON, "missingTime": .missingTime, "badTime": .badTime,
+  ]
+}

@@ -1,0 +1,52 @@
+import BeaconBaseline
+import BeaconCore
+import BeaconDetect
+import BeaconLoad
+import BeaconPrepare
+
+/// The notebook hunt as one Spark SQL statement, assembled from the stages' SQL (each kept
+/// beside its native counterpart), plus the statements behind the run summary.
+enum NotebookHuntSQL {
+  static var ctes: String {
+    "WITH " + [LoadSQL.rowsCTE, PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE, NotebookSQL.detectCTE]
+      .joined(separator: ",\n")
+  }
+
+  static var findings: String { ctes + "\n" + NotebookSQL.findingsSelect }
+
+  static let countColumns = [
+    "files", "rows", "blank", "notJSON", "missingTime", "badTime", "vendor", "prepared", "busy", "rare",
+    "baselined", "complete", "passing", "groups",
+  ]
+
+  static var nulledFields: [CSLField] { CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 } }
+
+  /// One row of counts for the run summary (the same steps the native engine reports).
+  static var counts: String {
+    let P = NotebookSQLParameter.self
+    let nulled = nulledFields.map { "count_if(status = 'ok' AND nulled_\($0.name)) AS nulled_\($0.name)" }
+    return ctes + """
+
+      SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,
+        count_if(status = 'notJSON') AS notJSON, count_if(status = 'missingTime') AS missingTime,
+        count_if(status = 'badTime') AS badTime,
+        (SELECT count(*) FROM bh_vendor) AS vendor, (SELECT count(*) FROM bh_prepared) AS prepared,
+        (SELECT count(*) FROM bh_busy) AS busy,
+        (SELECT count(*) FROM bh_degree WHERE DegreeofSourceIps < \(P.degreeOfSourceIP.marker)) AS rare,
+        (SELECT count(*) FROM bh_baselined) AS baselined, (SELECT count(*) FROM bh_deltas) AS complete,
+        (SELECT count(*) FROM bh_deltas WHERE Timedelta > \(P.timeDelta.marker)) AS passing,
+        (SELECT count(*) FROM bh_grouped) AS groups,
+        \(nulled.joined(separator: ", "))
+      FROM bh_rows
+      """
+  }
+
+  /// The first skipped lines, for the summary (Spark has no line numbers; the text is shown).
+  static var skippedExamples: String {
+    ctes + """
+
+      SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
+      WHERE status IN ('notJSON', 'missingTime', 'badTime') ORDER BY file, line LIMIT \(InputReport.exampleLimit)
+      """
+  }
+}
