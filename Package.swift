@@ -49,7 +49,8 @@ let package = Package(
     .target(
       name: "BeaconSpark",
       dependencies: [
-        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect", "BeaconArrow",
+        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
+        "BeaconArrow",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -73,7 +74,9 @@ let package = Package(
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
-    .testTarget(name: "BeaconSparkTests", dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
+    .testTarget(
+      name: "BeaconSparkTests",
+      dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
     .testTarget(name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate"]),
     .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),
   ],

@@ -72,20 +72,28 @@ public struct ArrowStreamDecoder {
         at += 4
       }
       if length == 0 { return }  // end of stream
-      guard length > 0, at + length <= data.count else { throw .malformed("message length \(length) out of bounds") }
+      guard length > 0, at + length <= data.count else {
+        throw .malformed("message length \(length) out of bounds")
+      }
       let fb = FlatBuffer(bytes: Array(data[at..<(at + length)]))
       at += length
       let message = try fb.root()
       let headerType = try message.uint8(1)
       let bodyLength = Int(try message.int64(3))
-      guard bodyLength >= 0, at + bodyLength <= data.count else { throw .malformed("body length out of bounds") }
+      guard bodyLength >= 0, at + bodyLength <= data.count else {
+        throw .malformed("body length out of bounds")
+      }
       let body = Array(data[at..<(at + bodyLength)])
       at += bodyLength
       guard let header = try message.table(2) else { throw .malformed("message without header") }
       switch headerType {
       case 1:
-        let fields = try header.tables(1).map { (t: FlatBuffer.Table) throws(ArrowError) in try Self.field(t) }
-        if haveSchema, fields != table.fields { throw .malformed("schema changed within the result") }
+        let fields = try header.tables(1).map { (t: FlatBuffer.Table) throws(ArrowError) in
+          try Self.field(t)
+        }
+        if haveSchema, fields != table.fields {
+          throw .malformed("schema changed within the result")
+        }
         table.fields = fields
         haveSchema = true
       case 3:
@@ -147,47 +155,74 @@ public struct ArrowStreamDecoder {
     }
   }
 
+  /// Rows a single record batch may claim: far above what Spark sends (thousands), low enough
+  /// that a corrupt length cannot make the decoder allocate without bound.
+  public static let maxBatchRows = 1 << 24
+
   private mutating func readBatch(_ batch: FlatBuffer.Table, body: [UInt8]) throws(ArrowError) {
     let length = Int(try batch.int64(0))
+    guard length >= 0, length <= Self.maxBatchRows else {
+      throw .malformed("record batch length \(length)")
+    }
     if try batch.table(3) != nil { throw .unsupported("compressed record batches") }
     var nodes: [(Int, Int)] = []
     if let (n, start) = try batch.vector(1) {
       for k in 0..<n {
-        nodes.append((Int(try batch.fb.i64(start + 16 * k)), Int(try batch.fb.i64(start + 16 * k + 8))))
+        nodes.append(
+          (Int(try batch.fb.i64(start + 16 * k)), Int(try batch.fb.i64(start + 16 * k + 8))))
       }
     }
     var buffers: [(Int, Int)] = []
     if let (n, start) = try batch.vector(2) {
       for k in 0..<n {
-        buffers.append((Int(try batch.fb.i64(start + 16 * k)), Int(try batch.fb.i64(start + 16 * k + 8))))
+        buffers.append(
+          (Int(try batch.fb.i64(start + 16 * k)), Int(try batch.fb.i64(start + 16 * k + 8))))
       }
     }
     var cursor = BatchCursor(nodes: nodes, buffers: buffers, body: body)
     var columns: [[ArrowValue]] = []
-    for f in table.fields { columns.append(try Self.column(f.type, &cursor)) }
-    guard columns.allSatisfy({ $0.count == length }) else { throw .malformed("column lengths differ from the batch") }
+    for f in table.fields {
+      // Every top-level column has the batch's length; checking it first bounds every allocation.
+      guard cursor.node < cursor.nodes.count, cursor.nodes[cursor.node].length == length else {
+        throw .malformed("column \(f.name) length differs from the batch")
+      }
+      columns.append(try Self.column(f.type, &cursor))
+    }
+    guard columns.allSatisfy({ $0.count == length }) else {
+      throw .malformed("column lengths differ from the batch")
+    }
     for r in 0..<length { table.rows.append(columns.map { $0[r] }) }
   }
 
-  private static func column(_ type: ArrowType, _ c: inout BatchCursor) throws(ArrowError) -> [ArrowValue] {
+  private static func column(_ type: ArrowType, _ c: inout BatchCursor) throws(ArrowError)
+    -> [ArrowValue]
+  {
     let node = try c.nextNode()
     let n = node.length
-    guard n >= 0 else { throw .malformed("negative length") }
-    if case .null = type { return Array(repeating: .null, count: n) }
+    guard n >= 0, n <= maxBatchRows * 16 else { throw .malformed("column length \(n)") }
+    if case .null = type {
+      guard n <= maxBatchRows else { throw .malformed("null column length \(n)") }
+      return Array(repeating: .null, count: n)
+    }
     let validity = try c.nextBuffer()
+    guard node.nulls == 0 || validity.count * 8 >= n else {
+      throw .malformed("validity bitmap too short")
+    }
     func isValid(_ i: Int) -> Bool {
       if node.nulls == 0 || validity.isEmpty { return true }
       let byte = validity.startIndex + i / 8
       return byte < validity.endIndex && validity[byte] & (1 << UInt8(i % 8)) != 0
     }
+    // Reserve only once the buffers are known to hold `n` values (each case checks its sizes).
     var out: [ArrowValue] = []
-    out.reserveCapacity(n)
     switch type {
     case .null: break
     case .int(let bits, let signed):
       let values = try c.nextBuffer()
       let width = bits / 8
-      guard [1, 2, 4, 8].contains(width), values.count >= n * width else { throw .malformed("int buffer too short") }
+      guard [1, 2, 4, 8].contains(width), values.count >= n * width else {
+        throw .malformed("int buffer too short")
+      }
       for i in 0..<n {
         guard isValid(i) else {
           out.append(.null)
@@ -201,7 +236,9 @@ public struct ArrowStreamDecoder {
     case .floatingPoint(let precision):
       let values = try c.nextBuffer()
       let width = precision == 2 ? 8 : precision == 1 ? 4 : 2
-      guard precision > 0, values.count >= n * width else { throw .malformed("float buffer too short or half precision") }
+      guard precision > 0, values.count >= n * width else {
+        throw .malformed("float buffer too short or half precision")
+      }
       for i in 0..<n {
         guard isValid(i) else {
           out.append(.null)
@@ -209,51 +246,68 @@ public struct ArrowStreamDecoder {
         }
         var v: UInt64 = 0
         for k in 0..<width { v |= UInt64(values[values.startIndex + i * width + k]) << (8 * k) }
-        out.append(.double(width == 8 ? Double(bitPattern: v) : Double(Float(bitPattern: UInt32(v)))))
+        out.append(
+          .double(width == 8 ? Double(bitPattern: v) : Double(Float(bitPattern: UInt32(v)))))
       }
     case .bool:
       let values = try c.nextBuffer()
       guard values.count * 8 >= n else { throw .malformed("bool buffer too short") }
       for i in 0..<n {
-        out.append(isValid(i) ? .bool(values[values.startIndex + i / 8] & (1 << UInt8(i % 8)) != 0) : .null)
+        out.append(
+          isValid(i) ? .bool(values[values.startIndex + i / 8] & (1 << UInt8(i % 8)) != 0) : .null)
       }
     case .utf8, .largeUtf8:
       let wide = type == .largeUtf8
       let offsets = try c.nextBuffer()
       let data = try c.nextBuffer()
       let offs = try readOffsets(offsets, count: n + 1, wide: wide)
+      out.reserveCapacity(n)
       for i in 0..<n {
         guard isValid(i) else {
           out.append(.null)
           continue
         }
         let (a, b) = (offs[i], offs[i + 1])
-        guard a >= 0, a <= b, b <= data.count else { throw .malformed("string offsets out of bounds") }
-        out.append(.string(String(decoding: data[(data.startIndex + a)..<(data.startIndex + b)], as: UTF8.self)))
+        guard a >= 0, a <= b, b <= data.count else {
+          throw .malformed("string offsets out of bounds")
+        }
+        out.append(
+          .string(
+            String(decoding: data[(data.startIndex + a)..<(data.startIndex + b)], as: UTF8.self)))
       }
     case .list(let child), .largeList(let child):
       let wide: Bool
       if case .largeList = type { wide = true } else { wide = false }
       let offsets = try c.nextBuffer()
       let offs = try readOffsets(offsets, count: n + 1, wide: wide)
+      // The child holds exactly the values the last offset points past.
+      guard let last = offs.last, last >= 0, c.node < c.nodes.count, c.nodes[c.node].length == last
+      else {
+        throw .malformed("list child length differs from its offsets")
+      }
       let values = try column(child.type, &c)
+      out.reserveCapacity(n)
       for i in 0..<n {
         guard isValid(i) else {
           out.append(.null)
           continue
         }
         let (a, b) = (offs[i], offs[i + 1])
-        guard a >= 0, a <= b, b <= values.count else { throw .malformed("list offsets out of bounds") }
+        guard a >= 0, a <= b, b <= values.count else {
+          throw .malformed("list offsets out of bounds")
+        }
         out.append(.list(Array(values[a..<b])))
       }
     }
     return out
   }
 
-  private static func readOffsets(_ b: ArraySlice<UInt8>, count: Int, wide: Bool) throws(ArrowError) -> [Int] {
+  private static func readOffsets(_ b: ArraySlice<UInt8>, count: Int, wide: Bool) throws(ArrowError)
+    -> [Int]
+  {
     let width = wide ? 8 : 4
     if count == 1, b.isEmpty { return [0] }
-    guard b.count >= count * width else { throw .malformed("offsets buffer too short") }
+    guard count > 0, b.count / width >= count else { throw .malformed("offsets buffer too short") }
     var out: [Int] = []
     out.reserveCapacity(count)
     for i in 0..<count {

@@ -16,20 +16,30 @@ public enum NotebookSteps {
     public init() {}
   }
 
-  public static func steps(_ c: Counts, vendor: String?, thresholds t: NotebookThresholds) -> [StepCount] {
+  public static func steps(_ c: Counts, vendor: String?, thresholds t: NotebookThresholds)
+    -> [StepCount]
+  {
     [
-      StepCount("vendor filter", c.afterVendor, detail: vendor.map { "DeviceVendor == \"\($0)\"" } ?? "all vendors"),
-      StepCount("public destinations", c.prepared, detail: "DestinationIP not null, not 127./10./172.16-31./192.168."),
+      StepCount(
+        "vendor filter", c.afterVendor,
+        detail: vendor.map { "DeviceVendor == \"\($0)\"" } ?? "all vendors"),
+      StepCount(
+        "public destinations", c.prepared,
+        detail: "DestinationIP not null, not 127./10./172.16-31./192.168."),
       StepCount(
         "baseline", c.baselined,
-        detail: "\(groupedDigits(c.busySources)) busy sources (> \(t.dailyEventCountThreshold) rows), "
-          + "\(groupedDigits(c.rareDestinations)) rare destinations (< \(t.degreeOfSourceIPThreshold) sources)"),
+        detail:
+          "\(groupedDigits(c.busySources)) busy sources (> \(t.dailyEventCountThreshold) rows), "
+          + "\(groupedDigits(c.rareDestinations)) rare destinations (< \(t.degreeOfSourceIPThreshold) sources)"
+      ),
       StepCount("rows with nine fields and a previous", c.complete),
       StepCount("deltas > \(t.timeDeltaThreshold) s", c.passing),
       StepCount("groups", c.groups, detail: "vendor, source, destination, port, protocol, delta"),
       StepCount(
         "findings", c.findings,
-        detail: "Percentbeacon > \(t.percentBeaconThreshold), Totaleventcount > \(t.dailyEventCountThreshold)"),
+        detail:
+          "Percentbeacon > \(t.percentBeaconThreshold), Totaleventcount > \(t.dailyEventCountThreshold)"
+      ),
     ]
   }
 }

@@ -43,3 +43,17 @@ public enum NotebookSQLParameter: String, CaseIterable, Sendable {
   /// `:name` as it appears in the SQL.
   public var marker: String { ":" + rawValue }
 }
+
+/// Paths as a cluster's file system reads them.
+public enum ClusterPath {
+  /// Escapes Hadoop glob characters (`\ * ? [ ] { }`) so Spark reads the path literally: Spark
+  /// expands a path holding any of them as a pattern.
+  public static func literal(_ path: String) -> String {
+    var out = ""
+    for ch in path {
+      if "\\*?[]{}".contains(ch) { out.append("\\") }
+      out.append(ch)
+    }
+    return out
+  }
+}

@@ -7,11 +7,14 @@ public enum NotebookSQL {
   public static var detectCTE: String {
     let P = NotebookSQLParameter.self
     // Step 4's order: the Decision's tie-breaks (ASC puts nulls first), then DeviceVendor.
-    let order = "Ticks, DestinationIP, DestinationPort, Protocol, SourcePort, SentBytes, ReceivedBytes, DeviceVendor"
+    let order =
+      "Ticks, DestinationIP, DestinationPort, Protocol, SourcePort, SentBytes, ReceivedBytes, DeviceVendor"
     // floor(ticks / 10^7) exactly, for negative ticks too (integer `div` truncates toward zero).
     func seconds(_ t: String) -> String { "((\(t) - pmod(\(t), 10000000)) div 10000000)" }
-    let nineFields = ["SourcePort", "DestinationPort", "Protocol", "ReceivedBytes", "SentBytes", "DeviceVendor"]
-      .map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+    let nineFields = [
+      "SourcePort", "DestinationPort", "Protocol", "ReceivedBytes", "SentBytes", "DeviceVendor",
+    ]
+    .map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
     return """
       bh_lagged AS (
         SELECT *, lag(Ticks) OVER (PARTITION BY SourceIP ORDER BY \(order)) AS PrevTicks FROM bh_baselined

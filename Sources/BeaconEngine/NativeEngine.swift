@@ -50,7 +50,8 @@ public struct NativeEngine: HuntEngine {
       counts.rareDestinations = baseline.rareDestinations
       counts.baselined = baseline.rows.count
       clock.lap("baseline")
-      let detected = NotebookMethod.detect(baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
+      let detected = NotebookMethod.detect(
+        baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
       counts.complete = detected.complete
       counts.passing = detected.passing
       counts.groups = detected.groups

@@ -72,7 +72,10 @@ struct EngineOptions: ParsableArguments {
   @Option(help: "Engine: native (embedded, the default) or spark (a Spark Connect server).")
   var engine: EngineName = .native
 
-  @Option(help: "Spark Connect URL: sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…] (default: $SPARK_REMOTE).")
+  @Option(
+    help:
+      "Spark Connect URL: sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…] (default: $SPARK_REMOTE)."
+  )
   var sparkRemote: String?
 
   @Option(help: "Seconds a Spark query may take.")
@@ -82,8 +85,11 @@ struct EngineOptions: ParsableArguments {
     switch engine {
     case .native: return NativeEngine(threads: threads)
     case .spark:
-      guard let url = sparkRemote ?? ProcessInfo.processInfo.environment["SPARK_REMOTE"], !url.isEmpty else {
-        throw ValidationError("--engine spark needs --spark-remote sc://HOST:PORT (or SPARK_REMOTE)")
+      guard let url = sparkRemote ?? ProcessInfo.processInfo.environment["SPARK_REMOTE"],
+        !url.isEmpty
+      else {
+        throw ValidationError(
+          "--engine spark needs --spark-remote sc://HOST:PORT (or SPARK_REMOTE)")
       }
       var e = SparkEngine(remote: try SparkRemote(parsing: url))
       e.timeout = sparkTimeout

@@ -114,8 +114,8 @@ struct ChunkParser {
     return body(UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
   }
 
-  /// A string field: strings as they are, numbers as their text (as Spark reads a number into a
-  /// string column); booleans, objects and arrays are the wrong type and become null.
+  /// A string field: strings as they are; numbers and booleans as their text (as Spark reads them
+  /// into a string column); objects and arrays are the wrong type and become null.
   @inline(__always)
   mutating func string(
     _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int,
@@ -124,8 +124,8 @@ struct ChunkParser {
   ) -> String? {
     switch s.kind {
     case .absent, .null: return nil
-    case .string, .number: return withString(p, s) { String(decoding: $0, as: UTF8.self) }
-    case .boolean, .container:
+    case .string, .number, .boolean: return withString(p, s) { String(decoding: $0, as: UTF8.self) }
+    case .container:
       report.nulled(
         f.name,
         InputProblem(
@@ -179,15 +179,19 @@ struct ChunkParser {
   }
 }
 
-/// `-?[0-9]+` within Int64, else nil.
+/// An integer as Spark's `try_cast` reads text: surrounding whitespace and control bytes
+/// (≤ 0x20) ignored, an optional sign, then digits, within Int64; else nil.
 @inline(__always)
 func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
   var i = 0
-  let negative = b.count > 0 && b[0] == UInt8(ascii: "-")
-  if negative { i = 1 }
-  guard i < b.count else { return nil }
+  var end = b.count
+  while i < end, b[i] <= 0x20 { i += 1 }
+  while end > i, b[end - 1] <= 0x20 { end -= 1 }
+  let negative = i < end && b[i] == UInt8(ascii: "-")
+  if negative || (i < end && b[i] == UInt8(ascii: "+")) { i += 1 }
+  guard i < end else { return nil }
   var v: Int64 = 0
-  while i < b.count {
+  while i < end {
     let d = b[i] &- 0x30
     guard d < 10 else { return nil }
     let (m, o1) = v.multipliedReportingOverflow(by: 10)

@@ -72,7 +72,9 @@ struct JSONLineScanner {
           slot.kind = .container
         } else if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") || c == UInt8(ascii: "n") {
           i = try scanLiteral(p, i, n)
-          slot.kind = c == UInt8(ascii: "n") ? .null : .boolean
+          slot = Slot(
+            kind: c == UInt8(ascii: "n") ? .null : .boolean, start: valueStart, end: i,
+            escaped: false)
         } else {
           i = try scanNumber(p, i, n)
           slot = Slot(kind: .number, start: valueStart, end: i, escaped: false)

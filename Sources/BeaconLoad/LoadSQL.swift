@@ -17,7 +17,8 @@ public enum LoadSQL {
 
   /// `TimeGenerated STRING, SourceIP STRING, …, _corrupt_record STRING`.
   public static var jsonSchema: String {
-    (CSLField.allCases.map { "\($0.name) STRING" } + ["_corrupt_record STRING"]).joined(separator: ", ")
+    (CSLField.allCases.map { "\($0.name) STRING" } + ["_corrupt_record STRING"]).joined(
+      separator: ", ")
   }
 
   /// Strict JSON: no single quotes and no NaN, as the native scanner accepts none.
@@ -36,12 +37,14 @@ public enum LoadSQL {
     let offsetHours = "try_cast(substr(\(zoneDigits), 1, 2) AS INT)"
     let offsetMinutes = "coalesce(try_cast(nullif(substr(\(zoneDigits), 3, 2), '') AS INT), 0)"
     let sign = "CASE WHEN substr(\(zone), 1, 1) = '-' THEN -1 ELSE 1 END"
-    let offset = "CASE WHEN \(zone) IN ('', 'Z', 'z') THEN 0 ELSE \(sign) * (\(offsetHours) * 3600 + \(offsetMinutes) * 60) END"
+    let offset =
+      "CASE WHEN \(zone) IN ('', 'Z', 'z') THEN 0 ELSE \(sign) * (\(offsetHours) * 3600 + \(offsetMinutes) * 60) END"
     let date = "try_to_date(substr(\(t), 1, 10), 'yyyy-MM-dd')"
     let h = "try_cast(substr(\(t), 12, 2) AS INT)"
     let m = "try_cast(substr(\(t), 15, 2) AS INT)"
     let s = "try_cast(substr(\(t), 18, 2) AS INT)"
-    let fraction = "CAST(rpad(substr(regexp_extract(\(t), '^.{19}[.,]([0-9]+)', 1), 1, 7), 7, '0') AS BIGINT)"
+    let fraction =
+      "CAST(rpad(substr(regexp_extract(\(t), '^.{19}[.,]([0-9]+)', 1), 1, 7), 7, '0') AS BIGINT)"
     return """
       CASE WHEN \(t) RLIKE \(isoPattern) AND \(date) IS NOT NULL AND \(h) < 24 AND \(m) < 60 AND \(s) < 60
         AND (\(zone) IN ('', 'Z', 'z') OR (\(offsetHours) <= 23 AND \(offsetMinutes) <= 59))

@@ -5,7 +5,9 @@ public enum NotebookPrepare {
   /// Keeps rows of `vendor` (exact, case-sensitive; `nil` keeps all) whose DestinationIP is
   /// present and not private by the notebook's prefix test. Returns the rows and the count
   /// after the vendor filter, for the run summary.
-  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> (rows: [ConnectionRecord], afterVendor: Int) {
+  public static func apply(_ rows: [ConnectionRecord], vendor: String?) -> (
+    rows: [ConnectionRecord], afterVendor: Int
+  ) {
     var afterVendor = 0
     var kept: [ConnectionRecord] = []
     kept.reserveCapacity(rows.count / 2)

@@ -6,8 +6,10 @@ public enum PrepareSQL {
   /// `bh_vendor` (step 1) and `bh_prepared` (step 2) over `bh_rows`.
   public static var preparedCTE: String {
     let P = NotebookSQLParameter.self
-    let privateTest = NotebookPrivatePrefixes.prefixes.map { "startswith(DestinationIP, \(SQLText.stringLiteral($0)))" }
-      .joined(separator: " OR ")
+    let privateTest = NotebookPrivatePrefixes.prefixes.map {
+      "startswith(DestinationIP, \(SQLText.stringLiteral($0)))"
+    }
+    .joined(separator: " OR ")
     return """
       bh_vendor AS (
         SELECT * FROM bh_rows WHERE status = 'ok' AND (\(P.allVendors.marker) OR DeviceVendor = \(P.vendor.marker))

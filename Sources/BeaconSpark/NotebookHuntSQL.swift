@@ -8,23 +8,29 @@ import BeaconPrepare
 /// beside its native counterpart), plus the statements behind the run summary.
 enum NotebookHuntSQL {
   static var ctes: String {
-    "WITH " + [LoadSQL.rowsCTE, PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE, NotebookSQL.detectCTE]
+    "WITH "
+      + [LoadSQL.rowsCTE, PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE, NotebookSQL.detectCTE]
       .joined(separator: ",\n")
   }
 
   static var findings: String { ctes + "\n" + NotebookSQL.findingsSelect }
 
   static let countColumns = [
-    "files", "rows", "blank", "notJSON", "missingTime", "badTime", "vendor", "prepared", "busy", "rare",
+    "files", "rows", "blank", "notJSON", "missingTime", "badTime", "vendor", "prepared", "busy",
+    "rare",
     "baselined", "complete", "passing", "groups",
   ]
 
-  static var nulledFields: [CSLField] { CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 } }
+  static var nulledFields: [CSLField] {
+    CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }
+  }
 
   /// One row of counts for the run summary (the same steps the native engine reports).
   static var counts: String {
     let P = NotebookSQLParameter.self
-    let nulled = nulledFields.map { "count_if(status = 'ok' AND nulled_\($0.name)) AS nulled_\($0.name)" }
+    let nulled = nulledFields.map {
+      "count_if(status = 'ok' AND nulled_\($0.name)) AS nulled_\($0.name)"
+    }
     return ctes + """
 
       SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,

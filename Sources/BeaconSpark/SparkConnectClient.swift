@@ -26,7 +26,9 @@ struct SparkConnectClient: Sendable {
 
   /// Runs `body` with a connected service client; the connection closes when it returns.
   func withService<R: Sendable>(
-    _ body: @Sendable (Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+    _ body:
+      @Sendable (Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async throws
+      -> R
   ) async throws -> R {
     let transport: HTTP2ClientTransport.Posix
     do {
@@ -50,11 +52,13 @@ struct SparkConnectClient: Sendable {
     switch error.code {
     case .unavailable:
       return HuntError(
-        "cannot reach Spark Connect at \(remote): \(error.message). Is the server running, and is the port right?")
+        "cannot reach Spark Connect at \(remote): \(error.message). Is the server running, and is the port right?"
+      )
     case .unauthenticated, .permissionDenied:
       return HuntError("Spark Connect at \(remote) refused the credentials: \(error.message)")
     case .deadlineExceeded:
-      return HuntError("Spark Connect at \(remote): the query did not finish in time (\(error.message))")
+      return HuntError(
+        "Spark Connect at \(remote): the query did not finish in time (\(error.message))")
     default:
       return HuntError("Spark: \(error.message)")
     }
@@ -90,7 +94,25 @@ struct SparkConnectClient: Sendable {
   }
 
   /// Executes a plan and returns the decoded result.
-  func execute(_ plan: Spark_Connect_Plan, service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async throws -> ArrowTable {
+  func execute(
+    _ plan: Spark_Connect_Plan,
+    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>
+  ) async throws -> ArrowTable {
+    let streams = try await rawArrow(plan, service: service)
+    var decoder = ArrowStreamDecoder()
+    do {
+      for chunk in streams { try decoder.decode(chunk) }
+    } catch {
+      throw HuntError("Spark Connect: \(error)")
+    }
+    return decoder.table
+  }
+
+  /// Executes a plan and returns the Arrow IPC streams as they arrived.
+  func rawArrow(
+    _ plan: Spark_Connect_Plan,
+    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>
+  ) async throws -> [[UInt8]] {
     var request = Spark_Connect_ExecutePlanRequest()
     request.sessionID = sessionID
     request.userContext = userContext
@@ -106,7 +128,9 @@ struct SparkConnectClient: Sendable {
     let progress = self.progress
     let opts = callOptions
     let meta = metadata
-    execution = try await service.executePlan(request: ClientRequest(message: request, metadata: meta), options: opts) {
+    execution = try await service.executePlan(
+      request: ClientRequest(message: request, metadata: meta), options: opts
+    ) {
       response in
       var e = Execution(operationID: operationID)
       try await Self.drain(response, into: &e, progress: progress)
@@ -116,7 +140,10 @@ struct SparkConnectClient: Sendable {
     var attempts = 0
     while !execution.complete {
       attempts += 1
-      guard attempts <= 5 else { throw HuntError("Spark Connect: the result stream kept breaking; gave up after 5 reattaches") }
+      guard attempts <= 5 else {
+        throw HuntError(
+          "Spark Connect: the result stream kept breaking; gave up after 5 reattaches")
+      }
       var reattach = Spark_Connect_ReattachExecuteRequest()
       reattach.sessionID = sessionID
       reattach.userContext = userContext
@@ -124,7 +151,9 @@ struct SparkConnectClient: Sendable {
       reattach.clientType = "beaconhunt"
       if let last = execution.lastResponseID { reattach.lastResponseID = last }
       let sofar = execution
-      execution = try await service.reattachExecute(request: ClientRequest(message: reattach, metadata: meta), options: opts) {
+      execution = try await service.reattachExecute(
+        request: ClientRequest(message: reattach, metadata: meta), options: opts
+      ) {
         response in
         var e = sofar
         try await Self.drain(response, into: &e, progress: progress)
@@ -132,13 +161,7 @@ struct SparkConnectClient: Sendable {
       }
     }
     await release(operationID, service: service)
-    var decoder = ArrowStreamDecoder()
-    do {
-      for chunk in execution.arrow { try decoder.decode(chunk) }
-    } catch {
-      throw HuntError("Spark Connect: \(error)")
-    }
-    return decoder.table
+    return execution.arrow
   }
 
   static func drain(
@@ -160,24 +183,33 @@ struct SparkConnectClient: Sendable {
   }
 
   /// Frees the server's buffers for an execution (best effort: a failure here loses nothing).
-  func release(_ operationID: String, service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async {
+  func release(
+    _ operationID: String,
+    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>
+  ) async {
     var r = Spark_Connect_ReleaseExecuteRequest()
     r.sessionID = sessionID
     r.userContext = userContext
     r.operationID = operationID
     r.clientType = "beaconhunt"
     r.releaseAll = Spark_Connect_ReleaseExecuteRequest.ReleaseAll()
-    _ = try? await service.releaseExecute(request: ClientRequest(message: r, metadata: metadata), options: callOptions) { _ in }
+    _ = try? await service.releaseExecute(
+      request: ClientRequest(message: r, metadata: metadata), options: callOptions
+    ) { _ in }
   }
 
   /// Ends the session on the server (best effort).
-  func releaseSession(service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async {
+  func releaseSession(service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>)
+    async
+  {
     guard remote.sessionID == nil else { return }  // a session the user named is theirs to keep
     var r = Spark_Connect_ReleaseSessionRequest()
     r.sessionID = sessionID
     r.userContext = userContext
     r.clientType = "beaconhunt"
-    _ = try? await service.releaseSession(request: ClientRequest(message: r, metadata: metadata), options: callOptions) { _ in }
+    _ = try? await service.releaseSession(
+      request: ClientRequest(message: r, metadata: metadata), options: callOptions
+    ) { _ in }
   }
 }
 
@@ -185,7 +217,9 @@ struct SparkConnectClient: Sendable {
 enum SparkPlan {
   /// `WITH … SELECT …` over the text lines of `paths`, with named parameters: the paths travel
   /// as protocol fields of a `Read`, referenced from the SQL through `WithRelations`.
-  static func query(_ sql: String, lines paths: [String], parameters: [String: Spark_Connect_Expression]) -> Spark_Connect_Plan {
+  static func query(
+    _ sql: String, lines paths: [String], parameters: [String: Spark_Connect_Expression]
+  ) -> Spark_Connect_Plan {
     var read = Spark_Connect_Relation()
     read.common.planID = 1
     read.read.dataSource.format = "text"

@@ -19,16 +19,19 @@ public struct SparkEngine: HuntEngine {
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
     let paths = try Self.clusterPaths(spec.input)
-    summary.sources = paths
+    summary.sources = try Self.unescapedClusterPaths(spec.input)
     let client = SparkConnectClient(remote: remote, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
       let findings = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.findings, lines: paths, parameters: parameters), service: service)
+        SparkPlan.query(NotebookHuntSQL.findings, lines: paths, parameters: parameters),
+        service: service)
       let counts = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters), service: service)
+        SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
+        service: service)
       let examples = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.skippedExamples, lines: paths, parameters: parameters), service: service)
+        SparkPlan.query(NotebookHuntSQL.skippedExamples, lines: paths, parameters: parameters),
+        service: service)
       await client.releaseSession(service: service)
       return (findings, counts, examples)
     }
@@ -43,13 +46,19 @@ public struct SparkEngine: HuntEngine {
   /// resolves them (workspace discovery, a clear error for a day without files); URLs
   /// (`abfss://`, `s3a://`, `hdfs://`, `file://`) go to the cluster as they are.
   static func clusterPaths(_ input: HuntInput) throws -> [String] {
+    try unescapedClusterPaths(input).map(ClusterPath.literal)
+  }
+
+  static func unescapedClusterPaths(_ input: HuntInput) throws -> [String] {
     switch input {
     case .export(let root, let endDate, _):
       if root.contains("://") { return [ExportLayout.dayFolder(root: root, date: endDate)] }
       return try InputFiles.currentDay(root: absolute(root), endDate: endDate).folders
     case .paths(let paths):
       return try paths.map { p in
-        guard p != "-" else { throw HuntError("standard input cannot be sent to a Spark cluster; give files or folders") }
+        guard p != "-" else {
+          throw HuntError("standard input cannot be sent to a Spark cluster; give files or folders")
+        }
         return p.contains("://") ? p : absolute(p)
       }
     }
@@ -81,18 +90,23 @@ public struct SparkEngine: HuntEngine {
     }
     return try table.rows.map { r in
       func s(_ k: Int) throws -> String {
-        guard case .string(let v) = r[k] else { throw HuntError("Spark: \(names[k]) is not a string") }
+        guard case .string(let v) = r[k] else {
+          throw HuntError("Spark: \(names[k]) is not a string")
+        }
         return v
       }
       func i(_ k: Int) throws -> Int64 {
-        guard case .int(let v) = r[k] else { throw HuntError("Spark: \(names[k]) is not an integer (\(r[k]))") }
+        guard case .int(let v) = r[k] else {
+          throw HuntError("Spark: \(names[k]) is not an integer (\(r[k]))")
+        }
         return v
       }
       guard case .list(let list) = r[11], case .double(let pct) = r[14] else {
         throw HuntError("Spark: Timedeltalist or Percentbeacon has an unexpected type")
       }
       return NotebookFinding(
-        destinationIP: try s(0), deviceVendor: try s(1), sourceIP: try s(2), destinationPort: Int32(truncatingIfNeeded: try i(3)),
+        destinationIP: try s(0), deviceVendor: try s(1), sourceIP: try s(2),
+        destinationPort: Int32(truncatingIfNeeded: try i(3)),
         protocol: try s(4), timedelta: try i(5), timedeltaCount: try i(6), totalSentBytes: try i(7),
         totalReceivedBytes: try i(8), totalEvents: try i(9), degreeOfSourceIPs: try i(10),
         timedeltaList: try list.map { v in
@@ -104,7 +118,10 @@ public struct SparkEngine: HuntEngine {
   }
 
   /// The run summary from the counts and examples queries, with the native engine's step names.
-  static func fill(_ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable, spec: HuntSpec, findings: Int) {
+  static func fill(
+    _ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable, spec: HuntSpec,
+    findings: Int
+  ) {
     guard let row = counts.rows.first else { return }
     var c: [String: Int] = [:]
     for (k, f) in counts.fields.enumerated() { if case .int(let v) = row[k] { c[f.name] = Int(v) } }
@@ -112,8 +129,12 @@ public struct SparkEngine: HuntEngine {
     r.files = c["files"] ?? 0
     r.rows = c["rows"] ?? 0
     r.blankLines = c["blank"] ?? 0
-    for (status, reason) in LoadSQL.statusReasons where (c[status] ?? 0) > 0 { r.skipped[reason] = c[status] }
-    for f in NotebookHuntSQL.nulledFields where (c["nulled_\(f.name)"] ?? 0) > 0 { r.nulledFields[f.name] = c["nulled_\(f.name)"] }
+    for (status, reason) in LoadSQL.statusReasons where (c[status] ?? 0) > 0 {
+      r.skipped[reason] = c[status]
+    }
+    for f in NotebookHuntSQL.nulledFields where (c["nulled_\(f.name)"] ?? 0) > 0 {
+      r.nulledFields[f.name] = c["nulled_\(f.name)"]
+    }
     for e in examples.rows {
       guard case .string(let file) = e[0], case .string(let status) = e[1] else { continue }
       let line: String

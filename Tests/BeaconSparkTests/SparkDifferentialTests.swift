@@ -1,0 +1,100 @@
+import BeaconCore
+import BeaconEngine
+import BeaconExport
+import BeaconSimulate
+import Foundation
+import Testing
+
+@testable import BeaconSpark
+
+/// The same hunts on the native engine and on a real Spark, with identical results required.
+@Suite(
+  .serialized,
+  .enabled(if: SparkTest.enabled, "set SPARK_REMOTE=sc://127.0.0.1:15002 (see .ci/run)"))
+struct SparkDifferentialTests {
+  struct Case: Sendable, CustomTestStringConvertible {
+    var name: String
+    var seed: UInt64
+    var hosts = 30
+    var rows = 8_000
+    var hourly = false
+    var overflow = 0
+    var corrupt = 0
+    var vendor: String? = nil
+    var thresholds = NotebookThresholds()
+    var testDescription: String { name }
+  }
+
+  static let cases: [Case] = [
+    Case(name: "defaults", seed: 21),
+    Case(
+      name: "Fortinet only, hourly files with overflow, bad lines", seed: 22, hourly: true,
+      overflow: 30, corrupt: 12, vendor: "Fortinet"),
+    Case(
+      name: "permissive thresholds: many findings, IPv6, ICMP without ports",
+      seed: 23,
+      thresholds: NotebookThresholds(
+        dailyEventCount: 5, degreeOfSourceIP: 40, timeDelta: 1, percentBeacon: 20)),
+  ]
+
+  @Test(arguments: cases)
+  func simulatedExports(_ c: Case) async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var config = SimulationConfig()
+    config.seed = c.seed
+    config.hosts = c.hosts
+    config.rowsPerDay = c.rows
+    config.hourly = c.hourly
+    config.maxRecordsPerFile = c.overflow
+    config.corruptLines = c.corrupt
+    try Simulator(config).write(to: folder)
+    let spec = HuntSpec(
+      input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), vendor: c.vendor,
+      notebook: c.thresholds)
+    let r = try await SparkTest.both(spec)
+    #expect(r.native.findings.count > 0, "the case proves too little")
+    SparkTest.expectSame(r)
+  }
+
+  static let edgeThresholds: [NotebookThresholds] = [
+    NotebookThresholds(),
+    NotebookThresholds(dailyEventCount: 10, degreeOfSourceIP: 25, timeDelta: 15, percentBeacon: 10),
+    NotebookThresholds(dailyEventCount: 0, degreeOfSourceIP: 100, timeDelta: 0, percentBeacon: 0),
+  ]
+
+  @Test(arguments: edgeThresholds)
+  func edgeCases(_ t: NotebookThresholds) async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // Half plain, half gzip, in a folder whose name holds quotes, a backtick and a backslash.
+    let dir = folder + #"/it's "odd" `x` \ {a,b} [c] * ? dir"#
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let lines = EdgeCaseData.lines
+    try (lines.prefix(lines.count / 2).joined(separator: "\n") + "\n").write(
+      toFile: dir + "/a.json", atomically: true, encoding: .utf8)
+    try (lines.suffix(from: lines.count / 2).joined(separator: "\n") + "\n").write(
+      toFile: dir + "/b.json", atomically: true, encoding: .utf8)
+    let gz = Process()
+    gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    gz.arguments = [dir + "/b.json"]
+    try gz.run()
+    gz.waitUntilExit()
+    #expect(gz.terminationStatus == 0)
+    for vendor in [nil, EdgeCaseData.hostileVendor, "Fortinet"] {
+      let r = try await SparkTest.both(HuntSpec(input: .paths([dir]), vendor: vendor, notebook: t))
+      SparkTest.expectSame(r)
+      if vendor == EdgeCaseData.hostileVendor, t == NotebookThresholds() {
+        // The hostile vendor's 102-row beacon just passes; it arrived intact through the parameters.
+        guard case .notebook(let f) = r.spark.findings else { return }
+        #expect(f.map(\.deviceVendor) == [EdgeCaseData.hostileVendor])
+      }
+    }
+  }
+}
+
+extension NotebookThresholds: CustomTestStringConvertible {
+  public var testDescription: String {
+    "daily \(dailyEventCountThreshold), degree \(degreeOfSourceIPThreshold), delta \(timeDeltaThreshold), percent \(percentBeaconThreshold)"
+  }
+}

@@ -1,0 +1,63 @@
+import BeaconCore
+import BeaconEngine
+import BeaconExport
+import Foundation
+import Testing
+
+@testable import BeaconSpark
+
+/// Where the Spark tests find a real Spark Connect server: `SPARK_REMOTE` (set by `.ci/run`, which
+/// starts one from PyPI's pyspark). Without it the suites are skipped locally, with that reason;
+/// with `CI=true` they run anyway and fail, so CI can never pass without Spark.
+enum SparkTest {
+  static let url = ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap {
+    $0.isEmpty ? nil : $0
+  }
+  static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+  static let enabled = url != nil || inCI
+
+  static func remote() throws -> SparkRemote {
+    guard let url else {
+      throw HuntError("SPARK_REMOTE is not set: CI must start Spark Connect (see .ci/run)")
+    }
+    return try SparkRemote(parsing: url)
+  }
+
+  /// Runs a spec on both engines.
+  static func both(_ spec: HuntSpec) async throws -> (native: HuntResult, spark: HuntResult) {
+    let native = try NativeEngine().runSynchronously(spec)
+    let spark = try await SparkEngine(remote: try remote()).run(spec, progress: NoProgress())
+    return (native, spark)
+  }
+
+  /// The engines agree: byte-identical findings in every format, the same steps and the same input counts.
+  static func expectSame(
+    _ r: (native: HuntResult, spark: HuntResult), sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    for format in OutputFormat.allCases {
+      #expect(
+        format.render(r.spark.findings) == format.render(r.native.findings), "\(format)",
+        sourceLocation: sourceLocation)
+    }
+    #expect(r.spark.summary.steps == r.native.summary.steps, sourceLocation: sourceLocation)
+    let (n, s) = (r.native.summary.input, r.spark.summary.input)
+    #expect(s.rows == n.rows, sourceLocation: sourceLocation)
+    #expect(s.blankLines == n.blankLines, sourceLocation: sourceLocation)
+    #expect(s.skipped == n.skipped, sourceLocation: sourceLocation)
+    #expect(s.nulledFields == n.nulledFields, sourceLocation: sourceLocation)
+  }
+
+  static func tempFolder(_ name: String = "beaconhunt-spark") -> String {
+    let path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+}
+
+@Suite struct SparkEnvironmentTests {
+  @Test func ciAlwaysProvidesSpark() {
+    #expect(
+      !SparkTest.inCI || SparkTest.url != nil,
+      "CI=true but SPARK_REMOTE is unset: .ci/run must start Spark Connect")
+  }
+}
