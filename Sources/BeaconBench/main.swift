@@ -17,15 +17,18 @@ import Foundation
 var rows = 250_000
 var dir = "bench-data"
 var runs = 3
+var sparkRemote: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
   switch a {
   case "--rows": rows = Int(args.popFirst() ?? "") ?? rows
   case "--dir": dir = args.popFirst() ?? dir
   case "--runs": runs = max(1, Int(args.popFirst() ?? "") ?? runs)
+  case "--spark-remote": sparkRemote = args.popFirst()
   default:
     FileHandle.standardError.write(
-      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N]\n".data(using: .utf8)!)
+      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N] [--spark-remote sc://HOST:PORT]\n"
+        .data(using: .utf8)!)
     exit(2)
   }
 }
@@ -121,6 +124,17 @@ print(
   "  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor"
 )
 print("  peak RSS of a hunt                 \(f(rss, 0)) MB")
+if let sparkRemote {
+  // The same hunt on Spark (warm: one untimed run first, as a running cluster would be).
+  let sparkArgs = huntArgs + ["--engine", "spark", "--spark-remote", sparkRemote]
+  _ = try timed(binary, sparkArgs)
+  var sparkTimes: [Double] = []
+  for _ in 0..<runs { sparkTimes.append(try timed(binary, sparkArgs).seconds) }
+  let best = sparkTimes.min()!
+  print(
+    "  hunt   notebook on Spark (\(sparkRemote))  \(f(best)) s   \(f(best / huntBest, 1))× the native hunt (client RSS not counted: the work is the cluster's)"
+  )
+}
 print(
   "targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → "
     + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))

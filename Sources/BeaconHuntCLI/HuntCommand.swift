@@ -41,7 +41,8 @@ struct HuntCommand: AsyncParsableCommand {
     let result: HuntResult
     do {
       defer { progress.finish() }
-      result = try await engine.engine(threads: threads).run(spec, progress: progress)
+      result = try await engine.engine(threads: threads, force: output.force).run(
+        spec, progress: progress)
     }
     if !output.quiet { Stderr.write(SummaryText.render(result.summary)) }
     if spec.strict, result.summary.input.hasSkips {
@@ -81,9 +82,17 @@ struct EngineOptions: ParsableArguments {
   @Option(help: "Seconds a Spark query may take.")
   var sparkTimeout: Double = 3600
 
-  func engine(threads: Int?) throws -> any HuntEngine {
+  @Option(
+    help:
+      "With --engine spark: also write the findings on the cluster as one JSON-lines file in this directory."
+  )
+  var sparkOutput: String?
+
+  func engine(threads: Int?, force: Bool) throws -> any HuntEngine {
     switch engine {
-    case .native: return NativeEngine(threads: threads)
+    case .native:
+      guard sparkOutput == nil else { throw ValidationError("--spark-output needs --engine spark") }
+      return NativeEngine(threads: threads)
     case .spark:
       guard let url = sparkRemote ?? ProcessInfo.processInfo.environment["SPARK_REMOTE"],
         !url.isEmpty
@@ -93,6 +102,8 @@ struct EngineOptions: ParsableArguments {
       }
       var e = SparkEngine(remote: try SparkRemote(parsing: url))
       e.timeout = sparkTimeout
+      e.clusterOutput = sparkOutput
+      e.force = force
       return e
     }
   }

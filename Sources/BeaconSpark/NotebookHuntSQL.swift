@@ -3,6 +3,7 @@ import BeaconCore
 import BeaconDetect
 import BeaconLoad
 import BeaconPrepare
+import Foundation
 
 /// The notebook hunt as one Spark SQL statement, assembled from the stages' SQL (each kept
 /// beside its native counterpart), plus the statements behind the run summary.
@@ -14,6 +15,13 @@ enum NotebookHuntSQL {
   }
 
   static var findings: String { ctes + "\n" + NotebookSQL.findingsSelect }
+
+  /// The findings written on the cluster as one JSON-lines file (the notebook's `coalesce(1)`
+  /// export). The directory is the one value that cannot be a parameter, so it is quoted.
+  static func export(to directory: String) -> String {
+    "INSERT OVERWRITE DIRECTORY \(SQLText.stringLiteral(directory)) USING json\n" + ctes + "\n"
+      + NotebookSQL.findingsSelect.replacingFirst("SELECT ", with: "SELECT /*+ COALESCE(1) */ ")
+  }
 
   static let countColumns = [
     "files", "rows", "blank", "notJSON", "missingTime", "badTime", "vendor", "prepared", "busy",
@@ -54,5 +62,12 @@ enum NotebookHuntSQL {
       SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
       WHERE status IN ('notJSON', 'missingTime', 'badTime') ORDER BY file, line LIMIT \(InputReport.exampleLimit)
       """
+  }
+}
+
+extension String {
+  fileprivate func replacingFirst(_ a: String, with b: String) -> String {
+    guard let r = range(of: a) else { return self }
+    return replacingCharacters(in: r, with: b)
   }
 }

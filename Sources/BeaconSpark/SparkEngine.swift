@@ -12,13 +12,35 @@ public struct SparkEngine: HuntEngine {
   public var remote: SparkRemote
   /// Seconds a query may take.
   public var timeout: Double = 3600
+  /// Also write the findings on the cluster, as one JSON-lines file in this directory.
+  public var clusterOutput: String?
+  /// Allow `clusterOutput` to replace an existing directory.
+  public var force = false
 
   public init(remote: SparkRemote) { self.remote = remote }
+
+  /// `INSERT OVERWRITE DIRECTORY` replaces the directory, so it is only done when it cannot
+  /// destroy anything unasked: a local directory that does not exist yet, or with `--force`.
+  func checkClusterOutput() throws {
+    guard let out = clusterOutput, !force else { return }
+    let local =
+      out.hasPrefix("file://") ? String(out.dropFirst(7)) : (out.contains("://") ? nil : out)
+    guard let local else {
+      throw HuntError(
+        "--spark-output \(out): the cluster replaces that directory and BeaconHunt cannot check it; add --force to confirm"
+      )
+    }
+    if FileManager.default.fileExists(atPath: local) {
+      throw HuntError("--spark-output \(out) already exists; use --force to replace it")
+    }
+  }
 
   public func run(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
+    try checkClusterOutput()
     let paths = try Self.clusterPaths(spec.input)
+    let output = clusterOutput.map { $0.contains("://") ? $0 : Self.absolute($0) }
     summary.sources = try Self.unescapedClusterPaths(spec.input)
     let client = SparkConnectClient(remote: remote, progress: progress)
     let parameters = Self.parameters(spec)
@@ -32,6 +54,11 @@ public struct SparkEngine: HuntEngine {
       let examples = try await client.execute(
         SparkPlan.query(NotebookHuntSQL.skippedExamples, lines: paths, parameters: parameters),
         service: service)
+      if let output {
+        let export = SparkPlan.query(
+          NotebookHuntSQL.export(to: output), lines: paths, parameters: parameters)
+        _ = try await client.execute(SparkPlan.command(export), service: service)
+      }
       await client.releaseSession(service: service)
       return (findings, counts, examples)
     }

@@ -98,3 +98,38 @@ extension NotebookThresholds: CustomTestStringConvertible {
     "daily \(dailyEventCountThreshold), degree \(degreeOfSourceIPThreshold), delta \(timeDeltaThreshold), percent \(percentBeaconThreshold)"
   }
 }
+
+@Suite(
+  .serialized,
+  .enabled(if: SparkTest.enabled, "set SPARK_REMOTE=sc://127.0.0.1:15002 (see .ci/run)"))
+struct SparkOutputTests {
+  @Test func findingsAreAlsoWrittenOnTheClusterAndNothingIsReplacedUnasked() async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var config = SimulationConfig()
+    config.seed = 31
+    config.rowsPerDay = 6_000
+    config.hosts = 20
+    try Simulator(config).write(to: folder + "/export")
+    let spec = HuntSpec(
+      input: .export(root: folder + "/export", endDate: config.endDate, lookbackDays: 0))
+    var engine = SparkEngine(remote: try SparkTest.remote())
+    engine.clusterOutput = folder + "/findings"
+    let result = try await engine.run(spec, progress: NoProgress())
+    let parts = try FileManager.default.contentsOfDirectory(atPath: folder + "/findings").filter {
+      $0.hasSuffix(".json")
+    }
+    #expect(parts.count == 1)  // coalesce(1): one file, like the notebook's export
+    let text = try String(contentsOfFile: folder + "/findings/" + parts[0], encoding: .utf8)
+    let rows = text.split(separator: "\n").map {
+      try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    #expect(rows.count == result.findings.count && rows.count > 0)
+    #expect(
+      rows.first?["SourceIP"] as? String != nil && rows.first?["Timedeltalist"] as? [Int] != nil)
+    // A second run may not replace it unasked, and may with force.
+    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    engine.force = true
+    _ = try await engine.run(spec, progress: NoProgress())
+  }
+}
