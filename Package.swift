@@ -26,6 +26,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     // Stage 1: find the export's files and extract the nine fields from each JSON line.
     .target(name: "BeaconLoad", dependencies: ["BeaconCore", "CZlib"]),
+    // Addresses: IPv4/IPv6 parsing, networks, IANA special-purpose ranges, internal/external.
+    .target(name: "BeaconNet"),
     // Stage 2: vendor and destination filters.
     .target(name: "BeaconPrepare", dependencies: ["BeaconCore"]),
     // Stage 3: busy sources and rare destinations.
@@ -71,6 +73,7 @@ let package = Package(
     .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
     .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare"]),
+    .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
