@@ -11,6 +11,8 @@ public struct HuntSpec: Sendable, Equatable {
   public var notebook: NotebookThresholds
   /// When true, any skipped input line makes the hunt fail instead of being reported and counted.
   public var strict: Bool
+  /// The log format of the inputs (detected per file by default).
+  public var inputFormat: InputFormat = .auto
 
   public init(
     input: HuntInput, vendor: String? = nil, method: HuntMethod = .notebook,
@@ -73,4 +75,14 @@ public struct NotebookThresholds: Sendable, Equatable {
 public struct HuntError: Error, CustomStringConvertible, Sendable {
   public var description: String
   public init(_ description: String) { self.description = description }
+}
+
+/// Log formats BeaconHunt reads.
+public enum InputFormat: String, CaseIterable, Sendable {
+  /// Detected per file from its first line.
+  case auto
+  /// Log Analytics CommonSecurityLog JSON lines (the export).
+  case csl
+  /// Zeek `conn.log`, TSV with its header or JSON lines.
+  case zeek
 }

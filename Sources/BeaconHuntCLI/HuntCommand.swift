@@ -24,6 +24,12 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup(title: "Notebook thresholds") var notebook: NotebookOptions
   @OptionGroup(title: "Output") var output: OutputOptions
 
+  @Option(
+    help:
+      "Input log format: auto (detect per file), csl (Log Analytics export), zeek (conn.log TSV or JSON)."
+  )
+  var inputFormat: InputFormat = .auto
+
   @Flag(help: "Fail (exit 3) when any input line or file had to be skipped.")
   var strict = false
 
@@ -33,9 +39,10 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup(title: "Engine") var engine: EngineOptions
 
   func run() async throws {
-    let spec = HuntSpec(
+    var spec = HuntSpec(
       input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds,
       strict: strict)
+    spec.inputFormat = inputFormat
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult

@@ -80,3 +80,4 @@ struct OutputOptions: ParsableArguments {
 
 extension OutputFormat: ExpressibleByArgument {}
 extension HuntMethod: ExpressibleByArgument {}
+extension InputFormat: ExpressibleByArgument {}

@@ -27,12 +27,23 @@ struct JSONLineScanner {
     var message: String
   }
 
-  /// Slots indexed like `CSLField.allCases`.
-  var slots = [Slot](repeating: Slot(), count: CSLField.allCases.count)
+  /// The top-level keys to capture, as UTF-8; `slots` is indexed like it.
+  let names: [[UInt8]]
+  private let minLength: Int
+  private let maxLength: Int
+  var slots: [Slot]
   /// Scratch for decoding escaped strings.
   var scratch: [UInt8] = []
 
-  static let fieldNames: [[UInt8]] = CSLField.allCases.map { Array($0.rawValue.utf8) }
+  /// The CommonSecurityLog fields, in `CSLField.allCases` order.
+  static let cslNames: [[UInt8]] = CSLField.allCases.map { Array($0.rawValue.utf8) }
+
+  init(names: [[UInt8]] = cslNames) {
+    self.names = names
+    minLength = names.map(\.count).min() ?? 0
+    maxLength = names.map(\.count).max() ?? 0
+    slots = [Slot](repeating: Slot(), count: names.count)
+  }
 
   /// Scans one line (without its newline). On success, `slots` describes the wanted fields.
   mutating func scan(_ p: UnsafePointer<UInt8>, _ n: Int) throws(SyntaxError) {
@@ -228,15 +239,15 @@ struct JSONLineScanner {
   mutating func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int?
   {
     let len = end - start
-    // Every wanted name is 8 to 15 bytes long: most keys are rejected on length alone.
-    guard len >= 8, len <= 15 || escaped else { return nil }
+    // Most keys are rejected on length alone (the CSL names are 8 to 15 bytes long).
+    guard len >= minLength, len <= maxLength || escaped else { return nil }
     if escaped {
       decode(p, start, end)
       return scratch.withUnsafeBufferPointer { b in
-        Self.fieldNames.firstIndex { $0.count == b.count && $0.elementsEqual(b) }
+        names.firstIndex { $0.count == b.count && $0.elementsEqual(b) }
       }
     }
-    for (k, name) in Self.fieldNames.enumerated() where name.count == len && name[0] == p[start] {
+    for (k, name) in names.enumerated() where name.count == len && name[0] == p[start] {
       var equal = true
       for j in 1..<len where name[j] != p[start + j] {
         equal = false

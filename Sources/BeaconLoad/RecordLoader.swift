@@ -27,16 +27,17 @@ public struct RecordLoader: Sendable {
     self.threads = max(1, threads)
   }
 
-  public func load(_ sources: [InputSource], progress: any HuntProgress = NoProgress()) throws
-    -> LoadedRows
-  {
+  public func load(
+    _ sources: [InputSource], format: InputFormat = .auto, progress: any HuntProgress = NoProgress()
+  ) throws -> LoadedRows {
     var files: [FileInput] = []
     var units: [Unit] = []
     defer { for f in files { f.release() } }
     for (index, source) in sources.enumerated() {
-      let input = try FileInput(source, segmentBytes: segmentBytes)
+      let input = try FileInput(source, segmentBytes: segmentBytes, format: format)
       files.append(input)
-      if input.isCompressed || input.size <= segmentBytes {
+      // Zeek TSV needs its header, so a Zeek file is never split.
+      if input.isCompressed || input.size <= segmentBytes || input.format == .zeek {
         units.append(Unit(file: index, start: 0, end: -1))
       } else {
         var s = 0
@@ -128,11 +129,15 @@ final class FileInput: @unchecked Sendable {
   let path: String?
   let size: Int
   let isCompressed: Bool
+  /// The format: as asked, or detected from the head of the file (`.auto` until the data is seen,
+  /// for compressed files, which are detected after inflating).
+  private(set) var format: InputFormat
   private var mapped: UnsafeRawBufferPointer?
   private var owned: UnsafeMutableRawBufferPointer?
 
-  init(_ source: InputSource, segmentBytes: Int) throws {
+  init(_ source: InputSource, segmentBytes: Int, format: InputFormat) throws {
     name = source.name
+    self.format = format
     switch source {
     case .standardInput:
       path = nil
@@ -163,6 +168,15 @@ final class FileInput: @unchecked Sendable {
         madvise(m, size, MADV_SEQUENTIAL)
         mapped = UnsafeRawBufferPointer(start: m, count: size)
       }
+      if format == .auto, !isCompressed {
+        var head = [UInt8](repeating: 0, count: 4096)
+        let n = pread(fd, &head, head.count, 0)
+        self.format = InputSniffer.detect(head.prefix(max(0, n)))
+      }
+    }
+    if self.format == .auto, let o = owned, !isCompressed {
+      self.format = InputSniffer.detect(
+        UnsafeRawBufferPointer(start: o.baseAddress, count: min(size, 4096)))
     }
   }
 
@@ -205,9 +219,15 @@ final class FileInput: @unchecked Sendable {
         out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
         return out
       }
+      let detected = format == .auto ? InputSniffer.detect(data.prefix(4096)) : format
       data.withUnsafeBufferPointer { b in
         guard let base = b.baseAddress else { return }
-        parser.parse(base, total: b.count, start: 0, end: b.count, file: name, into: &out.chunk)
+        if detected == .zeek {
+          var zeek = ZeekConnParser()
+          zeek.parse(base, total: b.count, file: name, into: &out.chunk)
+        } else {
+          parser.parse(base, total: b.count, start: 0, end: b.count, file: name, into: &out.chunk)
+        }
       }
       return out
     }
@@ -232,7 +252,12 @@ final class FileInput: @unchecked Sendable {
       guard let nl = memchr(base + start, 0x0A, end - start) else { return out }
       start = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
     }
-    parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
+    if format == .zeek {
+      var zeek = ZeekConnParser()
+      zeek.parse(base, total: total, file: name, into: &out.chunk)
+    } else {
+      parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
+    }
     return out
   }
 

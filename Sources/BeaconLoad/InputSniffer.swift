@@ -1,0 +1,23 @@
+import BeaconCore
+
+/// Detects a file's log format from its first non-blank line.
+enum InputSniffer {
+  static func detect<C: Collection>(_ head: C) -> InputFormat where C.Element == UInt8 {
+    var bytes = Array(head)
+    while let f = bytes.first, f == 0x20 || f == 0x09 || f == 0x0A || f == 0x0D {
+      bytes.removeFirst()
+    }
+    let firstLine = bytes.prefix { $0 != 0x0A }
+    let text = String(decoding: firstLine, as: UTF8.self)
+    // Zeek TSV starts with its header; a file cut before it starts with an epoch and tabs.
+    if text.hasPrefix("#separator") || text.hasPrefix("#fields") { return .zeek }
+    if text.hasPrefix("{") {
+      return text.contains("\"id.orig_h\"") || text.contains("\"id.resp_h\"") ? .zeek : .csl
+    }
+    let tabs = firstLine.filter { $0 == 0x09 }.count
+    if tabs >= 6, let first = text.split(separator: "\t").first, Double(first) != nil {
+      return .zeek
+    }
+    return .csl
+  }
+}
