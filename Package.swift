@@ -29,7 +29,7 @@ let package = Package(
     // Addresses: IPv4/IPv6 parsing, networks, IANA special-purpose ranges, internal/external.
     .target(name: "BeaconNet"),
     // Stage 2: vendor and destination filters.
-    .target(name: "BeaconPrepare", dependencies: ["BeaconCore"]),
+    .target(name: "BeaconPrepare", dependencies: ["BeaconCore", "BeaconNet"]),
     // Stage 3: busy sources and rare destinations.
     .target(name: "BeaconBaseline", dependencies: ["BeaconCore"]),
     // Stage 4: the detection methods.

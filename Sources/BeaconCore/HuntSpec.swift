@@ -9,6 +9,7 @@ public struct HuntSpec: Sendable, Equatable {
   public var vendor: String?
   public var method: HuntMethod
   public var notebook: NotebookThresholds
+  public var periodicity = PeriodicityParameters()
   /// When true, any skipped input line makes the hunt fail instead of being reported and counted.
   public var strict: Bool
   /// The log format of the inputs (detected per file by default).
@@ -30,6 +31,8 @@ public struct HuntSpec: Sendable, Equatable {
 public enum HuntMethod: String, CaseIterable, Sendable {
   /// The Sentinel notebook's method, reproduced row-exactly (`spec/notebook-method.md`).
   case notebook
+  /// Jitter-tolerant, per-flow periodicity (`spec/periodicity-method.md`).
+  case periodicity
 }
 
 /// The source of a hunt's rows.

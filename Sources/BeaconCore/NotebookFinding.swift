@@ -61,10 +61,12 @@ public struct NotebookFinding: FindingRecord, Hashable {
 /// The findings of one hunt, typed by method.
 public enum Findings: Sendable, Equatable {
   case notebook([NotebookFinding])
+  case periodicity([PeriodicityFinding])
 
   public var count: Int {
     switch self {
     case .notebook(let f): f.count
+    case .periodicity(let f): f.count
     }
   }
 
@@ -72,6 +74,7 @@ public enum Findings: Sendable, Equatable {
   public var table: (columns: [String], rows: [[Cell]]) {
     switch self {
     case .notebook(let f): (NotebookFinding.columns, f.map(\.cells))
+    case .periodicity(let f): (PeriodicityFinding.columns, f.map(\.cells))
     }
   }
 }

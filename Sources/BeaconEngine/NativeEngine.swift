@@ -61,6 +61,12 @@ public struct NativeEngine: HuntEngine {
       summary.findings = detected.findings.count
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
+    case .periodicity:
+      let (findings, steps) = try PeriodicityRun.run(loaded.records, spec: spec, clock: &clock)
+      summary.steps = steps
+      summary.findings = findings.count
+      summary.timings = clock.timings
+      return HuntResult(findings: .periodicity(findings), summary: summary)
     }
   }
 }

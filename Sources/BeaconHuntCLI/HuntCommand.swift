@@ -22,6 +22,7 @@ struct HuntCommand: AsyncParsableCommand {
   var vendor: String?
 
   @OptionGroup(title: "Notebook thresholds") var notebook: NotebookOptions
+  @OptionGroup(title: "Periodicity method") var periodicity: PeriodicityOptions
   @OptionGroup(title: "Output") var output: OutputOptions
 
   @Option(
@@ -43,6 +44,7 @@ struct HuntCommand: AsyncParsableCommand {
       input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds,
       strict: strict)
     spec.inputFormat = inputFormat
+    spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult

@@ -81,3 +81,44 @@ struct OutputOptions: ParsableArguments {
 extension OutputFormat: ExpressibleByArgument {}
 extension HuntMethod: ExpressibleByArgument {}
 extension InputFormat: ExpressibleByArgument {}
+
+/// The periodicity method's options, each with the method's default.
+struct PeriodicityOptions: ParsableArguments {
+  @Option(help: "Internal network (CIDR), repeatable; default RFC 1918, RFC 6598 and IPv6 ULA.")
+  var `internal`: [String] = []
+
+  @Option(
+    help: "internal-to-external (default), or any to keep every flow (proxies, lab captures).")
+  var direction: Direction = .internalToExternal
+
+  @Option(help: "Report flows scoring at least this (0–1).")
+  var minScore: Double = PeriodicityParameters().minScore
+
+  @Option(help: "Flows need at least this many check-ins.")
+  var minConnections: Int = PeriodicityParameters().minConnections
+
+  @Option(
+    help:
+      "Destinations reached by at least this many sources are popular infrastructure, not reported."
+  )
+  var popularDestination: Int = PeriodicityParameters().popularDestination
+
+  enum Direction: String, ExpressibleByArgument, CaseIterable {
+    case internalToExternal = "internal-to-external"
+    case any
+  }
+
+  func parameters() throws -> PeriodicityParameters {
+    var p = PeriodicityParameters()
+    guard (0...1).contains(minScore) else {
+      throw ValidationError("--min-score is between 0 and 1")
+    }
+    guard minConnections >= 3 else { throw ValidationError("--min-connections must be at least 3") }
+    p.minScore = minScore
+    p.minConnections = minConnections
+    p.popularDestination = popularDestination
+    p.anyDirection = direction == .any
+    p.internalNetworks = `internal`.isEmpty ? nil : `internal`
+    return p
+  }
+}

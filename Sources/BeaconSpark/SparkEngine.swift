@@ -36,6 +36,10 @@ public struct SparkEngine: HuntEngine {
   }
 
   public func run(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
+    guard spec.method == .notebook else {
+      throw HuntError(
+        "the \(spec.method.rawValue) method does not run on Spark yet; use --engine native")
+    }
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
     try checkClusterOutput()

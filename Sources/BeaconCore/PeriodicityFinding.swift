@@ -1,0 +1,115 @@
+/// What the periodicity method reports about a flow.
+public enum FlowKind: String, Sendable {
+  /// Regular check-ins (the C2 beacon pattern).
+  case beacon
+  /// Very fast, dense connections (reconnect storms), kept apart from beacon scores.
+  case strobe
+}
+
+/// One finding of the periodicity method: a flow, its score with the sub-scores behind it, the
+/// estimated period and jitter, counts, times, bytes, prevalence and a one-line reason.
+public struct PeriodicityFinding: FindingRecord, Hashable {
+  public var sourceIP: String
+  public var destinationIP: String
+  public var destinationPort: Int32?
+  public var `protocol`: String?
+  public var kind: FlowKind
+  public var score: Double
+  public var regularity: Double
+  public var dispersion: Double
+  public var persistence: Double
+  /// nil when the input has no byte counts for this flow.
+  public var sizeConsistency: Double?
+  /// Estimated seconds between check-ins.
+  public var period: Double
+  /// Estimated jitter as a fraction of the period.
+  public var jitter: Double
+  /// Share of expected check-ins that did not happen.
+  public var missedBeatShare: Double
+  public var connections: Int64
+  public var firstSeen: Timestamp
+  public var lastSeen: Timestamp
+  public var totalSentBytes: Int64
+  public var totalReceivedBytes: Int64
+  /// Distinct internal sources that reached the destination.
+  public var prevalence: Int64
+  public var reason: String
+
+  public init(
+    sourceIP: String, destinationIP: String, destinationPort: Int32?, protocol: String?,
+    kind: FlowKind,
+    score: Double, regularity: Double, dispersion: Double, persistence: Double,
+    sizeConsistency: Double?,
+    period: Double, jitter: Double, missedBeatShare: Double, connections: Int64,
+    firstSeen: Timestamp,
+    lastSeen: Timestamp, totalSentBytes: Int64, totalReceivedBytes: Int64, prevalence: Int64,
+    reason: String
+  ) {
+    self.sourceIP = sourceIP
+    self.destinationIP = destinationIP
+    self.destinationPort = destinationPort
+    self.protocol = `protocol`
+    self.kind = kind
+    self.score = score
+    self.regularity = regularity
+    self.dispersion = dispersion
+    self.persistence = persistence
+    self.sizeConsistency = sizeConsistency
+    self.period = period
+    self.jitter = jitter
+    self.missedBeatShare = missedBeatShare
+    self.connections = connections
+    self.firstSeen = firstSeen
+    self.lastSeen = lastSeen
+    self.totalSentBytes = totalSentBytes
+    self.totalReceivedBytes = totalReceivedBytes
+    self.prevalence = prevalence
+    self.reason = reason
+  }
+
+  public static let columns = [
+    "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
+    "Dispersion",
+    "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare", "Connections",
+    "FirstSeen",
+    "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "Reason",
+  ]
+
+  /// Scores and estimates are rounded to 6 decimals, so that engines agree within 1e-6 byte for byte.
+  public var cells: [Cell] {
+    func r(_ v: Double) -> Cell { .double((v * 1e6).rounded() / 1e6) }
+    return [
+      .string(sourceIP), .string(destinationIP), destinationPort.map { .int(Int64($0)) } ?? .null,
+      self.protocol.map(Cell.string) ?? .null, .string(kind.rawValue), r(score), r(regularity),
+      r(dispersion),
+      r(persistence), sizeConsistency.map(r) ?? .null, r(period), r(jitter), r(missedBeatShare),
+      .int(connections),
+      .string(firstSeen.description), .string(lastSeen.description), .int(totalSentBytes),
+      .int(totalReceivedBytes),
+      .int(prevalence), .string(reason),
+    ]
+  }
+}
+
+/// The periodicity method's parameters, with their defaults (one place for each).
+public struct PeriodicityParameters: Sendable, Equatable {
+  /// Flows need at least this many check-ins…
+  public var minConnections = 10
+  /// …spanning at least this many periods.
+  public var minPeriods = 5.0
+  /// Findings need at least this score.
+  public var minScore = 0.75
+  /// Connections closer than this (seconds) are one check-in.
+  public var mergeWindow = 1.0
+  /// Destinations reached by at least this many distinct internal sources are treated as popular
+  /// infrastructure and not reported.
+  public var popularDestination = 10
+  /// Median interval (seconds) below which a dense flow is a strobe.
+  public var strobeInterval = 1.0
+  /// Keep every direction, not only internal → external.
+  public var anyDirection = false
+  /// Internal networks (CIDR text); default RFC 1918, RFC 6598, IPv6 ULA.
+  public var internalNetworks: [String]? = nil
+
+  public init() {}
+}

@@ -1,0 +1,76 @@
+import BeaconCore
+import BeaconEngine
+import BeaconSimulate
+import Foundation
+import Testing
+
+/// The periodicity method on the real captures in ../shared/data/real (see its README) and on a
+/// labelled simulation.
+@Suite struct PeriodicityRealDataTests {
+  static let real = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+      "shared/data/real"
+    ).path
+
+  func hunt(_ path: String, _ configure: (inout PeriodicityParameters) -> Void = { _ in }) throws
+    -> [PeriodicityFinding]
+  {
+    var spec = HuntSpec(input: .paths([Self.real + "/" + path]), method: .periodicity)
+    configure(&spec.periodicity)
+    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
+      return []
+    }
+    return f
+  }
+
+  @Test func ritaProxyBeaconIsFoundWhenInternalDestinationsAreAllowed() throws {
+    #expect(try hunt("rita-proxy/conn.log").isEmpty)  // internal → internal: not external traffic
+    let f = try hunt("rita-proxy/conn.log") { $0.anyDirection = true }
+    let proxy = try #require(
+      f.first {
+        $0.sourceIP == "10.136.0.18" && $0.destinationIP == "10.136.0.16"
+          && $0.destinationPort == 3128
+      })
+    #expect(proxy.kind == .beacon && (200...300).contains(proxy.period) && proxy.jitter < 0.5)
+  }
+
+  @Test func remcosReconnectsAreAStrobe() throws {
+    let f = try hunt("slips-test18-remcos/zeek-labeled/conn.log.labeled")
+    let remcos = try #require(
+      f.first { $0.destinationIP == "66.63.168.35" && $0.destinationPort == 5888 })
+    #expect(remcos.kind == .strobe && remcos.sourceIP == "192.168.1.107")
+  }
+
+  /// Benign Windows PCs (their network is 147.32.0.0/16): a handful of findings, all of them the
+  /// update and telemetry check-ins the dataset documents (ESET on 8883, Microsoft and Dropbox on 443).
+  @Test(arguments: ["strato-008-normal40/conn.log.labeled", "strato-010-normal42/conn.log.labeled"])
+  func benignPCsYieldAHandfulOfExplainableFindings(path: String) throws {
+    let f = try hunt(path) { $0.internalNetworks = ["147.32.0.0/16"] }
+    #expect(f.count <= 10)
+    for finding in f {
+      let p = finding.destinationPort
+      #expect(p == 443 || p == 8883, "\(finding.destinationIP):\(p.map(String.init) ?? "-")")
+      #expect(finding.period > 250, "every benign one checks in every 5 minutes or slower")
+    }
+  }
+
+  @Test func everyLabelledBeaconOfTheDemoIsFoundAndNothingElse() throws {
+    let folder = NSTemporaryDirectory() + "beaconhunt-periodicity-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var config = SimulationConfig()
+    config.seed = 7
+    config.hosts = 40
+    config.rowsPerDay = 40_000
+    let truth = try Simulator(config).write(to: folder)
+    var spec = HuntSpec(
+      input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: .periodicity)
+    spec.periodicity = PeriodicityParameters()
+    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
+      return
+    }
+    let found = Set(f.map { "\($0.sourceIP)>\($0.destinationIP)" })
+    let labelled = Set(truth.beacons.map { "\($0.sourceIP)>\($0.destinationIP)" })
+    #expect(found == labelled)
+  }
+}
