@@ -14,6 +14,9 @@ public struct HuntSpec: Sendable, Equatable {
   public var strict: Bool
   /// The log format of the inputs (detected per file by default).
   public var inputFormat: InputFormat = .auto
+  /// For CSV inputs: field (`ts`, `src`, `dst`, `sport`, `dport`, `proto`, `sent`, `recv`,
+  /// `vendor`) → column name.
+  public var csvMapping: [String: String] = [:]
 
   public init(
     input: HuntInput, vendor: String? = nil, method: HuntMethod = .notebook,
@@ -88,4 +91,6 @@ public enum InputFormat: String, CaseIterable, Sendable {
   case csl
   /// Zeek `conn.log`, TSV with its header or JSON lines.
   case zeek
+  /// CSV with a header row, read through `HuntSpec.csvMapping`.
+  case csv
 }

@@ -34,7 +34,8 @@ public struct NativeEngine: HuntEngine {
       sources = try InputFiles.expand(paths)
       summary.sources = paths
     }
-    let loaded = try loader.load(sources, format: spec.inputFormat, progress: progress)
+    let loaded = try loader.load(
+      sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress)
     summary.input = loaded.report
     clock.lap("load")
 

@@ -27,9 +27,15 @@ struct HuntCommand: AsyncParsableCommand {
 
   @Option(
     help:
-      "Input log format: auto (detect per file), csl (Log Analytics export), zeek (conn.log TSV or JSON)."
+      "Input log format: auto (detect per file), csl (Log Analytics export), zeek (conn.log TSV or JSON), csv (see --map)."
   )
   var inputFormat: InputFormat = .auto
+
+  @Option(
+    help: ArgumentHelp(
+      "CSV field mapping, e.g. ts=frame.time_epoch,src=ip.src,dst=ip.dst,dport=dstport (keys: ts src dst sport dport proto sent recv vendor).",
+      valueName: "mapping"))
+  var map: String?
 
   @Flag(help: "Fail (exit 3) when any input line or file had to be skipped.")
   var strict = false
@@ -44,6 +50,7 @@ struct HuntCommand: AsyncParsableCommand {
       input: try input.huntInput(), vendor: vendor, method: method, notebook: notebook.thresholds,
       strict: strict)
     spec.inputFormat = inputFormat
+    if let map { spec.csvMapping = try Self.parseMapping(map) }
     spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let progress = TerminalProgress(enabled: !output.quiet)
@@ -61,6 +68,22 @@ struct HuntCommand: AsyncParsableCommand {
       throw ExitCode(3)
     }
     try emit(result.findings, output)
+  }
+}
+
+extension HuntCommand {
+  static func parseMapping(_ text: String) throws -> [String: String] {
+    let keys = ["ts", "src", "dst", "sport", "dport", "proto", "sent", "recv", "vendor"]
+    var out: [String: String] = [:]
+    for pair in text.split(separator: ",") {
+      let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+      guard kv.count == 2, keys.contains(kv[0]), !kv[1].isEmpty else {
+        throw ValidationError(
+          "--map \(pair): expected KEY=COLUMN with KEY one of \(keys.joined(separator: ", "))")
+      }
+      out[kv[0]] = kv[1]
+    }
+    return out
   }
 }
 

@@ -14,10 +14,24 @@ enum InputSniffer {
     if text.hasPrefix("{") {
       return text.contains("\"id.orig_h\"") || text.contains("\"id.resp_h\"") ? .zeek : .csl
     }
+    // CSV: a header row naming a time column among its comma-separated fields.
+    let csvNames = Set(text.split(separator: ",").map { $0.trimmingCharacters() })
+    if csvNames.count >= 3, !csvNames.isDisjoint(with: CSVConnParser.keys[0].defaults) {
+      return .csv
+    }
     let tabs = firstLine.filter { $0 == 0x09 }.count
     if tabs >= 6, let first = text.split(separator: "\t").first, Double(first) != nil {
       return .zeek
     }
     return .csl
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingCharacters() -> String {
+    var s = self
+    while let f = s.first, f == " " || f == "\"" { s.removeFirst() }
+    while let l = s.last, l == " " || l == "\"" || l == "\r" { s.removeLast() }
+    return String(s)
   }
 }

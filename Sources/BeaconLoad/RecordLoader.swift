@@ -28,16 +28,20 @@ public struct RecordLoader: Sendable {
   }
 
   public func load(
-    _ sources: [InputSource], format: InputFormat = .auto, progress: any HuntProgress = NoProgress()
+    _ sources: [InputSource], format: InputFormat = .auto, csvMapping: [String: String] = [:],
+    progress: any HuntProgress = NoProgress()
   ) throws -> LoadedRows {
     var files: [FileInput] = []
     var units: [Unit] = []
     defer { for f in files { f.release() } }
     for (index, source) in sources.enumerated() {
-      let input = try FileInput(source, segmentBytes: segmentBytes, format: format)
+      let input = try FileInput(
+        source, segmentBytes: segmentBytes, format: format, csvMapping: csvMapping)
       files.append(input)
       // Zeek TSV needs its header, so a Zeek file is never split.
-      if input.isCompressed || input.size <= segmentBytes || input.format == .zeek {
+      if input.isCompressed || input.size <= segmentBytes || input.format == .zeek
+        || input.format == .csv
+      {
         units.append(Unit(file: index, start: 0, end: -1))
       } else {
         var s = 0
@@ -135,9 +139,14 @@ final class FileInput: @unchecked Sendable {
   private var mapped: UnsafeRawBufferPointer?
   private var owned: UnsafeMutableRawBufferPointer?
 
-  init(_ source: InputSource, segmentBytes: Int, format: InputFormat) throws {
+  let csvMapping: [String: String]
+
+  init(_ source: InputSource, segmentBytes: Int, format: InputFormat, csvMapping: [String: String])
+    throws
+  {
     name = source.name
     self.format = format
+    self.csvMapping = csvMapping
     switch source {
     case .standardInput:
       path = nil
@@ -225,6 +234,9 @@ final class FileInput: @unchecked Sendable {
         if detected == .zeek {
           var zeek = ZeekConnParser()
           zeek.parse(base, total: b.count, file: name, into: &out.chunk)
+        } else if detected == .csv {
+          var csv = CSVConnParser(mapping: csvMapping)
+          csv.parse(base, total: b.count, file: name, into: &out.chunk)
         } else {
           parser.parse(base, total: b.count, start: 0, end: b.count, file: name, into: &out.chunk)
         }
@@ -255,6 +267,9 @@ final class FileInput: @unchecked Sendable {
     if format == .zeek {
       var zeek = ZeekConnParser()
       zeek.parse(base, total: total, file: name, into: &out.chunk)
+    } else if format == .csv {
+      var csv = CSVConnParser(mapping: csvMapping)
+      csv.parse(base, total: total, file: name, into: &out.chunk)
     } else {
       parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
     }

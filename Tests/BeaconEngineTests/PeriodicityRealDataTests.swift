@@ -55,6 +55,46 @@ import Testing
     }
   }
 
+  @Test func slipsCaptureOneIsAPeriodicSeries() throws {
+    let f = try hunt("slips-test-cc/test-cc-capture-1.conn-starts.csv") { $0.anyDirection = true }
+    let cc = try #require(f.first { $0.destinationIP == "141.193.213.21" })
+    #expect(cc.kind == .beacon && abs(cc.period - 2.2) < 0.1 && cc.connections == 297)
+  }
+
+  /// The capstone lab's C2 connection starts (no addresses in the data: each capture gets a
+  /// made-up pair): Empire, PoshC2, Merlin and Sliver's beacon mode are beacons; Covenant keeps
+  /// one long connection and is invisible to connection-log methods.
+  @Test(arguments: [
+    ("empire_beaconing_0.csv", 5.0), ("posh_beaconing_0.csv", 5.0),
+    ("merlin_beaconing_0.csv", 31.6),
+    ("sliver_beaconing_1.csv", 75.0), ("covenant_beaconing_2.csv", 0),
+  ])
+  func capstoneC2FrameworksAreBeacons(capture: String, period: Double) throws {
+    let source = try String(
+      contentsOfFile: Self.real + "/capstone-c2-frameworks/c2_conn_starts.derived.csv",
+      encoding: .utf8)
+    var csv = "ts,src,dst,sent\n"
+    for line in source.split(whereSeparator: \.isNewline).dropFirst() {  // the file has CRLF line ends
+      let f = line.split(separator: ",")
+      if f[0] == capture { csv += "\(f[1]),10.99.0.1,198.51.100.1,\(f[5])\n" }
+    }
+    let path = NSTemporaryDirectory() + "capstone-\(UUID().uuidString).csv"
+    try csv.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var spec = HuntSpec(input: .paths([path]), method: .periodicity)
+    spec.periodicity.anyDirection = true
+    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
+      return
+    }
+    if period == 0 {
+      #expect(f.isEmpty)
+    } else {
+      let beacon = try #require(f.first)
+      #expect(
+        beacon.kind == .beacon && abs(beacon.period - period) / period < 0.15, "\(beacon.reason)")
+    }
+  }
+
   @Test func everyLabelledBeaconOfTheDemoIsFoundAndNothingElse() throws {
     let folder = NSTemporaryDirectory() + "beaconhunt-periodicity-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: folder) }
