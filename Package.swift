@@ -72,7 +72,7 @@ let package = Package(
 
     .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
     .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
-    .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare"]),
+    .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),

@@ -110,6 +110,8 @@ public struct PeriodicityParameters: Sendable, Equatable {
   public var anyDirection = false
   /// Internal networks (CIDR text); default RFC 1918, RFC 6598, IPv6 ULA.
   public var internalNetworks: [String]? = nil
+  /// Allowlist files (`--allow`).
+  public var allowFiles: [String] = []
 
   public init() {}
 }

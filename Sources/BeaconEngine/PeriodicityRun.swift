@@ -80,7 +80,17 @@ enum PeriodicityRun {
           ? "\(groupedDigits(prepared.invalidAddresses)) rows without a valid SourceIP and DestinationIP, e.g. "
             + (prepared.invalidExamples.first ?? "") : nil),
       StepCount(
-        "direction", prepared.rows.count, detail: p.anyDirection ? "any" : "internal → external"),
+        "direction", prepared.rows.count + prepared.allowlisted,
+        detail: p.anyDirection ? "any" : "internal → external"),
+      StepCount(
+        "allowlist", prepared.rows.count,
+        detail: prepared.allowlist.isEmpty
+          ? "none given"
+          : "\(groupedDigits(prepared.allowlisted)) rows dropped; \(prepared.allowlist.networks.networks.count) networks"
+            + (prepared.allowlist.hostNames.isEmpty
+              ? ""
+              : ", \(prepared.allowlist.hostNames.count) host names (unused: the input has no host names)")
+      ),
       StepCount("flows", flows.count, detail: "source, destination, port, protocol"),
       StepCount(
         "popular destinations", popular,

@@ -87,6 +87,9 @@ struct PeriodicityOptions: ParsableArguments {
   @Option(help: "Internal network (CIDR), repeatable; default RFC 1918, RFC 6598 and IPv6 ULA.")
   var `internal`: [String] = []
 
+  @Option(help: "Allowlist file (IPs, CIDRs, host names; # comments), repeatable.")
+  var allow: [String] = []
+
   @Option(
     help: "internal-to-external (default), or any to keep every flow (proxies, lab captures).")
   var direction: Direction = .internalToExternal
@@ -119,6 +122,7 @@ struct PeriodicityOptions: ParsableArguments {
     p.popularDestination = popularDestination
     p.anyDirection = direction == .any
     p.internalNetworks = `internal`.isEmpty ? nil : `internal`
+    p.allowFiles = allow
     return p
   }
 }

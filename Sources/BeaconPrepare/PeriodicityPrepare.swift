@@ -10,6 +10,9 @@ public enum PeriodicityPrepare {
     public var invalidAddresses: Int
     public var invalidExamples: [String]
     public var validRows: Int
+    /// Rows dropped because their source or destination is allowlisted.
+    public var allowlisted = 0
+    public var allowlist = Allowlist()
   }
 
   public static func classifier(_ p: PeriodicityParameters) throws -> AddressClassifier {
@@ -27,17 +30,20 @@ public enum PeriodicityPrepare {
     -> Result
   {
     let classifier = try classifier(p)
+    var allow = Allowlist()
+    for f in p.allowFiles { try allow.load(f) }
     // Few distinct addresses, many rows: classify each text once.
-    var cache: [ExactString: AddressClass?] = [:]
-    func classOf(_ s: String?) -> AddressClass? {
+    var cache: [ExactString: (AddressClass, Bool)?] = [:]
+    func classOf(_ s: String?) -> (AddressClass, Bool)? {
       guard let s else { return nil }
       let key = ExactString(s)
       if let c = cache[key] { return c }
-      let c = IPAddress(s).map(classifier.classify)
+      let c = IPAddress(s).map { (classifier.classify($0), allow.contains($0)) }
       cache[key] = c
       return c
     }
     var out = Result(rows: [], invalidAddresses: 0, invalidExamples: [], validRows: 0)
+    out.allowlist = allow
     out.rows.reserveCapacity(rows.count / 2)
     for r in rows {
       guard let src = classOf(r.sourceIP), let dst = classOf(r.destinationIP) else {
@@ -49,7 +55,12 @@ public enum PeriodicityPrepare {
         continue
       }
       out.validRows += 1
-      if p.anyDirection || (src == .internal && dst == .external) { out.rows.append(r) }
+      guard p.anyDirection || (src.0 == .internal && dst.0 == .external) else { continue }
+      if src.1 || dst.1 {
+        out.allowlisted += 1
+        continue
+      }
+      out.rows.append(r)
     }
     return out
   }

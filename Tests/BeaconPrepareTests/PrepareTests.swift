@@ -1,4 +1,6 @@
 import BeaconCore
+import BeaconNet
+import Foundation
 import Testing
 
 @testable import BeaconPrepare
@@ -31,5 +33,49 @@ import Testing
     #expect(kept == [rows[0]])
     #expect(afterVendor == 3)
     #expect(NotebookPrepare.apply(rows, vendor: nil).0.count == 3)
+  }
+}
+
+@Suite struct AllowlistTests {
+  func file(_ text: String) -> String {
+    let path = NSTemporaryDirectory() + "allow-\(UUID().uuidString).txt"
+    try! text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func readsAddressesNetworksHostNamesAndComments() throws {
+    var a = Allowlist()
+    try a.load(
+      file(
+        "# cleared\n8.8.8.8\n 20.0.0.0/11   # Azure\n\n2001:db8::/32\nupdate.example.com\n*.cdn.example.net\n"
+      ))
+    #expect(
+      a.networks.networks.count == 3 && a.hostNames == ["update.example.com", "*.cdn.example.net"])
+    for yes in ["8.8.8.8", "20.31.255.255", "2001:db8::9"] { #expect(a.contains(IPAddress(yes)!)) }
+    for no in ["8.8.4.4", "20.32.0.0", "2001:db9::1"] { #expect(!a.contains(IPAddress(no)!)) }
+  }
+
+  @Test func aBadLineNamesFileAndLine() throws {
+    var a = Allowlist()
+    let path = file("8.8.8.8\n10.0.0.0/33\n")
+    let error = #expect(throws: HuntError.self) { try a.load(path) }
+    #expect(
+      error?.description
+        == "--allow \(path):2: \"10.0.0.0/33\" is not an IP, a CIDR network or a host name")
+  }
+
+  @Test func allowlistedFlowsAreDroppedAndCounted() throws {
+    let t = Timestamp(seconds: 0)
+    let rows = [
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "8.8.8.8"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "9.9.9.9"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "not-an-ip"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "192.0.2.1"),  // documentation: never external
+    ]
+    var p = PeriodicityParameters()
+    p.allowFiles = [file("8.8.8.8\n")]
+    let r = try PeriodicityPrepare.apply(rows, parameters: p)
+    #expect(r.rows.map(\.destinationIP) == ["9.9.9.9"])
+    #expect(r.allowlisted == 1 && r.invalidAddresses == 1 && r.validRows == 3)
   }
 }
