@@ -61,10 +61,13 @@ let package = Package(
     ),
     // Labelled, realistic Log Analytics exports for demos, tests and benchmarks.
     .target(name: "BeaconSimulate", dependencies: ["BeaconCore", "BeaconLoad"]),
+    // Labelled simulations hunted by both methods: precision and recall per scenario.
+    .target(
+      name: "BeaconEvaluate", dependencies: ["BeaconCore", "BeaconEngine", "BeaconSimulate"]),
     .executableTarget(
       name: "BeaconHuntCLI",
       dependencies: [
-        "BeaconEngine", "BeaconSimulate", "BeaconSpark",
+        "BeaconEngine", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -80,7 +83,8 @@ let package = Package(
     .testTarget(
       name: "BeaconSparkTests",
       dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
-    .testTarget(name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate"]),
+    .testTarget(
+      name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate"]),
     .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),
   ],
   swiftLanguageModes: [.v6]

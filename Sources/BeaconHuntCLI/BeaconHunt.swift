@@ -10,7 +10,10 @@ struct BeaconHunt: AsyncParsableCommand {
       Reads Log Analytics CommonSecurityLog exports (…/y=YYYY/m=MM/d=DD/h=HH/m=MM/PT05M.json) or plain
       JSON-lines files and reports source → destination:port pairs whose connection intervals repeat.
       """,
-    subcommands: [HuntCommand.self, PathsCommand.self, SimulateCommand.self, DemoCommand.self],
+    subcommands: [
+      HuntCommand.self, PathsCommand.self, SimulateCommand.self, DemoCommand.self,
+      EvaluateCommand.self,
+    ],
     defaultSubcommand: nil
   )
 }

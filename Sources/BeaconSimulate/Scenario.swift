@@ -25,6 +25,8 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   public var vendor: String
   /// Mean bytes sent per check-in (near-constant, as check-ins are).
   public var sentBytes: Int
+  /// Beacons with the same campaign name share one C2 destination (several infected hosts).
+  public var campaign: String? = nil
 
   public enum HostKind: String, Codable, Sendable { case quiet, busy }
 

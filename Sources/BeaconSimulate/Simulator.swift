@@ -132,6 +132,8 @@ struct World: Sendable {
   var workstations: [Int32] = []
   var workstationVendor: [UInt8] = []
   var activity: [Double] = []
+  /// Each workstation's favourite sites, revisited all day (the flows a beacon hunt must not flag).
+  var favourites: [[Int32]] = []
   var popular: [Int32] = []
   var rare: [Int32] = []
   var internalServices: [(Int32, Int32, UInt8)] = []  // address, port, protocol
@@ -187,6 +189,13 @@ struct World: Sendable {
         "\(hostingOctets[rng.below(hostingOctets.count)]).\(rng.below(256)).\(rng.below(256)).\(1 + rng.below(254))"
       rare.append(add(ip))
     }
+    for _ in workstations {
+      favourites.append(
+        (0..<15).map { _ in
+          let u = rng.unit()
+          return rare[Int(Double(rare.count) * u * u)]
+        })
+    }
     internalServices = [
       (add("10.0.0.53"), 53, 1), (add("10.0.0.10"), 445, 0), (add("10.0.1.20"), 443, 0),
       (add("172.21.0.5"), 8080, 0), (add("192.168.100.1"), 53, 1), (add("127.0.0.1"), 8000, 0),
@@ -196,6 +205,7 @@ struct World: Sendable {
     let byActivity = workstations.indices.filter { !addresses[Int(workstations[$0])].contains(":") }
       .sorted { activity[$0] > activity[$1] }
     var busyUsed = 0
+    var campaignDestinations: [String: Int32] = [:]
     for (k, b) in config.beacons.enumerated() {
       switch b.host {
       case .quiet: beaconSources.append(add("10.50.\(k / 200).\(20 + k % 200)"))
@@ -205,8 +215,14 @@ struct World: Sendable {
         busyUsed += 1
       }
       let first = [45, 91, 185, 193, 194][k % 5]
-      beaconDestinations.append(
-        add("\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"))
+      let fresh = "\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"
+      if let c = b.campaign, let shared = campaignDestinations[c] {
+        beaconDestinations.append(shared)
+      } else {
+        let d = add(fresh)
+        beaconDestinations.append(d)
+        if let c = b.campaign { campaignDestinations[c] = d }
+      }
     }
     if config.benignPeriodic {
       // Enough polling hosts that these destinations are popular, but a bounded share of the rows.
@@ -298,25 +314,35 @@ struct World: Sendable {
         var t = rng.chance(0.85) ? 25_200 + rng.unit() * 43_200 : rng.unit() * 86_400
         let length = min(budget, 3 + Int(rng.exponential(mean: 25)))
         budget -= length
+        // A session is a series of page loads: a burst of connections to one site (a favourite
+        // or a new one), with a few to CDNs and internal services, then reading time.
+        var site: Int32 = 0
+        var pageLeft = 0
         for _ in 0..<length {
+          if pageLeft == 0 {
+            let u = rng.unit()
+            site =
+              rng.chance(0.6)
+              ? favourites[h][rng.below(favourites[h].count)]
+              : rare[Int(Double(rare.count) * u * u * u)]
+            pageLeft = 1 + Int(rng.exponential(mean: 6))
+            t += rng.exponential(mean: 40)
+          }
+          pageLeft -= 1
           let roll = rng.unit()
-          var dst: Int32
-          var port: Int32 = rng.chance(0.85) ? 443 : 80
+          var dst: Int32 = site
+          var port: Int32 = rng.chance(0.9) ? 443 : 80
           var proto: UInt8 = 0
-          if roll < 0.4 {
+          if roll < 0.3 {
             dst = popular[rng.below(v6 ? popular.count : popular.count - 3)]
             if addresses[Int(dst)].contains(":") != v6 { dst = popular[rng.below(24)] }
-          } else if roll < 0.6 {
+          } else if roll < 0.45 {
             let s = internalServices[rng.below(internalServices.count)]
             (dst, port, proto) = s
-          } else if roll < 0.61 {
+          } else if roll < 0.46 {
             dst = rare[rng.below(rare.count)]
             proto = 2
             port = -1
-          } else {
-            // Zipf-like: a few rare sites are visited often, most once.
-            let u = rng.unit()
-            dst = rare[Int(Double(rare.count) * u * u * u)]
           }
           if v6, !addresses[Int(dst)].contains(":") { dst = popular[24 + rng.below(3)] }
           if t < 86_400 {
@@ -328,8 +354,8 @@ struct World: Sendable {
                 sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)),
                 received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000))))
           }
-          // Bursty: short gaps inside a page load, longer reading pauses between pages.
-          t += rng.chance(0.15) ? rng.exponential(mean: 45) : rng.exponential(mean: 1.5)
+          // Bursty: short gaps inside a page load.
+          t += rng.exponential(mean: 1.2)
         }
       }
     }
