@@ -93,4 +93,6 @@ public enum InputFormat: String, CaseIterable, Sendable {
   case zeek
   /// CSV with a header row, read through `HuntSpec.csvMapping`.
   case csv
+  /// CEF syslog lines (`CEF:0|vendor|product|…|src=… dst=… dpt=…`).
+  case cef
 }

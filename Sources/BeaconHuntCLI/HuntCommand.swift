@@ -27,7 +27,7 @@ struct HuntCommand: AsyncParsableCommand {
 
   @Option(
     help:
-      "Input log format: auto (detect per file), csl (Log Analytics export), zeek (conn.log TSV or JSON), csv (see --map)."
+      "Input log format: auto (detect per file), csl (Log Analytics export), zeek (conn.log TSV or JSON), csv (see --map), cef (syslog CEF)."
   )
   var inputFormat: InputFormat = .auto
 

@@ -11,6 +11,7 @@ enum InputSniffer {
     let text = String(decoding: firstLine, as: UTF8.self)
     // Zeek TSV starts with its header; a file cut before it starts with an epoch and tabs.
     if text.hasPrefix("#separator") || text.hasPrefix("#fields") { return .zeek }
+    if text.contains("CEF:") && text.contains("|") { return .cef }
     if text.hasPrefix("{") {
       return text.contains("\"id.orig_h\"") || text.contains("\"id.resp_h\"") ? .zeek : .csl
     }

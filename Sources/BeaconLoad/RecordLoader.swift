@@ -237,6 +237,9 @@ final class FileInput: @unchecked Sendable {
         } else if detected == .csv {
           var csv = CSVConnParser(mapping: csvMapping)
           csv.parse(base, total: b.count, file: name, into: &out.chunk)
+        } else if detected == .cef {
+          var cef = CEFParser()
+          cef.parse(base, total: b.count, file: name, into: &out.chunk)
         } else {
           parser.parse(base, total: b.count, start: 0, end: b.count, file: name, into: &out.chunk)
         }
@@ -270,6 +273,9 @@ final class FileInput: @unchecked Sendable {
     } else if format == .csv {
       var csv = CSVConnParser(mapping: csvMapping)
       csv.parse(base, total: total, file: name, into: &out.chunk)
+    } else if format == .cef {
+      var cef = CEFParser()
+      cef.parse(base, total: total, file: name, into: &out.chunk)
     } else {
       parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
     }
