@@ -31,8 +31,10 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   public var lastSeen: Timestamp
   public var totalSentBytes: Int64
   public var totalReceivedBytes: Int64
-  /// Distinct internal sources that reached the destination.
+  /// Distinct internal sources that reached the destination (today and in the history).
   public var prevalence: Int64
+  /// When the destination was first seen (in the history, or today).
+  public var destinationFirstSeen: Timestamp
   public var reason: String
 
   public init(
@@ -43,7 +45,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     period: Double, jitter: Double, missedBeatShare: Double, connections: Int64,
     firstSeen: Timestamp,
     lastSeen: Timestamp, totalSentBytes: Int64, totalReceivedBytes: Int64, prevalence: Int64,
-    reason: String
+    destinationFirstSeen: Timestamp? = nil, reason: String
   ) {
     self.sourceIP = sourceIP
     self.destinationIP = destinationIP
@@ -65,6 +67,11 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     self.totalReceivedBytes = totalReceivedBytes
     self.prevalence = prevalence
     self.reason = reason
+    if let d = destinationFirstSeen {
+      self.destinationFirstSeen = d
+    } else {
+      self.destinationFirstSeen = firstSeen
+    }
   }
 
   public static let columns = [
@@ -72,7 +79,8 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     "Dispersion",
     "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare", "Connections",
     "FirstSeen",
-    "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "Reason",
+    "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "DestinationFirstSeen",
+    "Reason",
   ]
 
   /// Scores and estimates are rounded to 6 decimals, so that engines agree within 1e-6 byte for byte.
@@ -86,7 +94,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
       .int(connections),
       .string(firstSeen.description), .string(lastSeen.description), .int(totalSentBytes),
       .int(totalReceivedBytes),
-      .int(prevalence), .string(reason),
+      .int(prevalence), .string(destinationFirstSeen.description), .string(reason),
     ]
   }
 }
@@ -112,6 +120,8 @@ public struct PeriodicityParameters: Sendable, Equatable {
   public var internalNetworks: [String]? = nil
   /// Allowlist files (`--allow`).
   public var allowFiles: [String] = []
+  /// Where per-day history summaries are cached (`--cache`); nil summarises history every run.
+  public var cacheFolder: String? = nil
 
   public init() {}
 }

@@ -63,7 +63,10 @@ public struct NativeEngine: HuntEngine {
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
-      let (findings, steps) = try PeriodicityRun.run(loaded.records, spec: spec, clock: &clock)
+      let history = try History.load(spec, loader: loader)
+      clock.lap("history")
+      let (findings, steps) = try PeriodicityRun.run(
+        loaded.records, spec: spec, history: history, clock: &clock)
       summary.steps = steps
       summary.findings = findings.count
       summary.timings = clock.timings

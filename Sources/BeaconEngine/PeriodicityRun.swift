@@ -6,13 +6,32 @@ import Dispatch
 
 /// The periodicity method on the native engine: prepare, prevalence, flows, scores.
 enum PeriodicityRun {
-  static func run(_ records: [ConnectionRecord], spec: HuntSpec, clock: inout StageClock) throws
+  static func run(
+    _ records: [ConnectionRecord], spec: HuntSpec, history: History = History(),
+    clock: inout StageClock
+  ) throws
     -> ([PeriodicityFinding], [StepCount])
   {
     let p = spec.periodicity
     let prepared = try PeriodicityPrepare.apply(records, parameters: p)
     clock.lap("prepare")
-    let prevalence = Prevalence.bySource(prepared.rows)
+    // Prevalence and first-seen over the history and today.
+    var sources: [String: Set<String>] = [:]
+    var firstSeen: [String: Int64] = [:]
+    for day in history.summaries {
+      for (d, e) in day.destinations {
+        sources[d, default: []].formUnion(e.sources)
+        firstSeen[d] = min(firstSeen[d] ?? .max, e.first)
+      }
+    }
+    var today = DaySummary(date: "", fingerprint: "")
+    today.add(prepared.rows)
+    for (d, e) in today.destinations {
+      sources[d, default: []].formUnion(e.sources)
+      firstSeen[d] = min(firstSeen[d] ?? .max, e.first)
+    }
+    var prevalence: [ExactString: Int] = [:]
+    for (d, s) in sources { prevalence[ExactString(d)] = s.count }
     // Flows: (source, destination, port, protocol), times sorted at full precision.
     struct Key: Hashable {
       var src: ExactString
@@ -71,9 +90,23 @@ enum PeriodicityRun {
     DispatchQueue.concurrentPerform(iterations: list.count) { k in
       box.buffer[k] = PeriodicityMethod.score(list[k], window: window, parameters: p)
     }
-    let findings = results.compactMap { $0 }.sorted(by: PeriodicityMethod.findingOrder)
+    let findings = results.compactMap { $0 }.map { f -> PeriodicityFinding in
+      var f = f
+      if let t = firstSeen[f.destinationIP] { f.destinationFirstSeen = Timestamp(ticks: t) }
+      return f
+    }.sorted(by: PeriodicityMethod.findingOrder)
     clock.lap("detect")
-    var steps = [
+    var steps: [StepCount] = []
+    if case .export(_, _, let lookback) = spec.input, lookback > 0 {
+      steps.append(
+        StepCount(
+          "history days", history.summaries.count,
+          detail:
+            "\(lookback) asked: \(history.fromCache) from the cache, \(history.summarised) summarised, \(history.missing) missing"
+            + (history.skippedLines > 0
+              ? "; \(groupedDigits(history.skippedLines)) bad lines skipped in them" : "")))
+    }
+    steps += [
       StepCount(
         "valid addresses", prepared.validRows,
         detail: prepared.invalidAddresses > 0

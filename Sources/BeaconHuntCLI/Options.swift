@@ -91,6 +91,10 @@ struct PeriodicityOptions: ParsableArguments {
   var allow: [String] = []
 
   @Option(
+    help: "Cache per-day history summaries in this folder, so a daily hunt reads one new day.")
+  var cache: String?
+
+  @Option(
     help: "internal-to-external (default), or any to keep every flow (proxies, lab captures).")
   var direction: Direction = .internalToExternal
 
@@ -123,6 +127,7 @@ struct PeriodicityOptions: ParsableArguments {
     p.anyDirection = direction == .any
     p.internalNetworks = `internal`.isEmpty ? nil : `internal`
     p.allowFiles = allow
+    p.cacheFolder = cache
     return p
   }
 }

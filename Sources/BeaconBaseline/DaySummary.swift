@@ -1,0 +1,102 @@
+import BeaconCore
+import Foundation
+
+/// One day of history, compact: for each destination, the distinct sources that reached it and
+/// when it was first seen that day. A daily hunt reads these instead of raw rows.
+public struct DaySummary: Codable, Sendable, Equatable {
+  public struct Destination: Codable, Sendable, Equatable {
+    /// First connection of the day, in 100 ns ticks.
+    public var first: Int64
+    public var sources: [String]
+  }
+
+  /// The format version; a summary of another version is recomputed.
+  public static let version = 1
+
+  public var version = DaySummary.version
+  public var date: String
+  /// Identifies the files the summary was made from (paths, sizes, modification times), so a day
+  /// whose files change is summarised again.
+  public var fingerprint: String
+  public var destinations: [String: Destination] = [:]
+
+  public init(date: String, fingerprint: String) {
+    self.date = date
+    self.fingerprint = fingerprint
+  }
+
+  /// Summarises prepared rows (after direction filtering).
+  public mutating func add(_ rows: [ConnectionRecord]) {
+    var sources: [String: Set<String>] = [:]
+    for r in rows {
+      guard let d = r.destinationIP, let s = r.sourceIP else { continue }
+      sources[d, default: []].insert(s)
+      let t = r.time.ticks
+      if let e = destinations[d] {
+        if t < e.first { destinations[d]!.first = t }
+      } else {
+        destinations[d] = Destination(first: t, sources: [])
+      }
+    }
+    for (d, s) in sources {
+      destinations[d]!.sources = Array(Set(destinations[d]!.sources).union(s)).sorted()
+    }
+  }
+
+  /// A fingerprint of files: path, size and modification time of each.
+  public static func fingerprint(of paths: [String]) -> String {
+    var text = ""
+    for p in paths.sorted() {
+      let a = try? FileManager.default.attributesOfItem(atPath: p)
+      let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
+      let mtime = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+      text += "\(p)\t\(size)\t\(mtime)\n"
+    }
+    // Swift's Hasher is seeded per process, so a stable digest of its own.
+    return stableDigest(text)
+  }
+
+  static func stableDigest(_ s: String) -> String {
+    var a: UInt64 = 0xcbf2_9ce4_8422_2325
+    var b: UInt64 = 0x8422_2325_cbf2_9ce4
+    for byte in s.utf8 {
+      a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+      b = (b &+ UInt64(byte)) &* 0x9E37_79B9_7F4A_7C15
+    }
+    return String(a, radix: 16) + String(b, radix: 16) + "-\(s.utf8.count)"
+  }
+}
+
+/// Summaries cached in a folder (`--cache DIR`), one JSON file per root and day.
+public struct SummaryCache: Sendable {
+  public let folder: String
+
+  public init(folder: String) { self.folder = folder }
+
+  func path(root: String, date: String) -> String {
+    folder + "/" + DaySummary.stableDigest(root) + "/" + date + ".json"
+  }
+
+  /// The cached summary, if it was made from files with this fingerprint.
+  public func load(root: String, date: String, fingerprint: String) -> DaySummary? {
+    guard let data = FileManager.default.contents(atPath: path(root: root, date: date)),
+      let s = try? JSONDecoder().decode(DaySummary.self, from: data),
+      s.version == DaySummary.version, s.fingerprint == fingerprint
+    else { return nil }
+    return s
+  }
+
+  public func store(_ s: DaySummary, root: String) throws {
+    let p = path(root: root, date: s.date)
+    try FileManager.default.createDirectory(
+      atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let data = try JSONEncoder().encode(s)
+    // Write beside and rename, so a crash never leaves a half-written summary.
+    let tmp = p + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+      throw HuntError("--cache: cannot write \(tmp)")
+    }
+    _ = try? FileManager.default.removeItem(atPath: p)
+    try FileManager.default.moveItem(atPath: tmp, toPath: p)
+  }
+}

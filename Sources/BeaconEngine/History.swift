@@ -1,0 +1,54 @@
+import BeaconBaseline
+import BeaconCore
+import BeaconLoad
+import BeaconPrepare
+
+/// The lookback days of a periodicity hunt, as per-day summaries: read from the cache when their
+/// files are unchanged, otherwise summarised from the raw day (and cached).
+struct History {
+  var summaries: [DaySummary] = []
+  var fromCache = 0
+  var summarised = 0
+  var missing = 0
+  var skippedLines = 0
+
+  /// The `days` days before `endDate`, oldest first (exactly `days`; the notebook's extra day is
+  /// the notebook's own).
+  static func dates(endDate: CivilDate, days: Int) -> [CivilDate] {
+    guard days > 0 else { return [] }
+    return (1...days).reversed().map { endDate.adding(days: -$0) }
+  }
+
+  static func load(_ spec: HuntSpec, loader: RecordLoader) throws -> History {
+    var h = History()
+    guard case .export(let root, let endDate, let lookback) = spec.input, lookback > 0 else {
+      return h
+    }
+    let cache = spec.periodicity.cacheFolder.map(SummaryCache.init)
+    for ws in try ExportLayout.workspaceRoots(under: root) {
+      for date in dates(endDate: endDate, days: lookback) {
+        let files = InputFiles.files(under: ExportLayout.dayFolder(root: ws, date: date))
+        guard !files.isEmpty else {
+          h.missing += 1
+          continue
+        }
+        let fingerprint = DaySummary.fingerprint(of: files)
+        if let cached = cache?.load(root: ws, date: date.description, fingerprint: fingerprint) {
+          h.summaries.append(cached)
+          h.fromCache += 1
+          continue
+        }
+        let rows = try loader.load(
+          files.map(InputSource.file), format: spec.inputFormat, csvMapping: spec.csvMapping)
+        h.skippedLines += rows.report.skippedLines
+        let prepared = try PeriodicityPrepare.apply(rows.records, parameters: spec.periodicity)
+        var summary = DaySummary(date: date.description, fingerprint: fingerprint)
+        summary.add(prepared.rows)
+        try cache?.store(summary, root: ws)
+        h.summaries.append(summary)
+        h.summarised += 1
+      }
+    }
+    return h
+  }
+}

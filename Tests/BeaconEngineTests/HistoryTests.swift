@@ -1,0 +1,93 @@
+import BeaconCore
+import BeaconEngine
+import BeaconLoad
+import Foundation
+import Testing
+
+/// History for the periodicity method: per-day summaries, cached, invalidated when a day changes,
+/// feeding prevalence and first-seen.
+@Suite struct HistoryTests {
+  let end = CivilDate(iso: "2021-11-03")!
+
+  /// An export with a 300 s beacon 10.0.0.5 → 198.51.100.77 on the last day, and on the day before
+  /// it, `visitors` other internal hosts reaching the same destination a few times.
+  func export(visitors: Int) throws -> String {
+    let root = NSTemporaryDirectory() + "beaconhunt-history-\(UUID().uuidString)"
+    func line(_ date: CivilDate, _ s: Int, _ src: String) -> String {
+      let t = String(
+        format: "%@T%02d:%02d:%02d.25Z", date.description, s / 3600, s / 60 % 60, s % 60)
+      return
+        #"{"TimeGenerated":"\#(t)","SourceIP":"\#(src)","DestinationIP":"198.51.100.77","SourcePort":5000,"DestinationPort":443,"Protocol":"TCP","SentBytes":400,"ReceivedBytes":300,"DeviceVendor":"Fortinet"}"#
+    }
+    func write(_ date: CivilDate, _ lines: [String]) throws {
+      let dir = ExportLayout.dayFolder(root: root, date: date) + "/h=00/m=00"
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      try (lines.joined(separator: "\n") + "\n").write(
+        toFile: dir + "/PT05M.json", atomically: true, encoding: .utf8)
+    }
+    let yesterday = end.adding(days: -1)
+    // 198.51.100.0/24 is documentation space; these tests treat it as the internet via --internal.
+    try write(end, (0..<288).map { line(end, $0 * 300, "10.0.0.5") })
+    try write(
+      yesterday,
+      (0..<max(1, visitors)).flatMap { v in
+        (0..<3).map { line(yesterday, 3600 * v + $0, "10.0.1.\(v + 1)") }
+      })
+    try write(end.adding(days: -2), [line(end.adding(days: -2), 42, "10.0.2.1")])
+    return root
+  }
+
+  func hunt(_ root: String, lookback: Int, cache: String? = nil) throws -> HuntResult {
+    var spec = HuntSpec(
+      input: .export(root: root, endDate: end, lookbackDays: lookback), method: .periodicity)
+    spec.periodicity.anyDirection = true
+    spec.periodicity.cacheFolder = cache
+    return try NativeEngine().runSynchronously(spec)
+  }
+
+  func findings(_ r: HuntResult) -> [PeriodicityFinding] {
+    guard case .periodicity(let f) = r.findings else { return [] }
+    return f
+  }
+
+  @Test func historyRaisesPrevalenceAndSetsFirstSeen() throws {
+    let root = try export(visitors: 12)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let today = findings(try hunt(root, lookback: 0))
+    #expect(today.count == 1 && today.first?.prevalence == 1)
+    // Twelve more sources reached it yesterday: popular infrastructure, not reported.
+    #expect(findings(try hunt(root, lookback: 2)).isEmpty)
+    let quiet = try export(visitors: 1)
+    defer { try? FileManager.default.removeItem(atPath: quiet) }
+    let f = try #require(findings(try hunt(quiet, lookback: 2)).first)
+    #expect(f.prevalence == 3)  // 10.0.0.5 today, 10.0.1.1 yesterday, 10.0.2.1 the day before
+    #expect(f.destinationFirstSeen.description.hasPrefix(end.adding(days: -2).description))
+  }
+
+  @Test func summariesAreCachedAndInvalidatedWhenTheirDayChanges() throws {
+    let root = try export(visitors: 1)
+    let cache = NSTemporaryDirectory() + "beaconhunt-cache-\(UUID().uuidString)"
+    defer {
+      try? FileManager.default.removeItem(atPath: root)
+      try? FileManager.default.removeItem(atPath: cache)
+    }
+    func historyStep(_ r: HuntResult) -> String? {
+      r.summary.steps.first { $0.step == "history days" }?.detail
+    }
+    let cold = try hunt(root, lookback: 2, cache: cache)
+    #expect(historyStep(cold) == "2 asked: 0 from the cache, 2 summarised, 0 missing")
+    let warm = try hunt(root, lookback: 2, cache: cache)
+    #expect(historyStep(warm) == "2 asked: 2 from the cache, 0 summarised, 0 missing")
+    #expect(findings(warm) == findings(cold))
+    // A late file lands in yesterday's folder: that day is summarised again, the other is not.
+    let late = ExportLayout.dayFolder(root: root, date: end.adding(days: -1)) + "/h=00/m=05"
+    try FileManager.default.createDirectory(atPath: late, withIntermediateDirectories: true)
+    try "\n".write(toFile: late + "/PT05M.json", atomically: true, encoding: .utf8)
+    #expect(
+      historyStep(try hunt(root, lookback: 2, cache: cache))
+        == "2 asked: 1 from the cache, 1 summarised, 0 missing")
+    #expect(
+      historyStep(try hunt(root, lookback: 5, cache: cache))
+        == "5 asked: 2 from the cache, 0 summarised, 3 missing")
+  }
+}
