@@ -26,19 +26,11 @@ struct CEFParser {
   mutating func parse(
     _ base: UnsafePointer<UInt8>, total: Int, file: String, into out: inout ChunkParser.Output
   ) {
-    var lineStart = 0
-    while lineStart < total {
-      var lineEnd = total
-      if let nl = memchr(base + lineStart, 0x0A, total - lineStart) {
-        lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-      }
+    forEachLine(base, total: total) { p, n, terminated in
       out.lines += 1
-      var n = lineEnd - lineStart
-      if n > 0, base[lineStart + n - 1] == 0x0D { n -= 1 }
-      let text = String(
-        decoding: UnsafeBufferPointer(start: base + lineStart, count: n), as: UTF8.self)
-      line(text, line: out.lines, terminated: lineEnd < total, file: file, into: &out)
-      lineStart = lineEnd + 1
+      let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+      line(text, line: out.lines, terminated: terminated, file: file, into: &out)
+      return true
     }
   }
 

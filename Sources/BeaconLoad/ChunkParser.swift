@@ -24,31 +24,18 @@ struct ChunkParser {
     _ base: UnsafePointer<UInt8>, total: Int, start: Int, end: Int, file: String,
     into out: inout Output
   ) {
-    var lineStart = start
-    while lineStart < end {
-      var lineEnd = lineStart
-      // memchr is vectorised; lines are ~1 KB, so this is where most bytes are passed over.
-      if let nl = memchr(base + lineStart, 0x0A, total - lineStart) {
-        lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-      } else {
-        lineEnd = total
-      }
+    forEachLine(base, total: total, start: start, end: end) { p, n, terminated in
       out.lines += 1
-      let terminated = lineEnd < total
-      parseLine(
-        base + lineStart, lineEnd - lineStart, line: out.lines, terminated: terminated, file: file,
-        into: &out)
-      lineStart = lineEnd + 1
+      parseLine(p, n, line: out.lines, terminated: terminated, file: file, into: &out)
+      return true
     }
   }
 
   @inline(__always)
   mutating func parseLine(
-    _ p: UnsafePointer<UInt8>, _ n0: Int, line: Int, terminated: Bool, file: String,
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
     into out: inout Output
   ) {
-    var n = n0
-    if n > 0, p[n - 1] == 0x0D { n -= 1 }  // CRLF files
     if scanner.skipWhitespace(p, 0, n) == n {
       out.report.blankLines += 1
       return

@@ -37,24 +37,15 @@ struct ZeekConnParser {
   mutating func parse(
     _ base: UnsafePointer<UInt8>, total: Int, file: String, into out: inout ChunkParser.Output
   ) {
-    var lineStart = 0
-    while lineStart < total {
-      var lineEnd = total
-      if let nl = memchr(base + lineStart, 0x0A, total - lineStart) {
-        lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-      }
+    forEachLine(base, total: total) { p, n, terminated in
       out.lines += 1
-      var n = lineEnd - lineStart
-      let p = base + lineStart
-      if n > 0, p[n - 1] == 0x0D { n -= 1 }
-      parseLine(p, n, line: out.lines, terminated: lineEnd < total, file: file, into: &out)
-      if let otherLog {
-        out.report.fileProblems.append(
-          InputProblem(
-            file: file, line: 0, message: "a Zeek \(otherLog).log, not a conn.log: skipped whole"))
-        return
-      }
-      lineStart = lineEnd + 1
+      parseLine(p, n, line: out.lines, terminated: terminated, file: file, into: &out)
+      return otherLog == nil
+    }
+    if let otherLog {
+      out.report.fileProblems.append(
+        InputProblem(
+          file: file, line: 0, message: "a Zeek \(otherLog).log, not a conn.log: skipped whole"))
     }
   }
 
