@@ -80,7 +80,8 @@ public struct ArrowStreamDecoder {
       let message = try fb.root()
       let headerType = try message.uint8(1)
       let bodyLength = Int(try message.int64(3))
-      guard bodyLength >= 0, at + bodyLength <= data.count else {
+      // Compared by subtraction: a hostile length near Int.max must not overflow.
+      guard bodyLength >= 0, bodyLength <= data.count - at else {
         throw .malformed("body length out of bounds")
       }
       let body = Array(data[at..<(at + bodyLength)])
@@ -148,7 +149,8 @@ public struct ArrowStreamDecoder {
       guard buffer < buffers.count else { throw .malformed("too few buffers") }
       let b = buffers[buffer]
       buffer += 1
-      guard b.offset >= 0, b.length >= 0, b.offset + b.length <= body.count else {
+      guard b.offset >= 0, b.length >= 0, b.offset <= body.count, b.length <= body.count - b.offset
+      else {
         throw .malformed("buffer out of bounds")
       }
       return body[b.offset..<(b.offset + b.length)]
