@@ -36,9 +36,31 @@ struct DemoCommand: AsyncParsableCommand {
     print("")
     print(OutputFormat.table.render(result.findings))
     guard case .notebook(let findings) = result.findings else { return }
-    print("Labelled beacons (truth.json) and whether the notebook method reported them:")
+    // The same day with the periodicity method, side by side.
+    let periodic = try await NativeEngine().run(
+      HuntSpec(
+        input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: .periodicity
+      ),
+      progress: NoProgress())
+    guard case .periodicity(let pf) = periodic.findings else { return }
+    print("The same day with the periodicity method (beaconhunt hunt --method periodicity):\n")
+    let rows: [[Cell]] = pf.map {
+      [
+        .string($0.sourceIP), .string($0.destinationIP),
+        $0.destinationPort.map { .int(Int64($0)) } ?? .null,
+        .double(($0.score * 1000).rounded() / 1000), .string($0.reason),
+      ]
+    }
+    print(
+      OutputFormat.table.render(
+        columns: ["SourceIP", "DestinationIP", "DestinationPort", "Score", "Reason"], rows: rows))
+    print("Labelled beacons (truth.json) and which method reported them:")
+    print("  notebook  periodicity")
     for b in truth.beacons {
-      let hit = findings.contains {
+      let byNotebook = findings.contains {
+        $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP
+      }
+      let byPeriodicity = pf.contains {
         $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP
       }
       let s = b.scenario
@@ -47,12 +69,20 @@ struct DemoCommand: AsyncParsableCommand {
         + (s.jitter > 0 ? " ±\(Int(s.jitter * 100)) % \(s.jitterKind.rawValue)" : " exactly")
         + (s.missedBeats > 0 ? ", \(Int(s.missedBeats * 100)) % missed" : "")
         + ", \(s.host.rawValue) host"
+      let marks =
+        (byNotebook ? "found " : "missed") + "    " + (byPeriodicity ? "found " : "missed")
       print(
-        "  \(hit ? "found " : "missed")  \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationIP):\(s.destinationPort)  (\(shape))"
+        "  \(marks)       \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationIP):\(s.destinationPort)  (\(shape))"
       )
     }
+    let others = pf.filter { f in
+      !truth.beacons.contains { $0.sourceIP == f.sourceIP && $0.destinationIP == f.destinationIP }
+    }
     print(
-      "\nThe misses are the notebook method's known limits: jitter, intervals ≤ 15 s, and hosts that also browse."
+      "  The periodicity method reported \(others.count) other flow\(others.count == 1 ? "" : "s")."
+    )
+    print(
+      "\nThe notebook method's misses are its known limits: jitter, intervals ≤ 15 s, and hosts that also browse."
     )
     if let keep {
       print(
