@@ -91,7 +91,11 @@ func timed(_ path: String, _ arguments: [String]) throws -> (seconds: Double, rs
 
 let listFile = dataDir + "/files.txt"
 try files.joined(separator: "\0").write(toFile: listFile, atomically: true, encoding: .utf8)
-let floorCommand = "xargs -0 cat < '\(listFile)' | wc -l"
+/// `'…'` for sh, with embedded quotes closed and reopened: `--dir` is the user's, not ours.
+func shellQuoted(_ s: String) -> String {
+  "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}
+let floorCommand = "xargs -0 cat < \(shellQuoted(listFile)) | wc -l"
 // Warm the page cache so every contender reads from memory.
 _ = try timed("/bin/sh", ["-c", floorCommand])
 

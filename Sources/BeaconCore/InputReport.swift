@@ -1,13 +1,9 @@
 /// Why an input line was skipped. Skipped lines take part in nothing after loading.
-public enum SkipReason: String, CaseIterable, Sendable, Comparable {
+public enum SkipReason: String, CaseIterable, Sendable {
   case notJSON = "not a JSON object"
   case truncated = "truncated last line (no newline at end of file)"
   case missingTime = "TimeGenerated missing or null"
   case badTime = "TimeGenerated is not an ISO-8601 time"
-
-  public static func < (a: SkipReason, b: SkipReason) -> Bool {
-    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-  }
 }
 
 /// One reported problem in the input, located by file and line (1-based).

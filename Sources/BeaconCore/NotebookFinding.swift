@@ -70,6 +70,18 @@ public enum Findings: Sendable, Equatable {
     }
   }
 
+  /// The notebook method's findings, or nil for another method.
+  public var notebook: [NotebookFinding]? {
+    if case .notebook(let f) = self { return f }
+    return nil
+  }
+
+  /// The periodicity method's findings, or nil for another method.
+  public var periodicity: [PeriodicityFinding]? {
+    if case .periodicity(let f) = self { return f }
+    return nil
+  }
+
   /// Column names and rows of cells, for the exporters.
   public var table: (columns: [String], rows: [[Cell]]) {
     switch self {

@@ -112,8 +112,10 @@ public struct PeriodicityParameters: Sendable, Equatable {
   /// Destinations reached by at least this many distinct internal sources are treated as popular
   /// infrastructure and not reported.
   public var popularDestination = 10
-  /// Median interval (seconds) below which a dense flow is a strobe.
+  /// Median interval (seconds) below which a dense flow is a strobe…
   public var strobeInterval = 1.0
+  /// …when it has at least this many connections.
+  public var strobeMinConnections = 60
   /// Keep every direction, not only internal → external.
   public var anyDirection = false
   /// Internal networks (CIDR text); default RFC 1918, RFC 6598, IPv6 ULA.

@@ -21,11 +21,6 @@ public enum SQLText {
     }
     return out + "'"
   }
-
-  /// A Spark SQL identifier in backticks, with backticks doubled.
-  public static func identifier(_ name: String) -> String {
-    "`" + name.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "``") + "`"
-  }
 }
 
 /// The named parameters (`:name`) of the notebook method's Spark SQL, one place for each name.

@@ -59,7 +59,7 @@ public enum PeriodicityMethod {
     var out: [Double] = []
     out.reserveCapacity(times.count)
     for t in times {
-      let s = Double(t.ticks) / Double(Timestamp.ticksPerSecond)
+      let s = t.epochSeconds
       if let last = out.last, s - last < mergeWindow { continue }
       out.append(s)
     }
@@ -141,11 +141,11 @@ public enum PeriodicityMethod {
   public static func score(
     _ flow: Flow, window: ClosedRange<Double>, parameters p: PeriodicityParameters
   ) -> PeriodicityFinding? {
-    let raw = flow.times.map { Double($0.ticks) / Double(Timestamp.ticksPerSecond) }
+    let raw = flow.times.map(\.epochSeconds)
     let sentTotal = flow.sent.reduce(Int64(0)) { $0 &+ ($1 ?? 0) }
     let receivedTotal = flow.received.reduce(Int64(0)) { $0 &+ ($1 ?? 0) }
     // Strobes: dense, very fast series, reported apart from beacon scores.
-    if raw.count >= 60 {
+    if raw.count >= p.strobeMinConnections {
       var deltas: [Double] = []
       for k in 1..<raw.count { deltas.append(raw[k] - raw[k - 1]) }
       let m = median(deltas)

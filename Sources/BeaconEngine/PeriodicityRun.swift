@@ -64,7 +64,8 @@ enum PeriodicityRun {
       }
     }
     clock.lap("baseline")
-    let window = flows.isEmpty ? 0...0 : (Double(lo) / 1e7)...(Double(hi) / 1e7)
+    let window =
+      flows.isEmpty ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
     var popular = 0
     var candidates: [PeriodicityMethod.Flow] = []
     for var f in flows {
@@ -72,7 +73,8 @@ enum PeriodicityRun {
         popular += 1
         continue
       }
-      if f.times.count < min(p.minConnections, 60) { continue }
+      // Too few connections to be a beacon (minConnections check-ins) or a strobe.
+      if f.times.count < min(p.minConnections, p.strobeMinConnections) { continue }
       // Sort by time; sizes follow their connections.
       let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
       f.times = order.map { f.times[$0] }

@@ -77,16 +77,10 @@ struct CEFParser {
     var out2 = out.report
     func int(_ k: Int, _ bits: Int) -> Int64? {
       guard var v = value(k) else { return nil }
-      if let n = v.withUTF8({ parseInteger($0) }), bits == 64 || Int32(exactly: n) != nil {
-        return n
+      return v.withUTF8 {
+        integerField(
+          $0, bits: bits, field: Self.aliases[k].keys[0], line: line, file: file, report: &out2)
       }
-      let name = Self.aliases[k].keys[0]
-      out2.nulled(
-        name,
-        InputProblem(
-          file: file, line: line, field: name,
-          message: "not an integer: \(quoted(v)); taken as null"))
-      return nil
     }
     var r = ConnectionRecord(time: time, deviceVendor: header[1].isEmpty ? nil : header[1])
     r.sourceIP = value(1)

@@ -88,15 +88,10 @@ struct CSVConnParser {
     }
     func int(_ k: Int, _ bits: Int) -> Int64? {
       guard var v = value(k) else { return nil }
-      if let n = v.withUTF8({ parseInteger($0) }), bits == 64 || Int32(exactly: n) != nil {
-        return n
+      return v.withUTF8 {
+        integerField(
+          $0, bits: bits, field: mappedName(k), line: line, file: file, report: &out.report)
       }
-      out.report.nulled(
-        mappedName(k),
-        InputProblem(
-          file: file, line: line, field: mappedName(k),
-          message: "not an integer: \(quoted(v)); taken as null"))
-      return nil
     }
     var r = ConnectionRecord(time: time, deviceVendor: value(8) ?? "CSV")
     r.sourceIP = value(1)

@@ -144,17 +144,11 @@ struct ChunkParser {
     switch s.kind {
     case .absent, .null: return nil
     case .number, .string:
-      let v = withString(p, s) { parseInteger($0) }
-      let fits = f.kind == .int32 ? v.flatMap(Int32.init(exactly:)) != nil : v != nil
-      if fits { return v }
-      let text = withString(p, s) { String(decoding: $0, as: UTF8.self) }
-      report.nulled(
-        f.name,
-        InputProblem(
-          file: file, line: line, field: f.name,
-          message:
-            "not an integer\(f.kind == .int32 ? " (32-bit)" : ""): \(quoted(text)); taken as null"))
-      return nil
+      return withString(p, s) {
+        integerField(
+          $0, bits: f.kind == .int32 ? 32 : 64, field: f.name, line: line, file: file,
+          report: &report)
+      }
     case .boolean, .container:
       report.nulled(
         f.name,
@@ -164,6 +158,24 @@ struct ChunkParser {
       return nil
     }
   }
+}
+
+/// An integer field's value from its text, as `parseInteger` reads it and within 32 or 64 bits;
+/// anything else is nil, counted in `report` as a wrong-typed value taken as null. Every reader
+/// (export JSON, Zeek, CSV, CEF) types its integer fields through this one function.
+func integerField(
+  _ text: UnsafeBufferPointer<UInt8>, bits: Int, field: String, line: Int, file: String,
+  report: inout InputReport
+) -> Int64? {
+  if let v = parseInteger(text), bits == 64 || Int32(exactly: v) != nil { return v }
+  report.nulled(
+    field,
+    InputProblem(
+      file: file, line: line, field: field,
+      message:
+        "not an integer\(bits == 32 ? " (32-bit)" : ""): \(quoted(String(decoding: text, as: UTF8.self))); taken as null"
+    ))
+  return nil
 }
 
 /// An integer as Spark's `try_cast` reads text: surrounding whitespace and control bytes

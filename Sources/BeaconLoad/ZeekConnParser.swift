@@ -147,13 +147,7 @@ struct ZeekConnParser {
     _ report: inout InputReport
   ) -> Int64? {
     guard let f else { return nil }
-    if let v = parseInteger(f), bits == 64 || Int32(exactly: v) != nil { return v }
-    report.nulled(
-      name,
-      InputProblem(
-        file: file, line: line, field: name,
-        message: "not an integer: \(quoted(String(decoding: f, as: UTF8.self))); taken as null"))
-    return nil
+    return integerField(f, bits: bits, field: name, line: line, file: file, report: &report)
   }
 
   mutating func jsonLine(

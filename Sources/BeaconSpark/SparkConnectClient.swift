@@ -15,11 +15,12 @@ struct SparkConnectClient: Sendable {
   let remote: SparkRemote
   let sessionID: String
   /// Seconds a whole execution may take.
-  var timeout: Double = 3600
+  let timeout: Double
   let progress: any HuntProgress
 
-  init(remote: SparkRemote, progress: any HuntProgress) {
+  init(remote: SparkRemote, timeout: Double = 3600, progress: any HuntProgress) {
     self.remote = remote
+    self.timeout = timeout
     self.sessionID = remote.sessionID ?? UUIDText.make()
     self.progress = progress
   }

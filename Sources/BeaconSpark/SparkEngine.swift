@@ -46,7 +46,7 @@ public struct SparkEngine: HuntEngine {
     let paths = try Self.clusterPaths(spec.input)
     let output = clusterOutput.map { $0.contains("://") ? $0 : Self.absolute($0) }
     summary.sources = try Self.unescapedClusterPaths(spec.input)
-    let client = SparkConnectClient(remote: remote, progress: progress)
+    let client = SparkConnectClient(remote: remote, timeout: timeout, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
       let findings = try await client.execute(

@@ -137,7 +137,7 @@ import Testing
     let truth = try Simulator(config).write(to: folder)
     let result = try NativeEngine().runSynchronously(
       HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 21)))
-    guard case .notebook(let findings) = result.findings else { return }
+    let findings = try #require(result.findings.notebook)
     let found = Set(findings.map { "\($0.sourceIP)>\($0.destinationIP)" })
     for b in truth.beacons {
       let visible =

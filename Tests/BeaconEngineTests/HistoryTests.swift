@@ -45,21 +45,20 @@ import Testing
     return try NativeEngine().runSynchronously(spec)
   }
 
-  func findings(_ r: HuntResult) -> [PeriodicityFinding] {
-    guard case .periodicity(let f) = r.findings else { return [] }
-    return f
+  func findings(_ r: HuntResult) throws -> [PeriodicityFinding] {
+    try #require(r.findings.periodicity)
   }
 
   @Test func historyRaisesPrevalenceAndSetsFirstSeen() throws {
     let root = try export(visitors: 12)
     defer { try? FileManager.default.removeItem(atPath: root) }
-    let today = findings(try hunt(root, lookback: 0))
+    let today = try findings(try hunt(root, lookback: 0))
     #expect(today.count == 1 && today.first?.prevalence == 1)
     // Twelve more sources reached it yesterday: popular infrastructure, not reported.
-    #expect(findings(try hunt(root, lookback: 2)).isEmpty)
+    #expect(try findings(try hunt(root, lookback: 2)).isEmpty)
     let quiet = try export(visitors: 1)
     defer { try? FileManager.default.removeItem(atPath: quiet) }
-    let f = try #require(findings(try hunt(quiet, lookback: 2)).first)
+    let f = try #require(try findings(try hunt(quiet, lookback: 2)).first)
     #expect(f.prevalence == 3)  // 10.0.0.5 today, 10.0.1.1 yesterday, 10.0.2.1 the day before
     #expect(f.destinationFirstSeen.description.hasPrefix(end.adding(days: -2).description))
   }
@@ -78,7 +77,7 @@ import Testing
     #expect(historyStep(cold) == "2 asked: 0 from the cache, 2 summarised, 0 missing")
     let warm = try hunt(root, lookback: 2, cache: cache)
     #expect(historyStep(warm) == "2 asked: 2 from the cache, 0 summarised, 0 missing")
-    #expect(findings(warm) == findings(cold))
+    #expect(try findings(warm) == findings(cold))
     // A late file lands in yesterday's folder: that day is summarised again, the other is not.
     let late = ExportLayout.dayFolder(root: root, date: end.adding(days: -1)) + "/h=00/m=05"
     try FileManager.default.createDirectory(atPath: late, withIntermediateDirectories: true)

@@ -18,10 +18,7 @@ import Testing
   {
     var spec = HuntSpec(input: .paths([Self.real + "/" + path]), method: .periodicity)
     configure(&spec.periodicity)
-    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
-      return []
-    }
-    return f
+    return try #require(try NativeEngine().runSynchronously(spec).findings.periodicity)
   }
 
   @Test func ritaProxyBeaconIsFoundWhenInternalDestinationsAreAllowed() throws {
@@ -83,9 +80,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     var spec = HuntSpec(input: .paths([path]), method: .periodicity)
     spec.periodicity.anyDirection = true
-    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
-      return
-    }
+    let f = try #require(try NativeEngine().runSynchronously(spec).findings.periodicity)
     if period == 0 {
       #expect(f.isEmpty)
     } else {
@@ -106,9 +101,7 @@ import Testing
     var spec = HuntSpec(
       input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: .periodicity)
     spec.periodicity = PeriodicityParameters()
-    guard case .periodicity(let f) = try NativeEngine().runSynchronously(spec).findings else {
-      return
-    }
+    let f = try #require(try NativeEngine().runSynchronously(spec).findings.periodicity)
     let found = Set(f.map { "\($0.sourceIP)>\($0.destinationIP)" })
     let labelled = Set(truth.beacons.map { "\($0.sourceIP)>\($0.destinationIP)" })
     #expect(found == labelled)

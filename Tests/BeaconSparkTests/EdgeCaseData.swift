@@ -81,7 +81,8 @@ enum EdgeCaseData {
       ]
       out.append(line(variants[k % variants.count], src: "10.0.3.1", dst: "2001:db8::\(k % 4 + 1)"))
     }
-    // 4. Nulls and text-typed numbers: missing ports and bytes, "443", " 443 ", "+443", booleans,
+    // 4. Nulls and text-typed numbers: missing ports and bytes, "443", " 443 ", "+443", booleans
+    //    (in integer fields: null; in Protocol: the text "true", as Spark reads it),
     //    fractions, out-of-range ports; an IPv6 source.
     let ports = [
       "\"443\"", "\" 443 \"", "\"+443\"", "443", "null", "true", "443.0", "4294967296", "\"x\"",
@@ -91,7 +92,8 @@ enum EdgeCaseData {
         line(
           time(Double(k) * 20 + 0.75), src: "fd12::1", dst: "192.0.2.\(k % 2 + 1)",
           sport: k % 7 == 0 ? nil : "1000",
-          dport: ports[k % ports.count], proto: k % 11 == 0 ? "6" : #""TCP""#,
+          dport: ports[k % ports.count],
+          proto: k % 11 == 0 ? "6" : k % 23 == 0 ? "true" : #""TCP""#,
           sent: k % 13 == 0 ? nil : "\"\(k)\"",
           recv: k % 17 == 0 ? "false" : "300"))
     }

@@ -52,10 +52,6 @@ import Testing
     #expect(!escaped)
   }
 
-  @Test func identifiersDoubleBackticks() {
-    #expect(SQLText.identifier("a`b") == "`a``b`")
-  }
-
   @Test func noValueFromTheUserIsInTheSQLText() {
     // The statements are constant: vendors and thresholds travel as named parameters.
     let sql = NotebookHuntSQL.findings
@@ -133,6 +129,19 @@ struct SparkClientTests {
       try await SparkEngine(remote: try SparkTest.remote()).run(spec, progress: NoProgress())
     }
     #expect(error?.description.contains("PATH_NOT_FOUND") == true)
+  }
+
+  @Test func theTimeoutReachesTheQuery() async throws {
+    var engine = SparkEngine(remote: try SparkTest.remote())
+    engine.timeout = 0.05
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try (EdgeCaseData.lines.joined(separator: "\n") + "\n").write(
+      toFile: folder + "/a.json", atomically: true, encoding: .utf8)
+    let error = await #expect(throws: HuntError.self) {
+      try await engine.run(HuntSpec(input: .paths([folder])), progress: NoProgress())
+    }
+    #expect(error?.description.contains("did not finish in time") == true)
   }
 
   @Test func nothingListeningIsAClearError() async throws {

@@ -86,7 +86,7 @@ struct SparkDifferentialTests {
       SparkTest.expectSame(r)
       if vendor == EdgeCaseData.hostileVendor, t == NotebookThresholds() {
         // The hostile vendor's 102-row beacon just passes; it arrived intact through the parameters.
-        guard case .notebook(let f) = r.spark.findings else { return }
+        let f = try #require(r.spark.findings.notebook)
         #expect(f.map(\.deviceVendor) == [EdgeCaseData.hostileVendor])
       }
     }
