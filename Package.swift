@@ -51,7 +51,7 @@ let package = Package(
     .target(
       name: "BeaconSpark",
       dependencies: [
-        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
+        "BeaconCore", "BeaconNet", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
         "BeaconArrow",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -5,20 +5,24 @@ import Foundation
 /// when it was first seen that day. A daily hunt reads these instead of raw rows.
 public struct DaySummary: Codable, Sendable, Equatable {
   public struct Destination: Codable, Sendable, Equatable {
+    public var ip: String
     /// First connection of the day, in 100 ns ticks.
     public var first: Int64
+    /// The distinct sources, in byte order.
     public var sources: [String]
   }
 
-  /// The format version; a summary of another version is recomputed.
-  public static let version = 1
+  /// The format version; a summary of another version is recomputed. Version 2 keys destinations
+  /// by their exact bytes (a list, not a JSON object), as Spark groups them.
+  public static let version = 2
 
   public var version = DaySummary.version
   public var date: String
   /// Identifies the files the summary was made from (paths, sizes, modification times), so a day
   /// whose files change is summarised again.
   public var fingerprint: String
-  public var destinations: [String: Destination] = [:]
+  /// One entry per destination, in byte order of `ip`.
+  public var destinations: [Destination] = []
 
   public init(date: String, fingerprint: String) {
     self.date = date
@@ -27,22 +31,55 @@ public struct DaySummary: Codable, Sendable, Equatable {
 
   /// Summarises prepared rows (after direction filtering).
   public mutating func add(_ rows: [ConnectionRecord]) {
-    var sources: [String: Set<String>] = [:]
-    for r in rows {
-      guard let d = r.destinationIP, let s = r.sourceIP else { continue }
-      sources[d, default: []].insert(s)
-      let t = r.time.ticks
-      if let e = destinations[d] {
-        if t < e.first { destinations[d]!.first = t }
-      } else {
-        destinations[d] = Destination(first: t, sources: [])
-      }
-    }
-    for (d, s) in sources {
-      destinations[d]!.sources = Array(Set(destinations[d]!.sources).union(s)).sorted()
+    var p = Prevalence()
+    p.add(self)
+    p.add(rows)
+    destinations = p.destinations
+  }
+}
+
+/// Destination prevalence (distinct sources) and first-seen times over history and today, keyed
+/// by exact bytes so that both engines group the same strings.
+public struct Prevalence: Sendable {
+  var sources: [ExactString: Set<ExactString>] = [:]
+  var first: [ExactString: Int64] = [:]
+
+  public init() {}
+
+  public mutating func add(_ day: DaySummary) {
+    for d in day.destinations {
+      let ip = ExactString(d.ip)
+      sources[ip, default: []].formUnion(d.sources.map { ExactString($0) })
+      first[ip] = min(first[ip] ?? .max, d.first)
     }
   }
 
+  public mutating func add(_ rows: [ConnectionRecord]) {
+    for r in rows {
+      guard let d = r.destinationIP, let s = r.sourceIP else { continue }
+      let ip = ExactString(d)
+      sources[ip, default: []].insert(ExactString(s))
+      first[ip] = min(first[ip] ?? .max, r.time.ticks)
+    }
+  }
+
+  /// Distinct sources that reached `destination`.
+  public func count(_ destination: String) -> Int { sources[ExactString(destination)]?.count ?? 0 }
+
+  /// The first connection to `destination`, in ticks.
+  public func firstSeen(_ destination: String) -> Int64? { first[ExactString(destination)] }
+
+  /// As summary entries, in byte order.
+  public var destinations: [DaySummary.Destination] {
+    sources.map { ip, s in
+      DaySummary.Destination(
+        ip: ip.string, first: first[ip]!,
+        sources: s.map(\.string).sorted { utf8Compare($0, $1) < 0 })
+    }.sorted { utf8Compare($0.ip, $1.ip) < 0 }
+  }
+}
+
+extension DaySummary {
   /// A fingerprint of files: path, size and modification time of each.
   public static func fingerprint(of paths: [String]) -> String {
     var text = ""

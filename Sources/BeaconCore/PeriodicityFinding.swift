@@ -29,8 +29,9 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   public var connections: Int64
   public var firstSeen: Timestamp
   public var lastSeen: Timestamp
-  public var totalSentBytes: Int64
-  public var totalReceivedBytes: Int64
+  /// Sums of the known byte counts; nil when a sum overflows 64 bits (hostile input).
+  public var totalSentBytes: Int64?
+  public var totalReceivedBytes: Int64?
   /// Distinct internal sources that reached the destination (today and in the history).
   public var prevalence: Int64
   /// When the destination was first seen (in the history, or today).
@@ -44,7 +45,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     sizeConsistency: Double?,
     period: Double, jitter: Double, missedBeatShare: Double, connections: Int64,
     firstSeen: Timestamp,
-    lastSeen: Timestamp, totalSentBytes: Int64, totalReceivedBytes: Int64, prevalence: Int64,
+    lastSeen: Timestamp, totalSentBytes: Int64?, totalReceivedBytes: Int64?, prevalence: Int64,
     destinationFirstSeen: Timestamp? = nil, reason: String
   ) {
     self.sourceIP = sourceIP
@@ -92,8 +93,9 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
       r(dispersion),
       r(persistence), sizeConsistency.map(r) ?? .null, r(period), r(jitter), r(missedBeatShare),
       .int(connections),
-      .string(firstSeen.description), .string(lastSeen.description), .int(totalSentBytes),
-      .int(totalReceivedBytes),
+      .string(firstSeen.description), .string(lastSeen.description),
+      totalSentBytes.map(Cell.int) ?? .null,
+      totalReceivedBytes.map(Cell.int) ?? .null,
       .int(prevalence), .string(destinationFirstSeen.description), .string(reason),
     ]
   }

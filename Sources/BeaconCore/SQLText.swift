@@ -52,3 +52,19 @@ public enum ClusterPath {
     return out
   }
 }
+
+/// The named parameters of the periodicity method's Spark SQL (values travel as literals).
+public enum PeriodicitySQLParameter: String, CaseIterable, Sendable {
+  /// Boolean: keep every direction.
+  case anyDirection = "any_direction"
+  case minConnections = "min_connections"
+  case minPeriods = "min_periods"
+  case minScore = "min_score"
+  case mergeWindow = "merge_window"
+  case popularDestination = "popular_destination"
+  case strobeInterval = "strobe_interval"
+  case strobeMinConnections = "strobe_min_connections"
+
+  /// `:name` as it appears in the SQL.
+  public var marker: String { ":" + rawValue }
+}

@@ -54,16 +54,34 @@ public enum PeriodicityMethod {
     public var dispersion: Double
   }
 
-  /// Check-in times from connection times: connections closer than `mergeWindow` seconds are one.
+  /// Check-in times from connection times: a connection less than `mergeWindow` seconds after
+  /// the previous one continues the same check-in (a session), which is timed by its first
+  /// connection.
+  ///
+  /// Why sessions (gap to the previous connection) rather than a fixed window from the check-in's
+  /// start: it depends on adjacent pairs only, so Spark computes it with the same arithmetic in
+  /// one pass over the sorted times (`PeriodicitySQL`), with no sequential state.
   public static func checkIns(_ times: [Timestamp], mergeWindow: Double) -> [Double] {
     var out: [Double] = []
     out.reserveCapacity(times.count)
+    var previous = -Double.infinity
     for t in times {
       let s = t.epochSeconds
-      if let last = out.last, s - last < mergeWindow { continue }
-      out.append(s)
+      if s - previous >= mergeWindow { out.append(s) }
+      previous = s
     }
     return out
+  }
+
+  /// The sum of the known values, or nil when it overflows (as Spark's `try_sum`).
+  public static func total(_ values: [Int64?]) -> Int64? {
+    var sum: Int64 = 0
+    for case let v? in values {
+      let (r, overflow) = sum.addingReportingOverflow(v)
+      if overflow { return nil }
+      sum = r
+    }
+    return sum
   }
 
   /// The interval statistics of a sorted series of check-in times (seconds), or nil if too short.
@@ -142,8 +160,8 @@ public enum PeriodicityMethod {
     _ flow: Flow, window: ClosedRange<Double>, parameters p: PeriodicityParameters
   ) -> PeriodicityFinding? {
     let raw = flow.times.map(\.epochSeconds)
-    let sentTotal = flow.sent.reduce(Int64(0)) { $0 &+ ($1 ?? 0) }
-    let receivedTotal = flow.received.reduce(Int64(0)) { $0 &+ ($1 ?? 0) }
+    let sentTotal = total(flow.sent)
+    let receivedTotal = total(flow.received)
     // Strobes: dense, very fast series, reported apart from beacon scores.
     if raw.count >= p.strobeMinConnections {
       var deltas: [Double] = []
@@ -153,7 +171,6 @@ public enum PeriodicityMethod {
       let slots = max(1, Int(((raw.last! - raw.first!) / 10).rounded(.up)))
       let covered = Set(raw.map { Int(($0 - raw.first!) / 10) }).count
       if m < p.strobeInterval, Double(covered) / Double(slots) >= 0.5 {
-        let perMinute = Double(raw.count) / max(1, (raw.last! - raw.first!) / 60)
         return PeriodicityFinding(
           sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
           destinationPort: flow.destinationPort,
@@ -163,9 +180,7 @@ public enum PeriodicityMethod {
           connections: Int64(raw.count), firstSeen: flow.times.first!, lastSeen: flow.times.last!,
           totalSentBytes: sentTotal, totalReceivedBytes: receivedTotal,
           prevalence: Int64(flow.prevalence),
-          reason:
-            "strobe: \(raw.count) connections, median \(fixed(m, 2)) s apart (\(fixed(perMinute, 0))/min)"
-        )
+          reason: strobeReason(connections: raw.count, median: m, span: raw.last! - raw.first!))
       }
     }
     let series = checkIns(flow.times, mergeWindow: p.mergeWindow)
@@ -181,12 +196,10 @@ public enum PeriodicityMethod {
     }
     let score = weighted / weights
     guard score >= p.minScore else { return nil }
-    let reason =
-      "beacon every \(duration(e.period)) ±\(Int((e.jitter * 100).rounded())) %"
-      + (e.missedBeatShare >= 0.01 ? ", \(Int((e.missedBeatShare * 100).rounded())) % missed" : "")
-      + ", \(series.count) check-ins over \(duration(series.last! - series.first!))"
-      + ", active in \(Int((persist * 100).rounded())) % of the window"
-      + (size.map { $0 >= 0.8 ? ", near-constant size" : "" } ?? "")
+    let reason = beaconReason(
+      period: e.period, jitter: e.jitter, missedBeatShare: e.missedBeatShare,
+      checkIns: series.count, span: series.last! - series.first!, persistence: persist,
+      sizeConsistency: size)
     return PeriodicityFinding(
       sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
       destinationPort: flow.destinationPort,
@@ -197,6 +210,25 @@ public enum PeriodicityMethod {
       firstSeen: flow.times.first!,
       lastSeen: flow.times.last!, totalSentBytes: sentTotal, totalReceivedBytes: receivedTotal,
       prevalence: Int64(flow.prevalence), reason: reason)
+  }
+
+  /// The one-line reason of a strobe. Both engines build it from the same numbers.
+  public static func strobeReason(connections: Int, median m: Double, span: Double) -> String {
+    let perMinute = Double(connections) / max(1, span / 60)
+    return
+      "strobe: \(connections) connections, median \(fixed(m, 2)) s apart (\(fixed(perMinute, 0))/min)"
+  }
+
+  /// The one-line reason of a beacon. Both engines build it from the same numbers.
+  public static func beaconReason(
+    period: Double, jitter: Double, missedBeatShare: Double, checkIns: Int, span: Double,
+    persistence: Double, sizeConsistency: Double?
+  ) -> String {
+    "beacon every \(duration(period)) ±\(Int((jitter * 100).rounded())) %"
+      + (missedBeatShare >= 0.01 ? ", \(Int((missedBeatShare * 100).rounded())) % missed" : "")
+      + ", \(checkIns) check-ins over \(duration(span))"
+      + ", active in \(Int((persistence * 100).rounded())) % of the window"
+      + (sizeConsistency.map { $0 >= 0.8 ? ", near-constant size" : "" } ?? "")
   }
 
   /// Findings order: strobes and beacons together by score, then source, destination, port.

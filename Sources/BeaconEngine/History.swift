@@ -12,13 +12,6 @@ struct History {
   var missing = 0
   var skippedLines = 0
 
-  /// The `days` days before `endDate`, oldest first (exactly `days`; the notebook's extra day is
-  /// the notebook's own).
-  static func dates(endDate: CivilDate, days: Int) -> [CivilDate] {
-    guard days > 0 else { return [] }
-    return (1...days).reversed().map { endDate.adding(days: -$0) }
-  }
-
   static func load(_ spec: HuntSpec, loader: RecordLoader) throws -> History {
     var h = History()
     guard case .export(let root, let endDate, let lookback) = spec.input, lookback > 0 else {
@@ -26,7 +19,7 @@ struct History {
     }
     let cache = spec.periodicity.cacheFolder.map(SummaryCache.init)
     for ws in try ExportLayout.workspaceRoots(under: root) {
-      for date in dates(endDate: endDate, days: lookback) {
+      for date in ExportLayout.lookbackDates(endDate: endDate, days: lookback) {
         let files = InputFiles.files(under: ExportLayout.dayFolder(root: ws, date: date))
         guard !files.isEmpty else {
           h.missing += 1
@@ -41,7 +34,8 @@ struct History {
         let rows = try loader.load(
           files.map(InputSource.file), format: spec.inputFormat, csvMapping: spec.csvMapping)
         h.skippedLines += rows.report.skippedLines
-        let prepared = try PeriodicityPrepare.apply(rows.records, parameters: spec.periodicity)
+        let prepared = try PeriodicityPrepare.apply(
+          rows.records, vendor: spec.vendor, parameters: spec.periodicity)
         var summary = DaySummary(date: date.description, fingerprint: fingerprint)
         summary.add(prepared.rows)
         try cache?.store(summary, root: ws)

@@ -13,25 +13,12 @@ enum PeriodicityRun {
     -> ([PeriodicityFinding], [StepCount])
   {
     let p = spec.periodicity
-    let prepared = try PeriodicityPrepare.apply(records, parameters: p)
+    let prepared = try PeriodicityPrepare.apply(records, vendor: spec.vendor, parameters: p)
     clock.lap("prepare")
     // Prevalence and first-seen over the history and today.
-    var sources: [String: Set<String>] = [:]
-    var firstSeen: [String: Int64] = [:]
-    for day in history.summaries {
-      for (d, e) in day.destinations {
-        sources[d, default: []].formUnion(e.sources)
-        firstSeen[d] = min(firstSeen[d] ?? .max, e.first)
-      }
-    }
-    var today = DaySummary(date: "", fingerprint: "")
-    today.add(prepared.rows)
-    for (d, e) in today.destinations {
-      sources[d, default: []].formUnion(e.sources)
-      firstSeen[d] = min(firstSeen[d] ?? .max, e.first)
-    }
-    var prevalence: [ExactString: Int] = [:]
-    for (d, s) in sources { prevalence[ExactString(d)] = s.count }
+    var prevalence = Prevalence()
+    for day in history.summaries { prevalence.add(day) }
+    prevalence.add(prepared.rows)
     // Flows: (source, destination, port, protocol), times sorted at full precision.
     struct Key: Hashable {
       var src: ExactString
@@ -60,7 +47,7 @@ enum PeriodicityRun {
             sourceIP: r.sourceIP!, destinationIP: r.destinationIP!,
             destinationPort: r.destinationPort, protocol: r.protocol,
             times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
-            prevalence: prevalence[ExactString(r.destinationIP!)] ?? 0))
+            prevalence: prevalence.count(r.destinationIP!)))
       }
     }
     clock.lap("baseline")
@@ -94,48 +81,36 @@ enum PeriodicityRun {
     }
     let findings = results.compactMap { $0 }.map { f -> PeriodicityFinding in
       var f = f
-      if let t = firstSeen[f.destinationIP] { f.destinationFirstSeen = Timestamp(ticks: t) }
+      if let t = prevalence.firstSeen(f.destinationIP) {
+        f.destinationFirstSeen = Timestamp(ticks: t)
+      }
       return f
     }.sorted(by: PeriodicityMethod.findingOrder)
     clock.lap("detect")
-    var steps: [StepCount] = []
-    if case .export(_, _, let lookback) = spec.input, lookback > 0 {
-      steps.append(
-        StepCount(
-          "history days", history.summaries.count,
-          detail:
-            "\(lookback) asked: \(history.fromCache) from the cache, \(history.summarised) summarised, \(history.missing) missing"
-            + (history.skippedLines > 0
-              ? "; \(groupedDigits(history.skippedLines)) bad lines skipped in them" : "")))
+    var c = PeriodicitySteps.Counts()
+    if case .export(_, _, let lookback) = spec.input {
+      c.lookbackDays = lookback
+      c.historyDays = history.summaries.count
+      c.historyFromCache = history.fromCache
+      c.historySummarised = history.summarised
+      c.historyMissing = history.missing
+      c.historySkippedLines = history.skippedLines
     }
-    steps += [
-      StepCount(
-        "valid addresses", prepared.validRows,
-        detail: prepared.invalidAddresses > 0
-          ? "\(groupedDigits(prepared.invalidAddresses)) rows without a valid SourceIP and DestinationIP, e.g. "
-            + (prepared.invalidExamples.first ?? "") : nil),
-      StepCount(
-        "direction", prepared.rows.count + prepared.allowlisted,
-        detail: p.anyDirection ? "any" : "internal → external"),
-      StepCount(
-        "allowlist", prepared.rows.count,
-        detail: prepared.allowlist.isEmpty
-          ? "none given"
-          : "\(groupedDigits(prepared.allowlisted)) rows dropped; \(prepared.allowlist.networks.networks.count) networks"
-            + (prepared.allowlist.hostNames.isEmpty
-              ? ""
-              : ", \(prepared.allowlist.hostNames.count) host names (unused: the input has no host names)")
-      ),
-      StepCount("flows", flows.count, detail: "source, destination, port, protocol"),
-      StepCount(
-        "popular destinations", popular,
-        detail: "flows to destinations with ≥ \(p.popularDestination) sources, not reported"),
-      StepCount("candidates", candidates.count, detail: "flows with enough connections"),
-    ]
-    steps.append(
-      StepCount(
-        "beacons", findings.filter { $0.kind == .beacon }.count, detail: "score ≥ \(p.minScore)"))
-    steps.append(StepCount("strobes", findings.filter { $0.kind == .strobe }.count))
+    c.afterVendor = prepared.afterVendor
+    c.validRows = prepared.validRows
+    c.invalidAddresses = prepared.invalidAddresses
+    c.invalidExample = prepared.invalidExample
+    c.afterDirection = prepared.afterDirection
+    c.afterAllowlist = prepared.rows.count
+    c.allowlistGiven = !prepared.allowlist.isEmpty
+    c.allowNetworks = prepared.allowlist.networks.networks.count
+    c.allowHostNames = prepared.allowlist.hostNames.count
+    c.flows = flows.count
+    c.popular = popular
+    c.candidates = candidates.count
+    c.beacons = findings.filter { $0.kind == .beacon }.count
+    c.strobes = findings.filter { $0.kind == .strobe }.count
+    let steps = PeriodicitySteps.steps(c, vendor: spec.vendor, parameters: p)
     return (findings, steps)
   }
 }

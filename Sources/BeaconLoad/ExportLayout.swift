@@ -52,6 +52,29 @@ public enum ExportLayout {
   /// The workspace folders under a local `--root`: the root itself when it holds `y=YYYY` folders,
   /// otherwise every folder below it that does (a container root holds
   /// `WorkspaceResourceId=/subscriptions/…/workspaces/<ws>/`).
+  /// The `days` days before `endDate`, oldest first: the periodicity method's history (exactly
+  /// `days`; the notebook's extra day is the notebook's own, see `historicalDates`).
+  public static func lookbackDates(endDate: CivilDate, days: Int) -> [CivilDate] {
+    guard days > 0 else { return [] }
+    return (1...days).reversed().map { endDate.adding(days: -$0) }
+  }
+
+  /// The history day folders with files under a local root (every workspace), and how many
+  /// (workspace, day) pairs had none.
+  public static func lookbackFolders(root: String, endDate: CivilDate, days: Int) throws -> (
+    folders: [String], missing: Int
+  ) {
+    var folders: [String] = []
+    var missing = 0
+    for ws in try workspaceRoots(under: root) {
+      for date in lookbackDates(endDate: endDate, days: days) {
+        let folder = dayFolder(root: ws, date: date)
+        if InputFiles.files(under: folder).isEmpty { missing += 1 } else { folders.append(folder) }
+      }
+    }
+    return (folders, missing)
+  }
+
   public static func workspaceRoots(under root: String) throws -> [String] {
     let fm = FileManager.default
     var isDir: ObjCBool = false

@@ -59,9 +59,17 @@ public enum LoadSQL {
     "try_cast(j.\(f.name) AS \(f.kind == .int32 ? "INT" : "BIGINT"))"
   }
 
+  /// The alias of the history days' text rows (the periodicity method's lookback).
+  public static let historyLinesView = "bh_history_lines"
+
   /// The CTEs `bh_parsed` and `bh_rows`: every line with its `status` (`ok`, `blank`,
   /// `notJSON`, `missingTime`, `badTime`), `Ticks` and the typed fields.
   public static var rowsCTE: String {
+    rowsCTE(lines: linesView, parsed: "bh_parsed", rows: "bh_rows")
+  }
+
+  /// The same rows from another view of text lines, under other names.
+  public static func rowsCTE(lines: String, parsed: String, rows: String) -> String {
     let fields = CSLField.allCases.filter { $0 != .timeGenerated }.map { f -> String in
       switch f.kind {
       case .int32, .int64: "\(int(f)) AS \(f.name)"
@@ -72,11 +80,11 @@ public enum LoadSQL {
       "(j.\($0.name) IS NOT NULL AND \(int($0)) IS NULL) AS nulled_\($0.name)"
     }
     return """
-      bh_parsed AS (
+      \(parsed) AS (
         SELECT input_file_name() AS file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
-        FROM \(linesView)
+        FROM \(lines)
       ),
-      bh_rows AS (
+      \(rows) AS (
         SELECT file, value,
           CASE
             WHEN value RLIKE '^[ \\t\\r]*$' THEN 'blank'
@@ -87,7 +95,7 @@ public enum LoadSQL {
           END AS status,
           \(ticks("j.TimeGenerated")) AS Ticks,
           \((fields + nulled).joined(separator: ",\n    "))
-        FROM bh_parsed
+        FROM \(parsed)
       )
       """
   }

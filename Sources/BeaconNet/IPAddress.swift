@@ -30,12 +30,15 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
   /// zone (`%eth0`), which is dropped. Surrounding whitespace, brackets and ports are not accepted:
   /// a field that holds them is not an address.
   public init?(_ text: String) {
+    // Bytes, not Characters: a combining mark after `%` or `:` must not hide it (Spark, which
+    // parses the same text in `PeriodicityPrepareSQL`, sees code points).
     var text = text
-    if let percent = text.firstIndex(of: "%"), text.contains(":") {
-      guard text.index(after: percent) < text.endIndex else { return nil }
-      text = String(text[..<percent])
+    let bytes = text.utf8
+    if let percent = bytes.firstIndex(of: 0x25), bytes.contains(0x3A) {
+      guard bytes.index(after: percent) < bytes.endIndex else { return nil }
+      text = String(decoding: bytes[..<percent], as: UTF8.self)
     }
-    if !text.contains(":") {
+    if !text.utf8.contains(0x3A) {
       guard let v = Self.parseIPv4(Substring(text)) else { return nil }
       self.init(ipv4: v)
       return

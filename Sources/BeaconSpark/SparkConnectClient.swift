@@ -218,26 +218,38 @@ struct SparkConnectClient: Sendable {
 enum SparkPlan {
   /// `WITH … SELECT …` over the text lines of `paths`, with named parameters: the paths travel
   /// as protocol fields of a `Read`, referenced from the SQL through `WithRelations`.
+  /// `history`, when not empty, is a second view of text lines (`LoadSQL.historyLinesView`).
   static func query(
-    _ sql: String, lines paths: [String], parameters: [String: Spark_Connect_Expression]
+    _ sql: String, lines paths: [String], history: [String] = [],
+    parameters: [String: Spark_Connect_Expression]
   ) -> Spark_Connect_Plan {
-    var read = Spark_Connect_Relation()
-    read.common.planID = 1
-    read.read.dataSource.format = "text"
-    read.read.dataSource.paths = paths
-    read.read.dataSource.options = LoadSQL.textOptions
-    var alias = Spark_Connect_Relation()
-    alias.common.planID = 2
-    alias.subqueryAlias.input = read
-    alias.subqueryAlias.alias = LoadSQL.linesView
+    var nextID: Int64 = 0
+    func textView(_ paths: [String], as name: String) -> Spark_Connect_Relation {
+      var read = Spark_Connect_Relation()
+      nextID += 1
+      read.common.planID = nextID
+      read.read.dataSource.format = "text"
+      read.read.dataSource.paths = paths
+      read.read.dataSource.options = LoadSQL.textOptions
+      var alias = Spark_Connect_Relation()
+      nextID += 1
+      alias.common.planID = nextID
+      alias.subqueryAlias.input = read
+      alias.subqueryAlias.alias = name
+      return alias
+    }
+    var references = [textView(paths, as: LoadSQL.linesView)]
+    if !history.isEmpty { references.append(textView(history, as: LoadSQL.historyLinesView)) }
     var query = Spark_Connect_Relation()
-    query.common.planID = 3
+    nextID += 1
+    query.common.planID = nextID
     query.sql.query = sql
     query.sql.namedArguments = parameters
     var with = Spark_Connect_Relation()
-    with.common.planID = 4
+    nextID += 1
+    with.common.planID = nextID
     with.withRelations.root = query
-    with.withRelations.references = [alias]
+    with.withRelations.references = references
     var plan = Spark_Connect_Plan()
     plan.root = with
     return plan

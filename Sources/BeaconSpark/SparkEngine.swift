@@ -1,6 +1,8 @@
 import BeaconArrow
 import BeaconCore
+import BeaconDetect
 import BeaconLoad
+import BeaconPrepare
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -36,10 +38,18 @@ public struct SparkEngine: HuntEngine {
   }
 
   public func run(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
-    guard spec.method == .notebook else {
+    guard spec.inputFormat == .auto || spec.inputFormat == .csl else {
       throw HuntError(
-        "the \(spec.method.rawValue) method does not run on Spark yet; use --engine native")
+        "--input-format \(spec.inputFormat.rawValue): the Spark engine reads the Log Analytics export (CommonSecurityLog JSON lines) only; use --engine native"
+      )
     }
+    switch spec.method {
+    case .notebook: return try await runNotebook(spec, progress: progress)
+    case .periodicity: return try await runPeriodicity(spec, progress: progress)
+    }
+  }
+
+  func runNotebook(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
     try checkClusterOutput()
@@ -71,6 +81,87 @@ public struct SparkEngine: HuntEngine {
     Self.fill(&summary, counts: result.1, examples: result.2, spec: spec, findings: findings.count)
     summary.timings = clock.timings
     return HuntResult(findings: .notebook(findings), summary: summary)
+  }
+
+  func runPeriodicity(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
+    let p = spec.periodicity
+    if clusterOutput != nil {
+      throw HuntError(
+        "--spark-output writes notebook findings; for --method periodicity write them with --output"
+      )
+    }
+    if p.cacheFolder != nil {
+      throw HuntError(
+        "--cache is for the native engine: on Spark the history days are summarised on the cluster")
+    }
+    var clock = StageClock()
+    var summary = RunSummary(engine: name, method: spec.method)
+    let paths = try Self.clusterPaths(spec.input)
+    summary.sources = try Self.unescapedClusterPaths(spec.input)
+    var c = PeriodicitySteps.Counts()
+    var historyFolders: [String] = []
+    if case .export(let root, let endDate, let lookback) = spec.input, lookback > 0 {
+      c.lookbackDays = lookback
+      if root.contains("://") {
+        // A remote root cannot be listed from here: every day is read, and must exist.
+        historyFolders = ExportLayout.lookbackDates(endDate: endDate, days: lookback).map {
+          ExportLayout.dayFolder(root: root, date: $0)
+        }
+      } else {
+        (historyFolders, c.historyMissing) = try ExportLayout.lookbackFolders(
+          root: Self.absolute(root), endDate: endDate, days: lookback)
+      }
+      c.historyDays = historyFolders.count
+      c.historySummarised = historyFolders.count
+    }
+    let allow = try PeriodicityPrepare.allowlist(p)
+    let sql = PeriodicityHuntSQL(
+      internalNetworks: try PeriodicityPrepare.internalNetworks(p),
+      allowNetworks: allow.networks.networks, history: !historyFolders.isEmpty)
+    let history = historyFolders.map(ClusterPath.literal)
+    let parameters = Self.periodicityParameters(spec)
+    let client = SparkConnectClient(remote: remote, timeout: timeout, progress: progress)
+    let result = try await client.withService { service in
+      let findings = try await client.execute(
+        SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
+        service: service)
+      let counts = try await client.execute(
+        SparkPlan.query(sql.counts, lines: paths, history: history, parameters: parameters),
+        service: service)
+      let examples = try await client.execute(
+        SparkPlan.query(
+          NotebookHuntSQL.skippedExamples, lines: paths, parameters: Self.parameters(spec)),
+        service: service)
+      await client.releaseSession(service: service)
+      return (findings, counts, examples)
+    }
+    clock.lap("spark")
+    let findings = try Self.periodicityFindings(result.0).sorted(by: PeriodicityMethod.findingOrder)
+    let counts = Self.fillInput(&summary, counts: result.1, examples: result.2)
+    c.historySkippedLines = counts["history_skipped"] ?? 0
+    c.afterVendor = counts["vendor"] ?? 0
+    c.validRows = counts["valid"] ?? 0
+    c.invalidAddresses = counts["invalid"] ?? 0
+    if let row = result.1.rows.first,
+      let k = result.1.fields.firstIndex(where: { $0.name == "invalid_example" }),
+      case .string(let e) = row[k]
+    {
+      c.invalidExample = e
+    }
+    c.afterDirection = counts["directed"] ?? 0
+    c.afterAllowlist = counts["prepared"] ?? 0
+    c.allowlistGiven = !allow.isEmpty
+    c.allowNetworks = allow.networks.networks.count
+    c.allowHostNames = allow.hostNames.count
+    c.flows = counts["flows"] ?? 0
+    c.popular = counts["popular"] ?? 0
+    c.candidates = counts["candidates"] ?? 0
+    c.beacons = findings.filter { $0.kind == .beacon }.count
+    c.strobes = findings.filter { $0.kind == .strobe }.count
+    summary.steps = PeriodicitySteps.steps(c, vendor: spec.vendor, parameters: p)
+    summary.findings = findings.count
+    summary.timings = clock.timings
+    return HuntResult(findings: .periodicity(findings), summary: summary)
   }
 
   /// The folders or files the cluster reads. Local roots are resolved here as the native engine
@@ -113,6 +204,98 @@ public struct SparkEngine: HuntEngine {
     ]
   }
 
+  /// The periodicity method's parameters (and the vendor) as named parameters.
+  static func periodicityParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+    let p = spec.periodicity
+    let P = PeriodicitySQLParameter.self
+    let N = NotebookSQLParameter.self
+    return [
+      N.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
+      N.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
+      P.anyDirection.rawValue: SparkPlan.literal(p.anyDirection),
+      P.minConnections.rawValue: SparkPlan.literal(Int64(p.minConnections)),
+      P.minPeriods.rawValue: SparkPlan.literal(p.minPeriods),
+      P.minScore.rawValue: SparkPlan.literal(p.minScore),
+      P.mergeWindow.rawValue: SparkPlan.literal(p.mergeWindow),
+      P.popularDestination.rawValue: SparkPlan.literal(Int64(p.popularDestination)),
+      P.strobeInterval.rawValue: SparkPlan.literal(p.strobeInterval),
+      P.strobeMinConnections.rawValue: SparkPlan.literal(Int64(p.strobeMinConnections)),
+    ]
+  }
+
+  /// Arrow rows to periodicity findings (columns checked by name); the reason line is built here
+  /// from the same numbers, by the same function as on the native engine.
+  static func periodicityFindings(_ table: ArrowTable) throws -> [PeriodicityFinding] {
+    let names = table.fields.map(\.name)
+    guard names == PeriodicitySQL.columns else {
+      throw HuntError("Spark returned columns \(names), expected \(PeriodicitySQL.columns)")
+    }
+    return try table.rows.map { r in
+      func value(_ name: String) -> ArrowValue { r[names.firstIndex(of: name)!] }
+      func s(_ name: String) throws -> String {
+        guard case .string(let v) = value(name) else {
+          throw HuntError("Spark: \(name) is not a string")
+        }
+        return v
+      }
+      func i(_ name: String) throws -> Int64? {
+        switch value(name) {
+        case .int(let v): return v
+        case .null: return nil
+        default: throw HuntError("Spark: \(name) is not an integer (\(value(name)))")
+        }
+      }
+      func d(_ name: String) throws -> Double? {
+        switch value(name) {
+        case .double(let v): return v
+        case .null: return nil
+        default: throw HuntError("Spark: \(name) is not a double (\(value(name)))")
+        }
+      }
+      func required<T>(_ v: T?, _ name: String) throws -> T {
+        guard let v else { throw HuntError("Spark: \(name) is null") }
+        return v
+      }
+      guard let kind = FlowKind(rawValue: try s("Kind")) else {
+        throw HuntError("Spark: unknown Kind \(value("Kind"))")
+      }
+      let first = Timestamp(ticks: try required(i("FirstTicks"), "FirstTicks"))
+      let last = Timestamp(ticks: try required(i("LastTicks"), "LastTicks"))
+      let connections = try required(i("Connections"), "Connections")
+      let period = try required(d("Period"), "Period")
+      let jitter = try required(d("Jitter"), "Jitter")
+      let missed = try required(d("MissedBeatShare"), "MissedBeatShare")
+      let persistence = try required(d("Persistence"), "Persistence")
+      let size = try d("SizeConsistency")
+      let reason =
+        kind == .strobe
+        ? PeriodicityMethod.strobeReason(
+          connections: Int(connections), median: period,
+          span: last.epochSeconds - first.epochSeconds)
+        : PeriodicityMethod.beaconReason(
+          period: period, jitter: jitter, missedBeatShare: missed,
+          checkIns: Int(try required(i("CheckIns"), "CheckIns")),
+          span: try required(d("CheckInSpan"), "CheckInSpan"), persistence: persistence,
+          sizeConsistency: size)
+      let port = try i("DestinationPort")
+      var proto: String? = nil
+      if case .string(let v) = value("Protocol") { proto = v }
+      return PeriodicityFinding(
+        sourceIP: try s("SourceIP"), destinationIP: try s("DestinationIP"),
+        destinationPort: port.map { Int32(truncatingIfNeeded: $0) }, protocol: proto, kind: kind,
+        score: try required(d("Score"), "Score"),
+        regularity: try required(d("Regularity"), "Regularity"),
+        dispersion: try required(d("Dispersion"), "Dispersion"), persistence: persistence,
+        sizeConsistency: size, period: period, jitter: jitter, missedBeatShare: missed,
+        connections: connections, firstSeen: first, lastSeen: last,
+        totalSentBytes: try i("TotalSentBytes"), totalReceivedBytes: try i("TotalReceivedBytes"),
+        prevalence: try required(i("Prevalence"), "Prevalence"),
+        destinationFirstSeen: Timestamp(
+          ticks: try required(i("DestinationFirstTicks"), "DestinationFirstTicks")),
+        reason: reason)
+    }
+  }
+
   /// Arrow rows to findings, checking the columns by name.
   static func notebookFindings(_ table: ArrowTable) throws -> [NotebookFinding] {
     let names = table.fields.map(\.name)
@@ -153,7 +336,27 @@ public struct SparkEngine: HuntEngine {
     _ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable, spec: HuntSpec,
     findings: Int
   ) {
-    guard let row = counts.rows.first else { return }
+    let c = fillInput(&summary, counts: counts, examples: examples)
+    var steps = NotebookSteps.Counts()
+    steps.afterVendor = c["vendor"] ?? 0
+    steps.prepared = c["prepared"] ?? 0
+    steps.busySources = c["busy"] ?? 0
+    steps.rareDestinations = c["rare"] ?? 0
+    steps.baselined = c["baselined"] ?? 0
+    steps.complete = c["complete"] ?? 0
+    steps.passing = c["passing"] ?? 0
+    steps.groups = c["groups"] ?? 0
+    steps.findings = findings
+    summary.steps = NotebookSteps.steps(steps, vendor: spec.vendor, thresholds: spec.notebook)
+    summary.findings = findings
+  }
+
+  /// The input report from the counts and examples queries; returns the integer counts by name.
+  @discardableResult
+  static func fillInput(_ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable)
+    -> [String: Int]
+  {
+    guard let row = counts.rows.first else { return [:] }
     var c: [String: Int] = [:]
     for (k, f) in counts.fields.enumerated() { if case .int(let v) = row[k] { c[f.name] = Int(v) } }
     var r = InputReport()
@@ -174,17 +377,6 @@ public struct SparkEngine: HuntEngine {
       r.skippedExamples.append(InputProblem(file: file, line: 0, message: "\(reason): \(line)"))
     }
     summary.input = r
-    var steps = NotebookSteps.Counts()
-    steps.afterVendor = c["vendor"] ?? 0
-    steps.prepared = c["prepared"] ?? 0
-    steps.busySources = c["busy"] ?? 0
-    steps.rareDestinations = c["rare"] ?? 0
-    steps.baselined = c["baselined"] ?? 0
-    steps.complete = c["complete"] ?? 0
-    steps.passing = c["passing"] ?? 0
-    steps.groups = c["groups"] ?? 0
-    steps.findings = findings
-    summary.steps = NotebookSteps.steps(steps, vendor: spec.vendor, thresholds: spec.notebook)
-    summary.findings = findings
+    return c
   }
 }

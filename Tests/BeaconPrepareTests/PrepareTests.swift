@@ -74,7 +74,7 @@ import Testing
     ]
     var p = PeriodicityParameters()
     p.allowFiles = [file("8.8.8.8\n")]
-    let r = try PeriodicityPrepare.apply(rows, parameters: p)
+    let r = try PeriodicityPrepare.apply(rows, vendor: nil, parameters: p)
     #expect(r.rows.map(\.destinationIP) == ["9.9.9.9"])
     #expect(r.allowlisted == 1 && r.invalidAddresses == 1 && r.validRows == 3)
   }

@@ -25,6 +25,12 @@ enum EdgeCaseData {
     return "{" + (f + (extra.isEmpty ? [] : [extra])).joined(separator: ",") + "}"
   }
 
+  /// The inside of a JSON string literal holding `text`.
+  static func jsonEscaped(_ text: String) throws -> String {
+    let array = String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self)
+    return String(array.dropFirst(2).dropLast(2))
+  }
+
   /// `2021-11-01T00:00:00Z` + seconds, with `digits` fractional digits.
   static func time(_ seconds: Double, digits: Int = 7) -> String {
     let whole = Int(seconds.rounded(.down))

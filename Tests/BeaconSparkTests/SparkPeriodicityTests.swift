@@ -1,0 +1,236 @@
+import BeaconArrow
+import BeaconCore
+import BeaconEngine
+import BeaconLoad
+import BeaconNet
+import BeaconPrepare
+import BeaconSimulate
+import Foundation
+import Testing
+
+@testable import BeaconSpark
+
+/// The periodicity method on a real Spark against the native engine: the same flows, scores and
+/// reasons (byte-identical output in every format), the same steps and counts.
+@Suite(
+  .serialized,
+  .enabled(if: SparkTest.enabled, "set SPARK_REMOTE=sc://127.0.0.1:15002 (see .ci/run)"))
+struct SparkPeriodicityTests {
+  /// Address texts both parsers must agree on, valid and not, several of them hostile.
+  static let addressTexts = [
+    "10.0.0.1", "8.8.8.8", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.04", "01.2.3.4",
+    "1.2.3", "1.2.3.4.5", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4\n", "1.2.3.4\u{301}", "١.٢.٣.٤",
+    "1.2.3.-4", "+1.2.3.4", "::", "::1", "1::", "::ffff:1.2.3.4", "::ffff:10.1.2.3",
+    "::FFFF:8.8.8.8", "2001:db8::1", "2001:DB8:0:0:0:0:0:1", "2001:db8:0:0:0:0:0:0:1",
+    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8::", ":::",
+    "1::2::3", "1:::2", "12345::", "g::1", "fe80::1%eth0", "fe80::1%", "fe80::1%é",
+    "fe80::1%e\u{301}", "1.2.3.4%x:y", "%:", "::1.2.3.4", "1::1.2.3.4", "1.2.3.4::",
+    "::1.2.3.4:5", "::ffff:1.2.3.256", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "[::1]",
+    "8.8.8.8:53", "fc00::1", "fd12:3456::1", "100.64.0.1", "100.128.0.1", "192.0.2.1",
+    "224.0.0.1", "ff02::1", "64:ff9b:1::1", "2001:4860:4860::8888", "x", "",
+    "0000:0000:0000:0000:0000:ffff:255.255.255.255",
+    "0000:0000:0000:0000:0000:ffff:255.255.255.2555",
+    "8.8.4.4", "2001:db8:1::ab", "'; DROP TABLE x; --", "::%", ":", "1:2",
+  ]
+
+  @Test func addressesParseAndClassifyAsOnTheNativeEngine() async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let lines = try Self.addressTexts.map {
+      EdgeCaseData.line(EdgeCaseData.time(1), src: try EdgeCaseData.jsonEscaped($0), dst: "8.8.8.8")
+    }
+    try (lines.joined(separator: "\n") + "\n").write(
+      toFile: folder + "/a.json", atomically: true, encoding: .utf8)
+    let allow = ["8.8.4.0/24", "2001:db8:1::/48"].map { IPNetwork($0)! }
+    let internalNetworks = AddressClassifier.defaultInternal.map { IPNetwork($0)! }
+    let sql =
+      "WITH "
+      + [
+        LoadSQL.rowsCTE,
+        PeriodicityPrepareSQL.networksCTE(internal: internalNetworks, allow: allow),
+        PeriodicityPrepareSQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"),
+        PeriodicityPrepareSQL.addressesCTE(of: ["bh_pvendor"]),
+      ].joined(separator: ",\n")
+      + "\nSELECT c.ip, c.valid, a.w0, a.w1, a.w2, a.w3, c.internal, c.special, c.allowed FROM bh_ip_class c JOIN bh_ip a ON c.ip = a.ip"
+    let client = SparkConnectClient(
+      remote: try SparkTest.remote(), timeout: 300, progress: NoProgress())
+    let table = try await client.withService { service in
+      try await client.execute(
+        SparkPlan.query(
+          sql, lines: [folder + "/a.json"],
+          parameters: [
+            NotebookSQLParameter.allVendors.rawValue: SparkPlan.literal(true),
+            NotebookSQLParameter.vendor.rawValue: SparkPlan.literal(""),
+          ]), service: service)
+    }
+    var seen: [ExactString: [ArrowValue]] = [:]
+    for r in table.rows { if case .string(let ip) = r[0] { seen[ExactString(ip)] = r } }
+    let classifier = AddressClassifier(internal: internalNetworks)
+    let allowSet = NetworkSet(allow)
+    for text in Self.addressTexts + ["8.8.8.8"] {
+      let row = try #require(
+        seen[ExactString(text)], "\(text.debugDescription) did not reach Spark")
+      let native = IPAddress(text)
+      #expect(row[1] == .bool(native != nil), "valid: \(text.debugDescription)")
+      guard let a = native else { continue }
+      let words = [a.high >> 32, a.high & 0xFFFF_FFFF, a.low >> 32, a.low & 0xFFFF_FFFF].map {
+        ArrowValue.int(Int64($0))
+      }
+      #expect(Array(row[2...5]) == words, "words: \(text.debugDescription)")
+      let c = classifier.classify(a)
+      #expect(
+        Array(row[6...8])
+          == [
+            .bool(c == .internal), .bool(SpecialPurpose.contains(a)), .bool(allowSet.contains(a)),
+          ],
+        "class: \(text.debugDescription)")
+    }
+  }
+}
+
+extension SparkPeriodicityTests {
+  struct Case: Sendable, CustomTestStringConvertible {
+    var name: String
+    var seed: UInt64
+    var days = 3
+    var lookback = 2
+    var hourly = false
+    var overflow = 0
+    var corrupt = 0
+    var vendor: String? = nil
+    var internalNetworks: [String]? = nil
+    var popular = PeriodicityParameters().popularDestination
+    var allowFirstBeacon = false
+    var testDescription: String { name }
+  }
+
+  static let cases: [Case] = [
+    Case(name: "defaults, two history days", seed: 41),
+    Case(
+      name:
+        "Fortinet only, hourly files with overflow, bad lines, --internal, --allow, lower popularity",
+      seed: 42, days: 2, lookback: 3, hourly: true, overflow: 40, corrupt: 10, vendor: "Fortinet",
+      internalNetworks: ["10.0.0.0/8", "192.168.0.0/16"], popular: 4, allowFirstBeacon: true),
+  ]
+
+  @Test(arguments: cases)
+  func simulatedExports(_ c: Case) async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var config = SimulationConfig()
+    config.seed = c.seed
+    config.days = c.days
+    config.hosts = 30
+    config.rowsPerDay = 6_000
+    config.hourly = c.hourly
+    config.maxRecordsPerFile = c.overflow
+    config.corruptLines = c.corrupt
+    let truth = try Simulator(config).write(to: folder + "/export")
+    var spec = HuntSpec(
+      input: .export(root: folder + "/export", endDate: config.endDate, lookbackDays: c.lookback),
+      vendor: c.vendor, method: .periodicity)
+    spec.periodicity.internalNetworks = c.internalNetworks
+    spec.periodicity.popularDestination = c.popular
+    if c.allowFirstBeacon, let b = truth.beacons.first {
+      try "# cleared\n\(b.destinationIP)\nexample.com\n".write(
+        toFile: folder + "/allow.txt", atomically: true, encoding: .utf8)
+      spec.periodicity.allowFiles = [folder + "/allow.txt"]
+    }
+    let r = try await SparkTest.both(spec)
+    #expect((r.native.findings.periodicity?.count ?? 0) > 0, "the case proves too little")
+    SparkTest.expectSame(r)
+  }
+
+  @Test func edgeCases() async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try (PeriodicityEdgeData.lines.joined(separator: "\n") + "\n").write(
+      toFile: folder + "/edge.json", atomically: true, encoding: .utf8)
+    try "8.8.4.0/24\n".write(toFile: folder + "/allow.txt", atomically: true, encoding: .utf8)
+    var permissive = PeriodicityParameters()
+    permissive.anyDirection = true
+    permissive.minConnections = 5
+    permissive.minScore = 0.3
+    var strict = PeriodicityParameters()
+    strict.allowFiles = [folder + "/allow.txt"]
+    for (p, vendor) in [(permissive, nil), (strict, nil), (permissive, EdgeCaseData.hostileVendor)]
+    {
+      var spec = HuntSpec(input: .paths([folder]), vendor: vendor, method: .periodicity)
+      spec.periodicity = p
+      let r = try await SparkTest.both(spec)
+      SparkTest.expectSame(r)
+      let kinds = Set((r.native.findings.periodicity ?? []).map(\.kind))
+      if vendor == nil, p.anyDirection {
+        #expect(kinds == [.beacon, .strobe], "the edge data holds beacons and a strobe")
+        // The byte sums of one flow overflow 64 bits: null on both engines.
+        #expect(r.spark.findings.periodicity?.contains { $0.totalSentBytes == nil } == true)
+      }
+    }
+  }
+
+  @Test func refusesWhatItCannotDoOnSpark() async throws {
+    var spec = HuntSpec(input: .paths(["/nonexistent"]), method: .periodicity)
+    var engine = SparkEngine(remote: try SparkRemote(parsing: "sc://127.0.0.1:1"))
+    spec.periodicity.cacheFolder = "/tmp/cache"
+    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    spec.periodicity.cacheFolder = nil
+    engine.clusterOutput = "/tmp/out"
+    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    engine.clusterOutput = nil
+    spec.inputFormat = .zeek
+    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+  }
+}
+
+/// Rows that exercise the periodicity method's rules on both engines: sessions of several
+/// connections, millisecond jitter, missed beats, ties in time, a strobe, null ports and sizes,
+/// byte sums that overflow, IPv6, invalid addresses and a hostile vendor.
+enum PeriodicityEdgeData {
+  static var lines: [String] {
+    typealias E = EdgeCaseData
+    var out: [String] = []
+    var state: UInt64 = 0x9E37_79B9
+    func noise() -> Double {  // deterministic, in [-1, 1)
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 52) - 1
+    }
+    // A 30 s beacon, ±20 %, each check-in two connections 0.2 s apart, times to the millisecond.
+    for k in 0..<60 {
+      let t = Double(k) * 30 + noise() * 6 + 100
+      out.append(E.line(E.time(t, digits: 3), src: "10.0.0.7", dst: "45.33.32.156", sent: "512"))
+      out.append(
+        E.line(E.time(t + 0.2, digits: 3), src: "10.0.0.7", dst: "45.33.32.156", sent: "512"))
+    }
+    // A 5 min beacon with every fourth beat missed, and two connections at the same instant.
+    for k in 0..<48 where k % 4 != 3 {
+      out.append(E.line(E.time(Double(k) * 300 + 7), src: "10.0.0.8", dst: "93.184.216.34"))
+    }
+    out.append(E.line(E.time(7), src: "10.0.0.8", dst: "93.184.216.34", sent: "90"))
+    // A strobe: 300 connections 0.25 s apart.
+    for k in 0..<300 {
+      out.append(
+        E.line(E.time(Double(k) * 0.25 + 900), src: "10.0.0.9", dst: "45.33.32.1", dport: "4444"))
+    }
+    // Byte sums that overflow, no ports or protocol, sizes mostly missing.
+    for k in 0..<20 {
+      out.append(
+        E.line(
+          E.time(Double(k) * 60 + 11), src: "10.0.0.10", dst: "45.33.32.2", dport: nil, proto: nil,
+          sent: k < 3 ? "9000000000000000000" : nil))
+    }
+    // IPv6 and IPv4-mapped text, and the hostile vendor's own beacon.
+    let vendor = "\"" + (try! E.jsonEscaped(E.hostileVendor)) + "\""
+    for k in 0..<25 {
+      out.append(E.line(E.time(Double(k) * 120 + 3), src: "fd00::5", dst: "2001:4860:4860::8888"))
+      out.append(E.line(E.time(Double(k) * 120 + 5), src: "10.0.0.11", dst: "::ffff:8.8.4.4"))
+      out.append(
+        E.line(E.time(Double(k) * 90 + 1), src: "10.0.0.12", dst: "45.33.32.3", vendor: vendor))
+    }
+    // Invalid addresses: counted, with the least one as the example.
+    for bad in ["not-an-ip", "1.2.3.256", "", "fe80::1%"] {
+      out.append(E.line(E.time(50), src: try! E.jsonEscaped(bad), dst: "45.33.32.156"))
+    }
+    out.append(E.line(E.time(51), src: nil, dst: "45.33.32.156"))
+    return out
+  }
+}
