@@ -34,7 +34,9 @@ let package = Package(
     .target(name: "BeaconBaseline", dependencies: ["BeaconCore"]),
     // Stage 4: the detection methods.
     .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
-    // Stage 5: JSON lines, CSV, JSON and table writers shared by every engine.
+    // Stage 5: enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
+    .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet"]),
+    // Stage 6: JSON lines, CSV, JSON and table writers shared by every engine.
     .target(name: "BeaconExport", dependencies: ["BeaconCore"]),
     // The embedded engine: runs a `HuntSpec` through the stages above.
     .target(
@@ -77,6 +79,7 @@ let package = Package(
     .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
+    .testTarget(name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),

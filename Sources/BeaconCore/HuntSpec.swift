@@ -19,7 +19,7 @@ public struct HuntSpec: Sendable, Equatable {
   public var csvMapping: [String: String] = [:]
 
   public init(
-    input: HuntInput, vendor: String? = nil, method: HuntMethod = .notebook,
+    input: HuntInput, vendor: String? = nil, method: HuntMethod = .periodicity,
     notebook: NotebookThresholds = .init(), strict: Bool = false
   ) {
     self.input = input

@@ -27,23 +27,14 @@ struct DemoCommand: AsyncParsableCommand {
     print(
       "Simulated \(truth.rows) CommonSecurityLog rows for \(truth.endDate) with \(truth.beacons.count) labelled beacons."
     )
-    print(
-      "Hunting with the notebook method (defaults: > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n"
-    )
-    let spec = HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 0))
-    let result = try await NativeEngine().run(spec, progress: NoProgress())
-    print(SummaryText.render(result.summary))
-    print("")
-    print(OutputFormat.table.render(result.findings))
-    guard case .notebook(let findings) = result.findings else { return }
-    // The same day with the periodicity method, side by side.
+    // The default method first, then the notebook's, side by side.
+    print("Hunting with the periodicity method (the default: beaconhunt hunt):\n")
     let periodic = try await NativeEngine().run(
-      HuntSpec(
-        input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: .periodicity
-      ),
+      HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 0)),
       progress: NoProgress())
     guard case .periodicity(let pf) = periodic.findings else { return }
-    print("The same day with the periodicity method (beaconhunt hunt --method periodicity):\n")
+    print(SummaryText.render(periodic.summary))
+    print("")
     let rows: [[Cell]] = pf.map {
       [
         .string($0.sourceIP), .string($0.destinationIP),
@@ -54,6 +45,14 @@ struct DemoCommand: AsyncParsableCommand {
     print(
       OutputFormat.table.render(
         columns: ["SourceIP", "DestinationIP", "DestinationPort", "Score", "Reason"], rows: rows))
+    print(
+      "The same day with the notebook method (--method notebook; > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n"
+    )
+    let spec = HuntSpec(
+      input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: .notebook)
+    let result = try await NativeEngine().run(spec, progress: NoProgress())
+    print(OutputFormat.table.render(result.findings))
+    guard case .notebook(let findings) = result.findings else { return }
     print("Labelled beacons (truth.json) and which method reported them:")
     print("  notebook  periodicity")
     for b in truth.beacons {

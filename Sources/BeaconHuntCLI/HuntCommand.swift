@@ -13,7 +13,7 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup var input: InputOptions
 
   @Option(help: "Detection method: \(HuntMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var method: HuntMethod = .notebook
+  var method: HuntMethod = .periodicity
 
   @Option(
     help:

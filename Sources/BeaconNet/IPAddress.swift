@@ -178,7 +178,8 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     base = IPAddress(high: address.high & mh, low: address.low & ml)
   }
 
-  static func mask(_ bits: Int) -> (UInt64, UInt64) {
+  /// The high and low 64-bit masks of a prefix length in the 128-bit space.
+  public static func mask(_ bits: Int) -> (UInt64, UInt64) {
     let h: UInt64 = bits >= 64 ? ~0 : (bits == 0 ? 0 : ~0 << UInt64(64 - bits))
     let l: UInt64 = bits <= 64 ? 0 : (bits >= 128 ? ~0 : ~0 << UInt64(128 - bits))
     return (h, l)

@@ -24,7 +24,7 @@ public enum PeriodicityPrepareSQL {
           separator: ", ") + ")"
     }
     let lengths = Set(tagged.map { $0.network.bits }).sorted().map { bits -> String in
-      let (h, l) = mask(bits)
+      let (h, l) = IPNetwork.mask(bits)
       return "(\(bits), " + words(h, l).map { "\($0)L" }.joined(separator: ", ") + ")"
     }
     return """
@@ -39,12 +39,6 @@ public enum PeriodicityPrepareSQL {
 
   static func words(_ high: UInt64, _ low: UInt64) -> [UInt64] {
     [high >> 32, high & 0xFFFF_FFFF, low >> 32, low & 0xFFFF_FFFF]
-  }
-
-  static func mask(_ bits: Int) -> (UInt64, UInt64) {
-    let h: UInt64 = bits >= 64 ? ~0 : (bits == 0 ? 0 : ~0 << UInt64(64 - bits))
-    let l: UInt64 = bits <= 64 ? 0 : (bits >= 128 ? ~0 : ~0 << UInt64(128 - bits))
-    return (h, l)
   }
 
   // Java regexes: `\z` is the true end of input (`$` would also match before a final newline).

@@ -124,6 +124,19 @@ import Testing
     #expect(allDay.persistence == 1 && office.persistence < 0.2)
   }
 
+  @Test func connectionsLessThanTheMergeWindowApartAreOneCheckIn() {
+    // A check-in is a session: each connection within 1 s of the previous one continues it, so a
+    // chain 0.6 s apart is one check-in however long it runs; a 1 s gap starts the next.
+    let times = [0, 0.6, 1.2, 1.8, 3, 10, 10.99].map { Timestamp(ticks: Int64($0 * 1e7)) }
+    #expect(PeriodicityMethod.checkIns(times, mergeWindow: 1) == [0, 3, 10])
+  }
+
+  @Test func byteSumsThatOverflowAreUnknownNotWrapped() {
+    #expect(PeriodicityMethod.total([1, nil, 2]) == 3)
+    #expect(PeriodicityMethod.total([.max, 1]) == nil)
+    #expect(PeriodicityMethod.total([nil, nil]) == 0)
+  }
+
   @Test func sizeConsistencyNeedsSizes() throws {
     let noSizes = try #require(
       PeriodicityMethod.score(flow(period: 60, sizes: nil), window: day, parameters: .init()))

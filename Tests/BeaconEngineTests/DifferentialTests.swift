@@ -57,7 +57,7 @@ import Testing
 
     let spec = HuntSpec(
       input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), vendor: c.vendor,
-      notebook: c.thresholds)
+      method: .notebook, notebook: c.thresholds)
     let result = try NativeEngine().runSynchronously(spec)
     let native = OutputFormat.jsonl.render(result.findings)
     #expect(result.summary.input.skippedLines == truth.corruptLines)
@@ -136,7 +136,8 @@ import Testing
     config.rowsPerDay = 30_000
     let truth = try Simulator(config).write(to: folder)
     let result = try NativeEngine().runSynchronously(
-      HuntSpec(input: .export(root: folder, endDate: config.endDate, lookbackDays: 21)))
+      HuntSpec(
+        input: .export(root: folder, endDate: config.endDate, lookbackDays: 21), method: .notebook))
     let findings = try #require(result.findings.notebook)
     let found = Set(findings.map { "\($0.sourceIP)>\($0.destinationIP)" })
     for b in truth.beacons {

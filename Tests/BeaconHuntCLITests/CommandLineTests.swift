@@ -81,17 +81,27 @@ import Testing
   }
 
   @Test func huntReadsStandardInputAndWritesEachFormat() throws {
-    let jsonl = try run(["hunt", "-", "--quiet"], stdin: Self.beaconDay)
+    // The default method is periodicity; 203.0.113.50 is documentation space, so --direction any.
+    let periodic = try run(["hunt", "-", "--quiet", "--direction", "any"], stdin: Self.beaconDay)
+    #expect(periodic.status == 0 && periodic.stderr.isEmpty)
+    #expect(
+      periodic.stdout.hasPrefix(
+        #"{"SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","DestinationPort":443,"Protocol":"TCP","Kind":"beacon","#
+      ))
+    #expect(periodic.stdout.contains(#""Reason":"beacon every 60 s ±0 %, 1440 check-ins"#))
+    let jsonl = try run(["hunt", "-", "--quiet", "--method", "notebook"], stdin: Self.beaconDay)
     #expect(jsonl.status == 0 && jsonl.stderr.isEmpty)
     #expect(
       jsonl.stdout.hasPrefix(
         #"{"DestinationIP":"203.0.113.50","DeviceVendor":"Fortinet","SourceIP":"10.0.0.5","DestinationPort":443,"Protocol":"TCP","Timedelta":60,"Timedeltacount":1439,"#
       ))
-    let csv = try run(["hunt", "-", "--quiet", "--format", "csv"], stdin: Self.beaconDay)
+    let csv = try run(
+      ["hunt", "-", "--quiet", "--method", "notebook", "--format", "csv"], stdin: Self.beaconDay)
     #expect(
       csv.stdout.hasPrefix(
         "DestinationIP,DeviceVendor,SourceIP,DestinationPort,Protocol,Timedelta,"))
-    let table = try run(["hunt", "-", "--quiet", "--format", "table"], stdin: Self.beaconDay)
+    let table = try run(
+      ["hunt", "-", "--quiet", "--method", "notebook", "--format", "table"], stdin: Self.beaconDay)
     #expect(table.stdout.contains("203.0.113.50") && table.stdout.contains("100.0"))
   }
 
@@ -101,7 +111,8 @@ import Testing
     #expect(r.stderr.contains("read      1,440 rows from 1 files"))
     #expect(r.stderr.contains("skipped   1 lines: 1 not a JSON object"))
     #expect(r.stderr.contains("<stdin>:1441: not a JSON object"))
-    #expect(r.stderr.contains("findings") && r.stderr.contains("time      load"))
+    #expect(r.stderr.contains("periodicity method on the native engine"))
+    #expect(r.stderr.contains("beacons") && r.stderr.contains("time      load"))
   }
 
   @Test func strictFailsOnSkippedLinesAndWritesNothing() throws {
@@ -122,7 +133,8 @@ import Testing
     #expect(refused.status != 0)
     #expect(refused.stderr.contains("already exists; use --force"))
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "precious\n")
-    let forced = try run(["hunt", "-", "-q", "-o", out, "--force"], stdin: Self.beaconDay)
+    let forced = try run(
+      ["hunt", "-", "-q", "--method", "notebook", "-o", out, "--force"], stdin: Self.beaconDay)
     #expect(forced.status == 0)
     #expect(
       try String(contentsOfFile: out, encoding: .utf8).hasPrefix(
@@ -150,7 +162,11 @@ import Testing
     #expect(sim.status == 0)
     let hunt = try run(["hunt", "--root", dir, "--end-date", "2021-11-01", "-q"])
     #expect(hunt.status == 0)
-    #expect(hunt.stdout.contains(#""DestinationPort":8443,"Protocol":"TCP","Timedelta":120,"#))
+    #expect(hunt.stdout.contains(#""DestinationPort":8443,"Protocol":"TCP","Kind":"beacon","#))
+    let notebook = try run([
+      "hunt", "--root", dir, "--end-date", "2021-11-01", "-q", "--method", "notebook",
+    ])
+    #expect(notebook.stdout.contains(#""DestinationPort":8443,"Protocol":"TCP","Timedelta":120,"#))
     let again = try run(["simulate", "--out", dir])
     #expect(again.status != 0 && again.stderr.contains("not empty"))
   }

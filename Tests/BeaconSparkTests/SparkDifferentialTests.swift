@@ -51,7 +51,7 @@ struct SparkDifferentialTests {
     try Simulator(config).write(to: folder)
     let spec = HuntSpec(
       input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), vendor: c.vendor,
-      notebook: c.thresholds)
+      method: .notebook, notebook: c.thresholds)
     let r = try await SparkTest.both(spec)
     #expect(r.native.findings.count > 0, "the case proves too little")
     SparkTest.expectSame(r)
@@ -82,7 +82,8 @@ struct SparkDifferentialTests {
     gz.waitUntilExit()
     #expect(gz.terminationStatus == 0)
     for vendor in [nil, EdgeCaseData.hostileVendor, "Fortinet"] {
-      let r = try await SparkTest.both(HuntSpec(input: .paths([dir]), vendor: vendor, notebook: t))
+      let r = try await SparkTest.both(
+        HuntSpec(input: .paths([dir]), vendor: vendor, method: .notebook, notebook: t))
       SparkTest.expectSame(r)
       if vendor == EdgeCaseData.hostileVendor, t == NotebookThresholds() {
         // The hostile vendor's 102-row beacon just passes; it arrived intact through the parameters.
@@ -112,7 +113,8 @@ struct SparkOutputTests {
     config.hosts = 20
     try Simulator(config).write(to: folder + "/export")
     let spec = HuntSpec(
-      input: .export(root: folder + "/export", endDate: config.endDate, lookbackDays: 0))
+      input: .export(root: folder + "/export", endDate: config.endDate, lookbackDays: 0),
+      method: .notebook)
     var engine = SparkEngine(remote: try SparkTest.remote())
     engine.clusterOutput = folder + "/findings"
     let result = try await engine.run(spec, progress: NoProgress())
