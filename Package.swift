@@ -69,7 +69,7 @@ let package = Package(
     .executableTarget(
       name: "BeaconHuntCLI",
       dependencies: [
-        "BeaconEngine", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate",
+        "BeaconEngine", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

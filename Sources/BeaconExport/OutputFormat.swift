@@ -1,4 +1,5 @@
 import BeaconCore
+import Foundation
 
 /// The output formats of findings. Every engine's findings go through these same writers, so
 /// output is byte-identical whichever engine produced it.
@@ -11,6 +12,12 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   case json
   /// Aligned columns for a terminal, with control characters made visible.
   case table
+  /// The JSON array the Logs Ingestion API takes for a Log Analytics custom table
+  /// (`network_beaconing_anomalies_CL`): each finding with `TimeGenerated`, the hunt's time.
+  case sentinel
+
+  /// The custom table the notebook wrote its results to, and `--format sentinel` feeds.
+  public static let sentinelTable = "network_beaconing_anomalies_CL"
 
   /// Renders findings in this format.
   public func render(_ findings: Findings) -> String {
@@ -18,8 +25,12 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     return render(columns: columns, rows: rows)
   }
 
-  public func render(columns: [String], rows: [[Cell]]) -> String {
+  public func render(columns: [String], rows: [[Cell]], generatedAt: Timestamp? = nil) -> String {
     switch self {
+    case .sentinel:
+      let now = generatedAt ?? Timestamp(ticks: Int64(Date().timeIntervalSince1970 * 1e7))
+      return OutputFormat.json.render(
+        columns: ["TimeGenerated"] + columns, rows: rows.map { [.string(now.description)] + $0 })
     case .jsonl: return rows.map { JSONText.object(columns: columns, cells: $0) + "\n" }.joined()
     case .json:
       guard !rows.isEmpty else { return "[]\n" }

@@ -24,6 +24,7 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup(title: "Notebook thresholds") var notebook: NotebookOptions
   @OptionGroup(title: "Periodicity method") var periodicity: PeriodicityOptions
   @OptionGroup(title: "Output") var output: OutputOptions
+  @OptionGroup(title: "Enrichment (offline)") var enrich: EnrichOptions
 
   @Option(
     help:
@@ -53,6 +54,8 @@ struct HuntCommand: AsyncParsableCommand {
     if let map { spec.csvMapping = try Self.parseMapping(map) }
     spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
+    // Open databases and feeds first: a bad file fails before a long hunt, not after.
+    let enricher = try enrich.enricher()
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult
     do {
@@ -67,7 +70,12 @@ struct HuntCommand: AsyncParsableCommand {
       )
       throw ExitCode(3)
     }
-    try emit(result.findings, output)
+    var table = result.findings.table
+    if let enricher {
+      table = try enricher.enrich(columns: table.columns, rows: table.rows)
+      if !output.quiet { Stderr.write(EnrichSummary.text(enricher, rows: table.rows)) }
+    }
+    try emit(columns: table.columns, rows: table.rows, output)
   }
 }
 
@@ -87,8 +95,8 @@ extension HuntCommand {
   }
 }
 
-func emit(_ findings: Findings, _ output: OutputOptions) throws {
-  let text = output.format.render(findings)
+func emit(columns: [String], rows: [[Cell]], _ output: OutputOptions) throws {
+  let text = output.format.render(columns: columns, rows: rows)
   if let path = output.output {
     try OutputFile.write(text, to: path, force: output.force)
   } else {

@@ -83,3 +83,28 @@ let hostile = NotebookFinding(
     #expect(SummaryText.megabytes(346_100_000) == "346.1 MB")
   }
 }
+
+@Suite struct FindingsFileTests {
+  @Test(arguments: [OutputFormat.jsonl, .json])
+  func findingsReadBackRenderByteForByte(format: OutputFormat) throws {
+    let path = NSTemporaryDirectory() + "beaconhunt-findings-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var round = hostile
+    round.percentBeacon = 100.0  // a whole double must stay a double
+    let text = OutputFormat.jsonl.render(.notebook([hostile, round]))
+    try format.render(.notebook([hostile, round])).write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let table = try FindingsFile.read(path)
+    #expect(table.columns == NotebookFinding.columns)
+    #expect(OutputFormat.jsonl.render(columns: table.columns, rows: table.rows) == text)
+  }
+
+  @Test func aLineThatIsNotAnObjectIsAnErrorWithItsLine() throws {
+    let path = NSTemporaryDirectory() + "beaconhunt-findings-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try "{\"DestinationIP\":\"1.2.3.4\"}\n\nnot json\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let e = #expect(throws: HuntError.self) { try FindingsFile.read(path) }
+    #expect(e?.description == "\(path):3: not a JSON object")
+  }
+}

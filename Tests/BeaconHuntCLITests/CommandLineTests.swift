@@ -20,12 +20,15 @@ import Testing
     var stderr: String
   }
 
-  func run(_ args: [String], stdin: String? = nil) throws -> Run {
+  func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    -> Run
+  {
     // A child that exits before reading its input must fail the test, not kill the runner.
     signal(SIGPIPE, SIG_IGN)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Self.binary)
     p.arguments = args
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
     p.standardOutput = out
@@ -169,5 +172,69 @@ import Testing
     #expect(notebook.stdout.contains(#""DestinationPort":8443,"Protocol":"TCP","Timedelta":120,"#))
     let again = try run(["simulate", "--out", dir])
     #expect(again.status != 0 && again.stderr.contains("not empty"))
+  }
+
+  /// `../shared/enrichment`: MaxMind test databases and made-up feeds (nothing of it committed).
+  static let enrichment: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path + "/shared/enrichment"
+  }()
+
+  @Test func enrichAddsGeoASNAndThreatIntelToEarlierFindings() throws {
+    let dir = temp()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // Periodicity findings from stdin (documentation space needs --direction any), then enriched.
+    let hunt = try run(
+      ["hunt", "-", "-q", "--direction", "any", "-o", dir + "/f.jsonl"], stdin: Self.beaconDay)
+    #expect(hunt.status == 0)
+    try "203.0.113.50\n".write(toFile: dir + "/c2.txt", atomically: true, encoding: .utf8)
+    let mmdb = Self.enrichment + "/mmdb/test-data/"
+    let r = try run(
+      [
+        "enrich", dir + "/f.jsonl", "--asn-db", mmdb + "GeoLite2-ASN-Test.mmdb", "--ti",
+        dir + "/c2.txt", "--format", "csv",
+      ], environment: ["BEACONHUNT_GEOIP_DB": mmdb + "GeoLite2-City-Test.mmdb"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\r\n")
+    #expect(
+      lines.first?.hasSuffix(
+        "Reason,DestinationCountry,DestinationCity,DestinationLatitude,DestinationLongitude,DestinationASN,DestinationASOrganization,ThreatIntel,Severity"
+      ) == true)
+    #expect(lines.count == 2 && lines[1].hasSuffix(",ip-list 203.0.113.50,critical"))
+    #expect(r.stderr.contains("GeoLite2-City-Test.mmdb (GeoLite2-City)"))  // from the variable
+    #expect(r.stderr.contains("findings  1: 1 critical"))
+    #expect(r.stderr.contains("GeoLite2 data created by MaxMind"))
+  }
+
+  @Test func huntEnrichesAndWritesTheSentinelTable() throws {
+    let mmdb = Self.enrichment + "/mmdb/test-data/"
+    // 81.2.69.142 is in the City test database (London).
+    let day = Self.beaconDay.replacingOccurrences(of: "203.0.113.50", with: "81.2.69.142")
+    let r = try run(
+      [
+        "hunt", "-", "-q", "--geoip-db", mmdb + "GeoLite2-City-Test.mmdb", "--format", "sentinel",
+      ], stdin: day)
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = try #require(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+    #expect(rows.count == 1)
+    #expect(rows[0]["DestinationCity"] as? String == "London")
+    #expect((rows[0]["TimeGenerated"] as? String)?.hasSuffix("Z") == true)
+    #expect(r.stdout.hasPrefix("[\n{\"TimeGenerated\":\""))
+  }
+
+  @Test func badEnrichmentFilesFailBeforeTheHunt() throws {
+    let mmdb = Self.enrichment + "/mmdb/"
+    let wrongKind = try run(
+      ["hunt", "-", "-q", "--geoip-db", mmdb + "test-data/GeoLite2-ASN-Test.mmdb"],
+      stdin: Self.beaconDay)
+    #expect(wrongKind.status != 0)
+    #expect(wrongKind.stderr.contains("a GeoLite2-ASN database, not a City or Country one"))
+    let corrupt = mmdb + "bad-data/maxminddb-golang/invalid-string-length.mmdb"
+    let bad = try run(["hunt", "-", "-q", "--asn-db", corrupt], stdin: Self.beaconDay)
+    #expect(bad.status != 0 && bad.stderr.contains("--asn-db \(corrupt)"))
+    let noneGiven = try run(["enrich", "/dev/null"])
+    #expect(noneGiven.status != 0 && noneGiven.stderr.contains("give --geoip-db"))
   }
 }
