@@ -20,9 +20,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   public static let sentinelTable = "network_beaconing_anomalies_CL"
 
   /// Renders findings in this format.
-  public func render(_ findings: Findings) -> String {
+  /// `generatedAt` is `TimeGenerated` for `sentinel` (default: now).
+  public func render(_ findings: Findings, generatedAt: Timestamp? = nil) -> String {
     let (columns, rows) = findings.table
-    return render(columns: columns, rows: rows)
+    return render(columns: columns, rows: rows, generatedAt: generatedAt)
   }
 
   public func render(columns: [String], rows: [[Cell]], generatedAt: Timestamp? = nil) -> String {

@@ -27,6 +27,63 @@ struct EnrichOptions: ParsableArguments {
       valueName: "file"))
   var ti: [String] = []
 
+  @Flag(
+    help:
+      "Look up each destination's network holder with RDAP (online: the only option that sends anything; HTTPS, 1 request/s per registry, cached)."
+  )
+  var rdap = false
+
+  @Option(
+    help: ArgumentHelp(
+      "RDAP answers cache (default ~/.cache/beaconhunt/rdap.json).", valueName: "file"))
+  var rdapCache: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Where the IANA RDAP bootstrap files (ipv4.json, ipv6.json) are (default https://data.iana.org/rdap/).",
+      valueName: "url"))
+  var rdapBootstrap: String?
+
+  @Option(help: ArgumentHelp("Seconds an RDAP request may take.", valueName: "seconds"))
+  var rdapTimeout: Double = 10
+
+  /// The RDAP client, when `--rdap` is given.
+  func rdapClient() throws -> RDAPClient? {
+    guard rdap else {
+      if rdapCache != nil || rdapBootstrap != nil {
+        throw ValidationError("--rdap-cache and --rdap-bootstrap need --rdap")
+      }
+      return nil
+    }
+    var bootstrap = RDAPClient.ianaBootstrap
+    if let text = rdapBootstrap {
+      guard let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
+        throw ValidationError("--rdap-bootstrap \(text): not a URL")
+      }
+      bootstrap = url
+    }
+    let cache =
+      rdapCache
+      ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/beaconhunt/rdap.json")
+    return try RDAPClient(bootstrap: bootstrap, cachePath: cache, timeout: rdapTimeout)
+  }
+
+  /// Applies every enrichment asked for to findings as columns and rows.
+  func apply(columns: [String], rows: [[Cell]], quiet: Bool) async throws -> (
+    columns: [String], rows: [[Cell]]
+  ) {
+    var table = (columns: columns, rows: rows)
+    let enricher = try enricher()
+    let client = try rdapClient()
+    if let enricher { table = try enricher.enrich(columns: table.columns, rows: table.rows) }
+    if let client { table = try await client.enrich(columns: table.columns, rows: table.rows) }
+    if !quiet, enricher != nil || client != nil {
+      Stderr.write(
+        EnrichSummary.text(enricher, rdap: client, columns: table.columns, rows: table.rows))
+    }
+    return table
+  }
+
   /// The enricher these options ask for, or nil when none is given.
   func enricher() throws -> Enricher? {
     let env = ProcessInfo.processInfo.environment
@@ -38,11 +95,12 @@ struct EnrichOptions: ParsableArguments {
 }
 
 /// `beaconhunt enrich FINDINGS`: enrichment for findings made earlier, or by Spark.
-struct EnrichCommand: ParsableCommand {
+struct EnrichCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "enrich",
     abstract:
-      "Add GeoIP, ASN and threat-intel columns to findings written earlier (JSON lines or JSON).")
+      "Add GeoIP, ASN, threat-intel (and with --rdap, whois) columns to findings written earlier (JSON lines or JSON)."
+  )
 
   @Argument(help: "A findings file (beaconhunt hunt output, or --spark-output's JSON lines).")
   var findings: String
@@ -50,43 +108,44 @@ struct EnrichCommand: ParsableCommand {
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
   @OptionGroup(title: "Output") var output: OutputOptions
 
-  func run() throws {
-    guard let enricher = try enrich.enricher() else {
+  func run() async throws {
+    guard try enrich.enricher() != nil || enrich.rdap else {
       throw ValidationError(
-        "give --geoip-db, --asn-db or --ti (or set $\(EnrichOptions.geoIPVariable))")
+        "give --geoip-db, --asn-db, --ti or --rdap (or set $\(EnrichOptions.geoIPVariable))")
     }
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let table = try FindingsFile.read(findings)
-    let enriched = try enricher.enrich(columns: table.columns, rows: table.rows)
-    if !output.quiet { Stderr.write(EnrichSummary.text(enricher, rows: enriched.rows)) }
+    let enriched = try await enrich.apply(
+      columns: table.columns, rows: table.rows, quiet: output.quiet)
     try emit(columns: enriched.columns, rows: enriched.rows, output)
   }
 }
 
 /// What enrichment used and found, for stderr.
 enum EnrichSummary {
-  static func text(_ e: Enricher, rows: [[Cell]]) -> String {
+  static func text(_ e: Enricher?, rdap: RDAPClient?, columns: [String], rows: [[Cell]]) -> String {
     var out = "beaconhunt: enrichment\n"
-    if let db = e.geoDB { out += "  geoip     \(db.path) (\(db.metadata.databaseType))\n" }
-    if let db = e.asnDB { out += "  asn       \(db.path) (\(db.metadata.databaseType))\n" }
-    for f in e.threatIntel.files {
+    if let db = e?.geoDB { out += "  geoip     \(db.path) (\(db.metadata.databaseType))\n" }
+    if let db = e?.asnDB { out += "  asn       \(db.path) (\(db.metadata.databaseType))\n" }
+    for f in e?.threatIntel.files ?? [] {
       let skipped = f.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
       out +=
         "  ti        \(f.path) (\(f.format.rawValue)): \(f.indicators) indicators"
         + (skipped.isEmpty ? "" : "; skipped " + skipped.joined(separator: ", ")) + "\n"
     }
-    let severity = Enrichment.columns.count - 1
-    var counts: [String: Int] = [:]
-    for r in rows {
-      if case .string(let s) = r[r.count - Enrichment.columns.count + severity] {
-        counts[s, default: 0] += 1
-      }
+    if let rdap {
+      out +=
+        "  rdap      \(rdap.requests) requests, \(rdap.cacheHits) answers from the cache (\(rdap.cachePath ?? "no cache"))\n"
     }
-    out +=
-      "  findings  \(rows.count): "
-      + Severity.allCases.reversed().map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(
-        separator: ", ") + "\n"
-    for a in e.attributions { out += "  note      \(a)\n" }
+    if let severity = columns.firstIndex(of: "Severity") {
+      var counts: [String: Int] = [:]
+      for r in rows { if case .string(let s) = r[severity] { counts[s, default: 0] += 1 } }
+      out +=
+        "  findings  \(rows.count): "
+        + Severity.allCases.reversed().map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(
+          separator: ", ") + "\n"
+    }
+    for a in e?.attributions ?? [] { out += "  note      \(a)\n" }
     return out
   }
 }

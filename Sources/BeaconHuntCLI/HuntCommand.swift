@@ -24,7 +24,7 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup(title: "Notebook thresholds") var notebook: NotebookOptions
   @OptionGroup(title: "Periodicity method") var periodicity: PeriodicityOptions
   @OptionGroup(title: "Output") var output: OutputOptions
-  @OptionGroup(title: "Enrichment (offline)") var enrich: EnrichOptions
+  @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
 
   @Option(
     help:
@@ -55,7 +55,8 @@ struct HuntCommand: AsyncParsableCommand {
     spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
-    let enricher = try enrich.enricher()
+    _ = try enrich.enricher()
+    _ = try enrich.rdapClient()
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult
     do {
@@ -70,11 +71,9 @@ struct HuntCommand: AsyncParsableCommand {
       )
       throw ExitCode(3)
     }
-    var table = result.findings.table
-    if let enricher {
-      table = try enricher.enrich(columns: table.columns, rows: table.rows)
-      if !output.quiet { Stderr.write(EnrichSummary.text(enricher, rows: table.rows)) }
-    }
+    let found = result.findings.table
+    let table = try await enrich.apply(
+      columns: found.columns, rows: found.rows, quiet: output.quiet)
     try emit(columns: table.columns, rows: table.rows, output)
   }
 }

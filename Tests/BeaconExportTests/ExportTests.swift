@@ -108,3 +108,16 @@ let hostile = NotebookFinding(
     #expect(e?.description == "\(path):3: not a JSON object")
   }
 }
+
+@Suite struct SentinelFormatTests {
+  @Test func eachFindingGetsTheRunsTimeGeneratedFirst() {
+    let text = OutputFormat.sentinel.render(
+      .notebook([hostile]), generatedAt: Timestamp(seconds: 1_638_316_800))
+    #expect(
+      text.hasPrefix(
+        #"[\#n{"TimeGenerated":"2021-12-01T00:00:00.0000000Z","DestinationIP":"\"><img src=x onerror=alert(1)>","#
+      ))
+    #expect(OutputFormat.sentinel.render(.notebook([])) == "[]\n")
+    #expect(OutputFormat.sentinelTable == "network_beaconing_anomalies_CL")
+  }
+}

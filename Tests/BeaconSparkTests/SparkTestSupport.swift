@@ -34,9 +34,11 @@ enum SparkTest {
   static func expectSame(
     _ r: (native: HuntResult, spark: HuntResult), sourceLocation: SourceLocation = #_sourceLocation
   ) {
+    let now = Timestamp(seconds: 1_800_000_000)  // the same TimeGenerated for `sentinel`
     for format in OutputFormat.allCases {
       #expect(
-        format.render(r.spark.findings) == format.render(r.native.findings), "\(format)",
+        format.render(r.spark.findings, generatedAt: now)
+          == format.render(r.native.findings, generatedAt: now), "\(format)",
         sourceLocation: sourceLocation)
     }
     #expect(r.spark.summary.steps == r.native.summary.steps, sourceLocation: sourceLocation)
