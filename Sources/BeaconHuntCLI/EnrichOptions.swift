@@ -68,20 +68,10 @@ struct EnrichOptions: ParsableArguments {
     return try RDAPClient(bootstrap: bootstrap, cachePath: cache, timeout: rdapTimeout)
   }
 
-  /// Applies every enrichment asked for to findings as columns and rows.
-  func apply(columns: [String], rows: [[Cell]], quiet: Bool) async throws -> (
-    columns: [String], rows: [[Cell]]
-  ) {
-    var table = (columns: columns, rows: rows)
-    let enricher = try enricher()
-    let client = try rdapClient()
-    if let enricher { table = try enricher.enrich(columns: table.columns, rows: table.rows) }
-    if let client { table = try await client.enrich(columns: table.columns, rows: table.rows) }
-    if !quiet, enricher != nil || client != nil {
-      Stderr.write(
-        EnrichSummary.text(enricher, rdap: client, columns: table.columns, rows: table.rows))
-    }
-    return table
+  /// The databases, feeds and RDAP client these options ask for, opened (so a bad file fails
+  /// before a long hunt, not after it).
+  func prepare() throws -> EnrichPlan {
+    EnrichPlan(enricher: try enricher(), rdap: try rdapClient())
   }
 
   /// The enricher these options ask for, or nil when none is given.
@@ -91,6 +81,28 @@ struct EnrichOptions: ParsableArguments {
     let asn = asnDB ?? env[Self.asnVariable].flatMap { $0.isEmpty ? nil : $0 }
     guard geo != nil || asn != nil || !ti.isEmpty else { return nil }
     return try Enricher(geoIP: geo, asn: asn, feeds: ti)
+  }
+}
+
+/// Enrichment ready to apply: what `EnrichOptions` opened.
+struct EnrichPlan {
+  var enricher: Enricher?
+  var rdap: RDAPClient?
+
+  var isEmpty: Bool { enricher == nil && rdap == nil }
+
+  /// Appends the enrichment columns to findings as columns and rows.
+  func apply(columns: [String], rows: [[Cell]], quiet: Bool) async throws -> (
+    columns: [String], rows: [[Cell]]
+  ) {
+    var table = (columns: columns, rows: rows)
+    if let enricher { table = try enricher.enrich(columns: table.columns, rows: table.rows) }
+    if let rdap { table = try await rdap.enrich(columns: table.columns, rows: table.rows) }
+    if !quiet, !isEmpty {
+      Stderr.write(
+        EnrichSummary.text(enricher, rdap: rdap, columns: table.columns, rows: table.rows))
+    }
+    return table
   }
 }
 
@@ -109,13 +121,14 @@ struct EnrichCommand: AsyncParsableCommand {
   @OptionGroup(title: "Output") var output: OutputOptions
 
   func run() async throws {
-    guard try enrich.enricher() != nil || enrich.rdap else {
+    let plan = try enrich.prepare()
+    guard !plan.isEmpty else {
       throw ValidationError(
         "give --geoip-db, --asn-db, --ti or --rdap (or set $\(EnrichOptions.geoIPVariable))")
     }
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     let table = try FindingsFile.read(findings)
-    let enriched = try await enrich.apply(
+    let enriched = try await plan.apply(
       columns: table.columns, rows: table.rows, quiet: output.quiet)
     try emit(columns: enriched.columns, rows: enriched.rows, output)
   }

@@ -55,8 +55,7 @@ struct HuntCommand: AsyncParsableCommand {
     spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
-    _ = try enrich.enricher()
-    _ = try enrich.rdapClient()
+    let enrichment = try enrich.prepare()
     let progress = TerminalProgress(enabled: !output.quiet)
     let result: HuntResult
     do {
@@ -72,7 +71,7 @@ struct HuntCommand: AsyncParsableCommand {
       throw ExitCode(3)
     }
     let found = result.findings.table
-    let table = try await enrich.apply(
+    let table = try await enrichment.apply(
       columns: found.columns, rows: found.rows, quiet: output.quiet)
     try emit(columns: table.columns, rows: table.rows, output)
   }

@@ -100,6 +100,16 @@ public enum LoadSQL {
       """
   }
 
+  /// The first skipped lines, for the run summary (Spark has no line numbers; the text is shown).
+  /// It reads `bh_rows` only, so it serves every method.
+  public static var skippedExamples: String {
+    "WITH " + rowsCTE + """
+
+      SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
+      WHERE status IN ('notJSON', 'missingTime', 'badTime') ORDER BY file, line LIMIT \(InputReport.exampleLimit)
+      """
+  }
+
   /// The status values, in `SkipReason` terms.
   public static let statusReasons: [String: SkipReason] = [
     "notJSON": .notJSON, "missingTime": .missingTime, "badTime": .badTime,

@@ -55,14 +55,6 @@ enum NotebookHuntSQL {
       """
   }
 
-  /// The first skipped lines, for the summary (Spark has no line numbers; the text is shown).
-  static var skippedExamples: String {
-    ctes + """
-
-      SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
-      WHERE status IN ('notJSON', 'missingTime', 'badTime') ORDER BY file, line LIMIT \(InputReport.exampleLimit)
-      """
-  }
 }
 
 extension String {

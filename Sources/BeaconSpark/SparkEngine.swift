@@ -66,7 +66,7 @@ public struct SparkEngine: HuntEngine {
         SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
         service: service)
       let examples = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.skippedExamples, lines: paths, parameters: parameters),
+        SparkPlan.query(LoadSQL.skippedExamples, lines: paths, parameters: [:]),
         service: service)
       if let output {
         let export = SparkPlan.query(
@@ -130,7 +130,7 @@ public struct SparkEngine: HuntEngine {
         service: service)
       let examples = try await client.execute(
         SparkPlan.query(
-          NotebookHuntSQL.skippedExamples, lines: paths, parameters: Self.parameters(spec)),
+          LoadSQL.skippedExamples, lines: paths, parameters: [:]),
         service: service)
       await client.releaseSession(service: service)
       return (findings, counts, examples)

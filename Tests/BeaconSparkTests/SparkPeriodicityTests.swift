@@ -101,11 +101,13 @@ extension SparkPeriodicityTests {
     var internalNetworks: [String]? = nil
     var popular = PeriodicityParameters().popularDestination
     var allowFirstBeacon = false
+    /// Every labelled beacon must be found (the evaluation's floor, on Spark).
+    var expectAllLabelled = false
     var testDescription: String { name }
   }
 
   static let cases: [Case] = [
-    Case(name: "defaults, two history days", seed: 41),
+    Case(name: "defaults, two history days", seed: 41, expectAllLabelled: true),
     Case(
       name:
         "Fortinet only, hourly files with overflow, bad lines, --internal, --allow, lower popularity",
@@ -139,6 +141,17 @@ extension SparkPeriodicityTests {
     let r = try await SparkTest.both(spec)
     #expect((r.native.findings.periodicity?.count ?? 0) > 0, "the case proves too little")
     SparkTest.expectSame(r)
+    let found = Set(
+      (r.spark.findings.periodicity ?? []).map { "\($0.sourceIP)>\($0.destinationIP)" })
+    if c.expectAllLabelled {
+      // Exact, Cobalt Strike and Sliver jitter, 5 s, busy hosts, missed beats: all found on Spark.
+      for b in truth.beacons {
+        #expect(found.contains("\(b.sourceIP)>\(b.destinationIP)"), "\(b.scenario.name)")
+      }
+    }
+    if c.allowFirstBeacon, let b = truth.beacons.first {
+      #expect(!found.contains("\(b.sourceIP)>\(b.destinationIP)"), "allowlisted")
+    }
   }
 
   @Test func edgeCases() async throws {
