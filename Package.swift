@@ -36,6 +36,8 @@ let package = Package(
     .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
     // Stage 5: enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
     .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet"]),
+    // Stage 7: the self-contained HTML report (map, table, summary).
+    .target(name: "BeaconReport", dependencies: ["BeaconCore"]),
     // Stage 6: JSON lines, CSV, JSON and table writers shared by every engine.
     .target(name: "BeaconExport", dependencies: ["BeaconCore"]),
     // The embedded engine: runs a `HuntSpec` through the stages above.
@@ -70,6 +72,7 @@ let package = Package(
       name: "BeaconHuntCLI",
       dependencies: [
         "BeaconEngine", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich",
+        "BeaconReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -80,6 +83,7 @@ let package = Package(
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet"]),
+    .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
     .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),

@@ -37,6 +37,16 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   /// When the destination was first seen (in the history, or today).
   public var destinationFirstSeen: Timestamp
   public var reason: String
+  /// Intervals between check-ins (strobes: connections) in quarter periods, 0–4.5 periods and
+  /// over: the shape of the rhythm, for the report's histogram.
+  public var intervalHistogram: [Int64]
+  /// Connections in each of `timelineBins` equal slices of the hunt's window.
+  public var timeline: [Int64]
+
+  /// `intervalHistogram` has this many bins of a quarter period; the last holds the rest.
+  public static let histogramBins = 19
+  public static let histogramBinWidth = 0.25
+  public static let timelineBins = 48
 
   public init(
     sourceIP: String, destinationIP: String, destinationPort: Int32?, protocol: String?,
@@ -46,8 +56,11 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     period: Double, jitter: Double, missedBeatShare: Double, connections: Int64,
     firstSeen: Timestamp,
     lastSeen: Timestamp, totalSentBytes: Int64?, totalReceivedBytes: Int64?, prevalence: Int64,
-    destinationFirstSeen: Timestamp? = nil, reason: String
+    destinationFirstSeen: Timestamp? = nil, reason: String, intervalHistogram: [Int64] = [],
+    timeline: [Int64] = []
   ) {
+    self.intervalHistogram = intervalHistogram
+    self.timeline = timeline
     self.sourceIP = sourceIP
     self.destinationIP = destinationIP
     self.destinationPort = destinationPort
@@ -81,7 +94,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare", "Connections",
     "FirstSeen",
     "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "DestinationFirstSeen",
-    "Reason",
+    "Reason", "IntervalHistogram", "Timeline",
   ]
 
   /// Scores and estimates are rounded to 6 decimals, so that engines agree within 1e-6 byte for byte.
@@ -97,6 +110,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
       totalSentBytes.map(Cell.int) ?? .null,
       totalReceivedBytes.map(Cell.int) ?? .null,
       .int(prevalence), .string(destinationFirstSeen.description), .string(reason),
+      .intList(intervalHistogram), .intList(timeline),
     ]
   }
 }

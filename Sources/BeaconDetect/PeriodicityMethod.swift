@@ -180,7 +180,8 @@ public enum PeriodicityMethod {
           connections: Int64(raw.count), firstSeen: flow.times.first!, lastSeen: flow.times.last!,
           totalSentBytes: sentTotal, totalReceivedBytes: receivedTotal,
           prevalence: Int64(flow.prevalence),
-          reason: strobeReason(connections: raw.count, median: m, span: raw.last! - raw.first!))
+          reason: strobeReason(connections: raw.count, median: m, span: raw.last! - raw.first!),
+          intervalHistogram: histogram(deltas, period: m), timeline: timeline(raw, window: window))
       }
     }
     let series = checkIns(flow.times, mergeWindow: p.mergeWindow)
@@ -209,7 +210,35 @@ public enum PeriodicityMethod {
       missedBeatShare: e.missedBeatShare, connections: Int64(flow.times.count),
       firstSeen: flow.times.first!,
       lastSeen: flow.times.last!, totalSentBytes: sentTotal, totalReceivedBytes: receivedTotal,
-      prevalence: Int64(flow.prevalence), reason: reason)
+      prevalence: Int64(flow.prevalence), reason: reason,
+      intervalHistogram: histogram(
+        (1..<series.count).map { series[$0] - series[$0 - 1] }, period: e.period),
+      timeline: timeline(raw, window: window))
+  }
+
+  /// Counts of `intervals / period` in quarter-period bins; the last bin holds 4.5 periods and
+  /// more. `PeriodicitySQL.histogram` is the same in SQL.
+  public static func histogram(_ intervals: [Double], period: Double) -> [Int64] {
+    let n = PeriodicityFinding.histogramBins
+    var bins = [Int64](repeating: 0, count: n)
+    for d in intervals {
+      let r = period > 0 ? d / period : 0
+      bins[min(n - 1, Int((r / PeriodicityFinding.histogramBinWidth).rounded(.down)))] += 1
+    }
+    return bins
+  }
+
+  /// Connections in each of the window's equal slices. `PeriodicitySQL.timeline` is the same.
+  public static func timeline(_ times: [Double], window: ClosedRange<Double>) -> [Int64] {
+    let n = PeriodicityFinding.timelineBins
+    var bins = [Int64](repeating: 0, count: n)
+    let span = window.upperBound - window.lowerBound
+    for t in times {
+      let k =
+        span > 0 ? min(n - 1, Int(((t - window.lowerBound) / span * Double(n)).rounded(.down))) : 0
+      bins[max(0, k)] += 1
+    }
+    return bins
   }
 
   /// The one-line reason of a strobe. Both engines build it from the same numbers.

@@ -10,8 +10,26 @@ public enum PeriodicitySQL {
     "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
     "Dispersion", "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare",
     "Connections", "FirstTicks", "LastTicks", "TotalSentBytes", "TotalReceivedBytes", "Prevalence",
-    "DestinationFirstTicks", "CheckIns", "CheckInSpan",
+    "DestinationFirstTicks", "CheckIns", "CheckInSpan", "IntervalHistogram", "Timeline",
   ]
+
+  /// `PeriodicityMethod.histogram`: ratios of an array of intervals to `period`, binned.
+  static func histogram(_ intervals: String, period: String) -> String {
+    let last = PeriodicityFinding.histogramBins - 1
+    return """
+      transform(sequence(0, \(last)), b -> CAST(size(filter(\(intervals), x ->
+        CAST(least(\(last), floor(CASE WHEN \(period) > 0.0D THEN x / \(period) ELSE 0.0D END / \(PeriodicityFinding.histogramBinWidth)D)) AS INT) = b)) AS BIGINT))
+      """
+  }
+
+  /// `PeriodicityMethod.timeline`: connections per slice of the window `lo`…`hi`.
+  static func timeline(_ times: String, lo: String, hi: String) -> String {
+    let n = PeriodicityFinding.timelineBins
+    return """
+      transform(sequence(0, \(n - 1)), b -> CAST(size(filter(\(times), t ->
+        greatest(0, CASE WHEN \(hi) - \(lo) > 0.0D THEN least(\(n - 1), CAST(floor((t - \(lo)) / (\(hi) - \(lo)) * \(n).0D) AS INT)) ELSE 0 END) = b)) AS BIGINT))
+      """
+  }
 
   /// `median` of an array of doubles (0 when empty), as `PeriodicityMethod.median`. `v` names the
   /// lambda variable, which must not clash with a column or an enclosing lambda.
@@ -125,7 +143,7 @@ public enum PeriodicitySQL {
             CAST(size(array_distinct(transform(cis, t -> least(buckets - 1,
               CAST((t - w.lo) / bucket AS BIGINT))))) AS DOUBLE) / CAST(buckets AS DOUBLE) AS persistence
           FROM (
-            SELECT e.*, w.lo, greatest(1L, CAST(ceil((w.hi - w.lo) / greatest(3600.0D, 2 * e.period)) AS BIGINT)) AS buckets,
+            SELECT e.*, w.lo, w.hi, greatest(1L, CAST(ceil((w.hi - w.lo) / greatest(3600.0D, 2 * e.period)) AS BIGINT)) AS buckets,
               greatest(3600.0D, 2 * e.period) AS bucket
             FROM bh_evidence e CROSS JOIN bh_window w
           ) w
@@ -150,7 +168,10 @@ public enum PeriodicitySQL {
           'Connections', n, 'FirstTicks', element_at(ticks, 1), 'LastTicks', element_at(ticks, -1),
           'TotalSentBytes', TotalSentBytes, 'TotalReceivedBytes', TotalReceivedBytes,
           'Prevalence', Prevalence, 'DestinationFirstTicks', DestinationFirstTicks,
-          'CheckIns', size(cis), 'CheckInSpan', element_at(cis, -1) - element_at(cis, 1)
+          'CheckIns', size(cis), 'CheckInSpan', element_at(cis, -1) - element_at(cis, 1),
+          'IntervalHistogram', CASE WHEN is_strobe THEN \(histogram("draw", period: "strobe_median"))
+            ELSE \(histogram("dcis", period: "period")) END,
+          'Timeline', \(timeline("secs", lo: "lo", hi: "hi"))
         ))) x AS f
         WHERE f.keep
       )

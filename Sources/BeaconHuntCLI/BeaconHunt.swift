@@ -11,7 +11,8 @@ struct BeaconHunt: AsyncParsableCommand {
       JSON-lines files and reports source → destination:port pairs whose connection intervals repeat.
       """,
     subcommands: [
-      HuntCommand.self, EnrichCommand.self, PathsCommand.self, SimulateCommand.self,
+      HuntCommand.self, EnrichCommand.self, ReportCommand.self, PathsCommand.self,
+      SimulateCommand.self,
       DemoCommand.self, EvaluateCommand.self,
     ],
     defaultSubcommand: nil

@@ -16,7 +16,18 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "Random seed of the simulation.")
   var seed: UInt64 = 7
 
+  @Option(
+    help: ArgumentHelp(
+      "Write the HTML report here (default: a new file in the temporary folder, named at the end).",
+      valueName: "file.html"))
+  var report: String?
+
+  @OptionGroup(title: "Enrichment for the report (or $BEACONHUNT_GEOIP_DB, $BEACONHUNT_ASN_DB)")
+  var enrich: EnrichOptions
+
   func run() async throws {
+    if let report { try OutputFile.checkWritable(report, force: false) }
+    let enrichment = try enrich.prepare()
     let folder = keep ?? (NSTemporaryDirectory() + "beaconhunt-demo-\(UUID().uuidString)")
     defer { if keep == nil { try? FileManager.default.removeItem(atPath: folder) } }
     var config = SimulationConfig()
@@ -88,6 +99,22 @@ struct DemoCommand: AsyncParsableCommand {
         "The export is kept in \(keep); hunt it again with: beaconhunt hunt --root \(keep) --end-date \(truth.endDate) --format table"
       )
     }
+    // The report of the periodicity hunt, enriched when databases or feeds are given.
+    let found = periodic.findings.table
+    let table = try await enrichment.apply(columns: found.columns, rows: found.rows, quiet: true)
+    let path =
+      report
+      ?? (NSTemporaryDirectory() + "beaconhunt-demo-report-\(UUID().uuidString.prefix(8)).html")
+    try writeReport(
+      to: path, columns: table.columns, rows: table.rows,
+      summary: SummaryText.render(periodic.summary),
+      parameters: [("demo", "simulated day, seed \(seed)"), ("method", "periodicity")],
+      attributions: enrichment.enricher?.attributions ?? [], force: false, quiet: true)
+    print(
+      "\nThe HTML report (map, table, run summary) is \(path)"
+        + (enrichment.isEmpty
+          ? "; give --geoip-db GeoLite2-City.mmdb (or set $BEACONHUNT_GEOIP_DB) to place the destinations on its map."
+          : "."))
   }
 }
 

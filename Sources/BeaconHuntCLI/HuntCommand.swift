@@ -2,6 +2,7 @@ import ArgumentParser
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconReport
 import BeaconSpark
 import Foundation
 
@@ -25,6 +26,12 @@ struct HuntCommand: AsyncParsableCommand {
   @OptionGroup(title: "Periodicity method") var periodicity: PeriodicityOptions
   @OptionGroup(title: "Output") var output: OutputOptions
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
+
+  @Option(
+    help: ArgumentHelp(
+      "Also write a self-contained HTML report (map, table, summary) to this file.",
+      valueName: "file.html"))
+  var report: String?
 
   @Option(
     help:
@@ -54,6 +61,7 @@ struct HuntCommand: AsyncParsableCommand {
     if let map { spec.csvMapping = try Self.parseMapping(map) }
     spec.periodicity = try periodicity.parameters()
     if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
+    if let report { try OutputFile.checkWritable(report, force: output.force) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
     let enrichment = try enrich.prepare()
     let progress = TerminalProgress(enabled: !output.quiet)
@@ -74,7 +82,55 @@ struct HuntCommand: AsyncParsableCommand {
     let table = try await enrichment.apply(
       columns: found.columns, rows: found.rows, quiet: output.quiet)
     try emit(columns: table.columns, rows: table.rows, output)
+    if let report {
+      var parameters: [(String, String)] = [
+        ("engine", result.summary.engine), ("method", spec.method.rawValue),
+        ("input", result.summary.sources.joined(separator: ", ")),
+        ("vendor", spec.vendor ?? "all vendors"),
+      ]
+      switch spec.method {
+      case .periodicity:
+        let p = spec.periodicity
+        parameters += [
+          ("direction", p.anyDirection ? "any" : "internal → external"),
+          (
+            "internal networks",
+            (p.internalNetworks ?? ["RFC 1918, RFC 6598, ULA"]).joined(separator: ", ")
+          ),
+          ("min score", "\(p.minScore)"), ("min connections", "\(p.minConnections)"),
+          ("popular destination", "≥ \(p.popularDestination) sources"),
+          ("allowlists", p.allowFiles.isEmpty ? "none" : p.allowFiles.joined(separator: ", ")),
+        ]
+      case .notebook:
+        let t = spec.notebook
+        parameters += [
+          ("daily event count", "> \(t.dailyEventCountThreshold)"),
+          ("degree of source IPs", "< \(t.degreeOfSourceIPThreshold)"),
+          ("time delta", "> \(t.timeDeltaThreshold) s"),
+          ("percent beacon", "> \(t.percentBeaconThreshold)"),
+        ]
+      }
+      try writeReport(
+        to: report, columns: table.columns, rows: table.rows,
+        summary: SummaryText.render(result.summary), parameters: parameters,
+        attributions: enrichment.enricher?.attributions ?? [], force: output.force,
+        quiet: output.quiet)
+    }
   }
+}
+
+/// Writes the HTML report (never replacing a file unless `force`).
+func writeReport(
+  to path: String, columns: [String], rows: [[Cell]], summary: String,
+  parameters: [(String, String)], attributions: [String], force: Bool, quiet: Bool
+) throws {
+  let html = HTMLReport.render(
+    ReportInput(
+      title: "BeaconHunt report", columns: columns, rows: rows, summary: summary,
+      parameters: parameters, attributions: attributions,
+      generatedAt: Timestamp(ticks: Int64(Date().timeIntervalSince1970 * 1e7))))
+  try OutputFile.write(html, to: path, force: force)
+  if !quiet { Stderr.write("beaconhunt: report written to \(path)\n") }
 }
 
 extension HuntCommand {

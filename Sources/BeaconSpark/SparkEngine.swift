@@ -252,6 +252,15 @@ public struct SparkEngine: HuntEngine {
         default: throw HuntError("Spark: \(name) is not a double (\(value(name)))")
         }
       }
+      func ints(_ name: String) throws -> [Int64] {
+        guard case .list(let items) = value(name) else {
+          throw HuntError("Spark: \(name) is not a list (\(value(name)))")
+        }
+        return try items.map {
+          guard case .int(let v) = $0 else { throw HuntError("Spark: \(name) holds \($0)") }
+          return v
+        }
+      }
       func required<T>(_ v: T?, _ name: String) throws -> T {
         guard let v else { throw HuntError("Spark: \(name) is null") }
         return v
@@ -292,7 +301,8 @@ public struct SparkEngine: HuntEngine {
         prevalence: try required(i("Prevalence"), "Prevalence"),
         destinationFirstSeen: Timestamp(
           ticks: try required(i("DestinationFirstTicks"), "DestinationFirstTicks")),
-        reason: reason)
+        reason: reason, intervalHistogram: try ints("IntervalHistogram"),
+        timeline: try ints("Timeline"))
     }
   }
 

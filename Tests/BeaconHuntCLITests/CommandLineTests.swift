@@ -199,7 +199,7 @@ import Testing
     let lines = r.stdout.split(separator: "\r\n")
     #expect(
       lines.first?.hasSuffix(
-        "Reason,DestinationCountry,DestinationCity,DestinationLatitude,DestinationLongitude,DestinationASN,DestinationASOrganization,ThreatIntel,Severity"
+        "Reason,IntervalHistogram,Timeline,DestinationCountry,DestinationCity,DestinationLatitude,DestinationLongitude,DestinationASN,DestinationASOrganization,ThreatIntel,Severity"
       ) == true)
     #expect(lines.count == 2 && lines[1].hasSuffix(",ip-list 203.0.113.50,critical"))
     #expect(r.stderr.contains("GeoLite2-City-Test.mmdb (GeoLite2-City)"))  // from the variable
@@ -236,5 +236,72 @@ import Testing
     #expect(bad.status != 0 && bad.stderr.contains("--asn-db \(corrupt)"))
     let noneGiven = try run(["enrich", "/dev/null"])
     #expect(noneGiven.status != 0 && noneGiven.stderr.contains("give --geoip-db"))
+  }
+}
+
+/// The HTML report in a real browser (Debian's chromium, headless; `.ci/run` installs it).
+@Suite(
+  .enabled(
+    if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
+      || ProcessInfo.processInfo.environment["CI"] == "true",
+    "install Debian's chromium (see .ci/run)"))
+struct ReportInBrowserTests {
+  func chromium(_ args: [String]) throws -> (stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+    p.arguments =
+      ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"] + args
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+  }
+
+  @Test func theReportRunsWithoutErrorsWithAMarkerPerLocatedFinding() throws {
+    let cli = CommandLineTests()
+    let dir = cli.temp()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let mmdb = CommandLineTests.enrichment + "/mmdb/test-data/"
+    // Two located destinations (London, and 2001:218:: in Japan), one unlocated, one hostile name.
+    var day = CommandLineTests.beaconDay.replacingOccurrences(
+      of: "203.0.113.50", with: "81.2.69.142")
+    day += CommandLineTests.beaconDay.replacingOccurrences(of: "203.0.113.50", with: "2001:218::1")
+      .replacingOccurrences(of: "10.0.0.5", with: "fd00::5")
+    day += CommandLineTests.beaconDay.replacingOccurrences(of: "203.0.113.50", with: "8.8.8.8")
+      .replacingOccurrences(of: "\"Fortinet\"", with: "\"<script>alert(1)</script>\"")
+    let hunt = try cli.run(
+      [
+        "hunt", "-", "-q", "--geoip-db", mmdb + "GeoLite2-City-Test.mmdb", "--report",
+        dir + "/report.html", "-o", dir + "/f.jsonl",
+      ], stdin: day)
+    #expect(hunt.status == 0, "\(hunt.stderr)")
+    let findings = try String(contentsOfFile: dir + "/f.jsonl", encoding: .utf8)
+    let located = findings.split(separator: "\n").filter {
+      !$0.contains(#""DestinationLatitude":null"#)
+    }
+    #expect(findings.split(separator: "\n").count == 3 && located.count == 2)
+    let url = "file://" + dir + "/report.html"
+    let dom = try chromium(["--virtual-time-budget=3000", "--dump-dom", url])
+    #expect(dom.stdout.contains(#"data-ready="1""#), "the report's script ran to its end")
+    #expect(dom.stdout.components(separatedBy: "<circle class=\"marker").count - 1 == located.count)
+    // Console errors (uncaught exceptions, CSP refusals) are logged as CONSOLE lines.
+    let console = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") }
+    #expect(console.isEmpty, "\(console)")
+    // A screenshot, kept as the test's artefact.
+    let artefacts =
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().path + "/.build/test-artifacts"
+    try FileManager.default.createDirectory(atPath: artefacts, withIntermediateDirectories: true)
+    _ = try chromium([
+      "--window-size=1400,1100", "--virtual-time-budget=3000",
+      "--screenshot=" + artefacts + "/report.png", url,
+    ])
+    let png = try Data(contentsOf: URL(fileURLWithPath: artefacts + "/report.png"))
+    #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
   }
 }

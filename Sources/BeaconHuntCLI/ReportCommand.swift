@@ -1,0 +1,38 @@
+import ArgumentParser
+import BeaconCore
+import BeaconExport
+import Foundation
+
+/// `beaconhunt report FINDINGS -o FILE.html`: the HTML report of findings written earlier (by
+/// either engine), enriched on the way if enrichment options are given.
+struct ReportCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write a self-contained HTML report (map, table) of findings written earlier.")
+
+  @Argument(help: "A findings file (JSON lines or JSON; enriched or not).")
+  var findings: String
+
+  @Option(
+    name: [.short, .long], help: ArgumentHelp("The report to write.", valueName: "file.html"))
+  var output: String
+
+  @Flag(help: "Replace --output if it exists.")
+  var force = false
+
+  @Flag(name: [.short, .long], help: "Nothing on stderr.")
+  var quiet = false
+
+  @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
+
+  func run() async throws {
+    try OutputFile.checkWritable(output, force: force)
+    let plan = try enrich.prepare()
+    let table = try FindingsFile.read(findings)
+    let enriched = try await plan.apply(columns: table.columns, rows: table.rows, quiet: quiet)
+    try writeReport(
+      to: output, columns: enriched.columns, rows: enriched.rows,
+      summary: "Findings read from \(findings).", parameters: [("findings", findings)],
+      attributions: plan.enricher?.attributions ?? [], force: force, quiet: quiet)
+  }
+}
