@@ -25,6 +25,13 @@ struct DemoCommand: AsyncParsableCommand {
   @OptionGroup(title: "Enrichment for the report (or $BEACONHUNT_GEOIP_DB, $BEACONHUNT_ASN_DB)")
   var enrich: EnrichOptions
 
+  /// Real, routed addresses that MaxMind's GeoLite2 test databases (and the real ones) locate:
+  /// London, Linköping, Milton WA, Changchun, Boxford, Thimphu, the Philippines.
+  static let c2Addresses = [
+    "81.2.69.160", "89.160.20.130", "216.160.83.58", "175.16.199.7", "2.125.160.218",
+    "67.43.156.9", "202.196.224.11",
+  ]
+
   func run() async throws {
     if let report { try OutputFile.checkWritable(report, force: false) }
     let enrichment = try enrich.prepare()
@@ -32,6 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
     defer { if keep == nil { try? FileManager.default.removeItem(atPath: folder) } }
     var config = SimulationConfig()
     config.seed = seed
+    config.c2Addresses = Self.c2Addresses
     config.hosts = 40
     config.rowsPerDay = 40_000
     let truth = try Simulator(config).write(to: folder)

@@ -81,6 +81,10 @@ public struct SimulationConfig: Sendable {
   public var beacons = BeaconScenario.standardSet
   /// NTP and telemetry polled by many hosts: periodic, but to popular destinations.
   public var benignPeriodic = true
+  /// C2 addresses for the beacons, in order (campaigns share theirs); empty draws fresh public
+  /// addresses. The demo uses addresses MaxMind's test databases locate, so its report's map
+  /// has markers with them.
+  public var c2Addresses: [String] = []
   /// Malformed lines mixed into the files (not JSON, bad time, wrong-typed fields).
   public var corruptLines = 0
   public var workspace = "ws-beaconhunt-demo"

@@ -215,7 +215,8 @@ struct World: Sendable {
         busyUsed += 1
       }
       let first = [45, 91, 185, 193, 194][k % 5]
-      let fresh = "\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"
+      var fresh = "\(first).\(100 + k % 150).\(rng.below(256)).\(1 + rng.below(254))"
+      if !config.c2Addresses.isEmpty { fresh = config.c2Addresses[k % config.c2Addresses.count] }
       if let c = b.campaign, let shared = campaignDestinations[c] {
         beaconDestinations.append(shared)
       } else {

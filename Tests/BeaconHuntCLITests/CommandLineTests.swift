@@ -304,4 +304,31 @@ struct ReportInBrowserTests {
     let png = try Data(contentsOf: URL(fileURLWithPath: artefacts + "/report.png"))
     #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
   }
+
+  @Test func theDemoReportPlacesEveryLabelledBeacon() throws {
+    let cli = CommandLineTests()
+    let dir = cli.temp()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let demo = try cli.run([
+      "demo", "--report", dir + "/demo.html", "--geoip-db",
+      CommandLineTests.enrichment + "/mmdb/test-data/GeoLite2-City-Test.mmdb",
+    ])
+    #expect(demo.status == 0, "\(demo.stderr)")
+    #expect(demo.stdout.contains("The HTML report (map, table, run summary) is \(dir)/demo.html."))
+    let url = "file://" + dir + "/demo.html"
+    let dom = try chromium(["--virtual-time-budget=3000", "--dump-dom", url])
+    #expect(dom.stdout.contains(#"data-ready="1""#))
+    // The demo's 7 labelled beacons are its only findings, and all are located.
+    #expect(dom.stdout.components(separatedBy: "<circle class=\"marker").count - 1 == 7)
+    #expect(dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") }.isEmpty)
+    let artefacts =
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().path + "/.build/test-artifacts"
+    try FileManager.default.createDirectory(atPath: artefacts, withIntermediateDirectories: true)
+    _ = try chromium([
+      "--window-size=1400,1100", "--virtual-time-budget=3000",
+      "--screenshot=" + artefacts + "/demo-report.png", url,
+    ])
+    #expect(FileManager.default.fileExists(atPath: artefacts + "/demo-report.png"))
+  }
 }
