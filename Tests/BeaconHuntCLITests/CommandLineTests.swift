@@ -262,6 +262,20 @@ struct ReportInBrowserTests {
     return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
   }
 
+  /// A screenshot of the page, kept as the test's artefact in `.build/test-artifacts/`.
+  func screenshot(_ url: String, _ name: String) throws {
+    let artefacts =
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().path + "/.build/test-artifacts"
+    try FileManager.default.createDirectory(atPath: artefacts, withIntermediateDirectories: true)
+    _ = try chromium([
+      "--window-size=1400,1100", "--virtual-time-budget=3000",
+      "--screenshot=" + artefacts + "/" + name, url,
+    ])
+    let png = try Data(contentsOf: URL(fileURLWithPath: artefacts + "/" + name))
+    #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+  }
+
   @Test func theReportRunsWithoutErrorsWithAMarkerPerLocatedFinding() throws {
     let cli = CommandLineTests()
     let dir = cli.temp()
@@ -292,17 +306,7 @@ struct ReportInBrowserTests {
     // Console errors (uncaught exceptions, CSP refusals) are logged as CONSOLE lines.
     let console = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") }
     #expect(console.isEmpty, "\(console)")
-    // A screenshot, kept as the test's artefact.
-    let artefacts =
-      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().path + "/.build/test-artifacts"
-    try FileManager.default.createDirectory(atPath: artefacts, withIntermediateDirectories: true)
-    _ = try chromium([
-      "--window-size=1400,1100", "--virtual-time-budget=3000",
-      "--screenshot=" + artefacts + "/report.png", url,
-    ])
-    let png = try Data(contentsOf: URL(fileURLWithPath: artefacts + "/report.png"))
-    #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    try screenshot(url, "report.png")
   }
 
   @Test func theDemoReportPlacesEveryLabelledBeacon() throws {
@@ -321,14 +325,6 @@ struct ReportInBrowserTests {
     // The demo's 7 labelled beacons are its only findings, and all are located.
     #expect(dom.stdout.components(separatedBy: "<circle class=\"marker").count - 1 == 7)
     #expect(dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") }.isEmpty)
-    let artefacts =
-      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().path + "/.build/test-artifacts"
-    try FileManager.default.createDirectory(atPath: artefacts, withIntermediateDirectories: true)
-    _ = try chromium([
-      "--window-size=1400,1100", "--virtual-time-budget=3000",
-      "--screenshot=" + artefacts + "/demo-report.png", url,
-    ])
-    #expect(FileManager.default.fileExists(atPath: artefacts + "/demo-report.png"))
+    try screenshot(url, "demo-report.png")
   }
 }
