@@ -82,7 +82,8 @@ let package = Package(
     .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
-    .testTarget(name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet"]),
+    .testTarget(
+      name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate"]),
     .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),

@@ -73,7 +73,10 @@ enum PeriodicityRun {
     let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
       capacity: candidates.count)
     results.initialize(repeating: nil)
-    defer { results.deallocate() }
+    defer {
+      results.deinitialize()
+      results.deallocate()
+    }
     let box = ResultsBox(results)
     let list = candidates
     DispatchQueue.concurrentPerform(iterations: list.count) { k in

@@ -40,17 +40,9 @@ struct ChunkParser {
       out.report.blankLines += 1
       return
     }
-    do {
-      try scanner.scan(p, n)
-    } catch {
-      let reason: SkipReason = terminated ? .notJSON : .truncated
-      out.report.skip(
-        reason,
-        InputProblem(
-          file: file, line: line,
-          message: "\(reason.rawValue): \(error.message) at column \(error.offset + 1)"))
-      return
-    }
+    guard
+      scanner.scan(p, n, line: line, terminated: terminated, file: file, report: &out.report)
+    else { return }
     let slots = scanner.slots
     let t = slots[0]
     guard t.kind != .absent, t.kind != .null else {

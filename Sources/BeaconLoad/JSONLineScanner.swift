@@ -27,6 +27,27 @@ struct JSONLineScanner {
     var message: String
   }
 
+  /// Scans one line, or counts and locates it as skipped: every JSON-lines reader (the export,
+  /// Zeek JSON) reports a line that does not parse the same way. False when skipped.
+  mutating func scan(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    report: inout InputReport
+  ) -> Bool {
+    do {
+      try scan(p, n)
+      return true
+    } catch {
+      // A last line without its newline that does not parse was cut short, not malformed.
+      let reason: SkipReason = terminated ? .notJSON : .truncated
+      report.skip(
+        reason,
+        InputProblem(
+          file: file, line: line,
+          message: "\(reason.rawValue): \(error.message) at column \(error.offset + 1)"))
+      return false
+    }
+  }
+
   /// The top-level keys to capture, as UTF-8; `slots` is indexed like it.
   let names: [[UInt8]]
   private let minLength: Int

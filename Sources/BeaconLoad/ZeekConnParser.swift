@@ -154,17 +154,8 @@ struct ZeekConnParser {
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
     into out: inout ChunkParser.Output
   ) {
-    do {
-      try json.scan(p, n)
-    } catch {
-      let reason: SkipReason = terminated ? .notJSON : .truncated
-      out.report.skip(
-        reason,
-        InputProblem(
-          file: file, line: line,
-          message: "\(reason.rawValue): \(error.message) at column \(error.offset + 1)"))
-      return
-    }
+    guard json.scan(p, n, line: line, terminated: terminated, file: file, report: &out.report)
+    else { return }
     let s = json.slots
     func text(_ k: Int) -> String? {
       guard s[k].kind == .string || s[k].kind == .number else { return nil }

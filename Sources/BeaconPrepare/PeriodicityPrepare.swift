@@ -19,10 +19,6 @@ public enum PeriodicityPrepare {
     public var allowlist = Allowlist()
   }
 
-  public static func classifier(_ p: PeriodicityParameters) throws -> AddressClassifier {
-    AddressClassifier(internal: try internalNetworks(p))
-  }
-
   /// `--internal` networks, or the defaults.
   public static func internalNetworks(_ p: PeriodicityParameters) throws -> [IPNetwork] {
     guard let texts = p.internalNetworks else {
@@ -46,7 +42,7 @@ public enum PeriodicityPrepare {
   public static func apply(
     _ rows: [ConnectionRecord], vendor: String?, parameters p: PeriodicityParameters
   ) throws -> Result {
-    let classifier = try classifier(p)
+    let classifier = AddressClassifier(internal: try internalNetworks(p))
     let allow = try allowlist(p)
     // Few distinct addresses, many rows: classify each text once.
     var cache: [ExactString: (AddressClass, Bool)?] = [:]

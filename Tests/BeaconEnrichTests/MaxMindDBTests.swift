@@ -1,4 +1,5 @@
 import BeaconNet
+import BeaconSimulate
 import Foundation
 import Testing
 
@@ -226,14 +227,8 @@ enum MMDBData {
     let original = try Data(contentsOf: URL(fileURLWithPath: MMDBData.testData(name)))
     let path = NSTemporaryDirectory() + "beaconhunt-fuzz-\(UUID().uuidString).mmdb"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    var state: UInt64 = 0x5EED_0000 &+ UInt64(original.count)
-    func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var rng = SimRandom(seed: 0x5EED_0000 &+ UInt64(original.count))
+    func next() -> UInt64 { rng.next() }
     var errors = 0
     let rounds = 300
     for round in 0..<rounds {

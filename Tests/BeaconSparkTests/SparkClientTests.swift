@@ -1,5 +1,6 @@
 import BeaconArrow
 import BeaconCore
+import BeaconSimulate
 import Foundation
 import Testing
 
@@ -176,7 +177,7 @@ struct SparkClientTests {
     let stream = try #require(raw.first)
     // Seeded, so a failure reproduces: random bytes, and runs of 0xFF / 0x7F that make lengths
     // and offsets huge (which found an overflow once).
-    var rng = FuzzRandom(state: 0xB3AC_0411)
+    var rng = SimRandom(seed: 0xB3AC_0411)
     for cut in stride(from: 0, to: stream.count, by: max(1, stream.count / 97)) {
       var d = ArrowStreamDecoder()
       _ = try? d.decode(Array(stream.prefix(cut)))
@@ -196,17 +197,5 @@ struct SparkClientTests {
       var d = ArrowStreamDecoder()
       _ = try? d.decode(damaged)
     }
-  }
-}
-
-/// SplitMix64, for reproducible fuzzing.
-struct FuzzRandom: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -184,14 +184,21 @@ extension SparkPeriodicityTests {
   @Test func refusesWhatItCannotDoOnSpark() async throws {
     var spec = HuntSpec(input: .paths(["/nonexistent"]), method: .periodicity)
     var engine = SparkEngine(remote: try SparkRemote(parsing: "sc://127.0.0.1:1"))
+    // Nothing listens on port 1: each refusal must come before any connection is tried.
+    func refusal() async -> String {
+      do {
+        _ = try await engine.run(spec, progress: NoProgress())
+        return "ran"
+      } catch { return "\(error)" }
+    }
     spec.periodicity.cacheFolder = "/tmp/cache"
-    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    #expect(await refusal().hasPrefix("--cache is for the native engine"))
     spec.periodicity.cacheFolder = nil
     engine.clusterOutput = "/tmp/out"
-    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    #expect(await refusal().hasPrefix("--spark-output writes notebook findings"))
     engine.clusterOutput = nil
     spec.inputFormat = .zeek
-    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    #expect(await refusal().hasPrefix("--input-format zeek: the Spark engine reads"))
   }
 }
 
