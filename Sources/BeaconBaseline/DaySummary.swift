@@ -116,24 +116,32 @@ public struct SummaryCache: Sendable {
 
   /// The cached summary, if it was made from files with this fingerprint.
   public func load(root: String, date: String, fingerprint: String) -> DaySummary? {
-    guard let data = FileManager.default.contents(atPath: path(root: root, date: date)),
-      let s = try? JSONDecoder().decode(DaySummary.self, from: data),
+    // Regular files only: anything else in the cache's place is passed over (and made anew).
+    guard let bytes = try? TextFile.read(path(root: root, date: date)),
+      let s = try? JSONDecoder().decode(DaySummary.self, from: Data(bytes)),
       s.version == DaySummary.version, s.fingerprint == fingerprint
     else { return nil }
     return s
   }
 
-  public func store(_ s: DaySummary, root: String) throws {
+  /// Writes beside and renames (`OutputFile`), so a crash never leaves a half-written summary
+  /// and nothing but a regular file is ever replaced.
+  public func store(_ s: DaySummary, root: String) throws(BaselineError) {
     let p = path(root: root, date: s.date)
-    try FileManager.default.createDirectory(
-      atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    let data = try JSONEncoder().encode(s)
-    // Write beside and rename, so a crash never leaves a half-written summary.
-    let tmp = p + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-      throw HuntError("--cache: cannot write \(tmp)")
+    do {
+      try FileManager.default.createDirectory(
+        atPath: OutputFile.parent(of: p), withIntermediateDirectories: true)
+      let data = try JSONEncoder().encode(s)
+      try OutputFile.write(String(decoding: data, as: UTF8.self), to: p, force: true)
+    } catch let e as OutputError {
+      throw .cacheNotWritten(folder: folder, detail: e)
+    } catch {
+      throw .cacheNotWritten(folder: folder, detail: .cannotCreate(path: p, reason: "\(error)"))
     }
-    _ = try? FileManager.default.removeItem(atPath: p)
-    try FileManager.default.moveItem(atPath: tmp, toPath: p)
   }
+}
+
+/// Why the history cache could not be used.
+public enum BaselineError: Error, Sendable, Equatable {
+  case cacheNotWritten(folder: String, detail: OutputError)
 }

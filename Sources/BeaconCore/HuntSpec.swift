@@ -17,6 +17,8 @@ public struct HuntSpec: Sendable, Equatable {
   /// For CSV inputs: field (`ts`, `src`, `dst`, `sport`, `dport`, `proto`, `sent`, `recv`,
   /// `vendor`) → column name.
   public var csvMapping: [String: String] = [:]
+  /// Size limits on lines and compressed files.
+  public var limits = InputLimits()
 
   public init(
     input: HuntInput, vendor: String? = nil, method: HuntMethod = .periodicity,

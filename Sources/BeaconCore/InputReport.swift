@@ -4,6 +4,8 @@ public enum SkipReason: String, CaseIterable, Sendable {
   case truncated = "truncated last line (no newline at end of file)"
   case missingTime = "TimeGenerated missing or null"
   case badTime = "TimeGenerated is not an ISO-8601 time"
+  case tooLong = "longer than the line limit"
+  case nulBytes = "holds NUL bytes"
 }
 
 /// One reported problem in the input, located by file and line (1-based).
@@ -44,8 +46,14 @@ public struct InputReport: Sendable, Equatable {
   /// Fields of loaded rows that were present but of the wrong type, and so taken as null.
   public var nulledFields: [String: Int] = [:]
   public var nulledExamples: [InputProblem] = []
-  /// Whole files that could not be read (unreadable, binary, corrupt compression), with the reason.
+  /// Whole files that could not be read (unreadable, binary, corrupt compression, not a regular
+  /// file, a broken link), or whose rest was skipped, with the reason.
   public var fileProblems: [InputProblem] = []
+  /// Text fields whose invalid UTF-8 was replaced by U+FFFD (as Spark's reader does), per field.
+  public var replacedText: [String: Int] = [:]
+  public var replacedExamples: [InputProblem] = []
+  /// Files reached again through another link or path, and read once.
+  public var repeatedFiles = 0
 
   public init() {}
 
@@ -73,6 +81,14 @@ public struct InputReport: Sendable, Equatable {
     for (k, v) in other.nulledFields { nulledFields[k, default: 0] += v }
     nulledExamples += other.nulledExamples.prefix(Self.exampleLimit - nulledExamples.count)
     fileProblems += other.fileProblems
+    for (k, v) in other.replacedText { replacedText[k, default: 0] += v }
+    replacedExamples += other.replacedExamples.prefix(Self.exampleLimit - replacedExamples.count)
+    repeatedFiles += other.repeatedFiles
+  }
+
+  public mutating func replaced(_ field: String, _ problem: @autoclosure () -> InputProblem) {
+    replacedText[field, default: 0] += 1
+    if replacedExamples.count < Self.exampleLimit { replacedExamples.append(problem()) }
   }
 
   /// True when any line or file was skipped (what `--strict` refuses).

@@ -14,6 +14,26 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     self.ticks = seconds * Timestamp.ticksPerSecond + fractionTicks
   }
 
+  /// The earliest and latest instants a log time may name: years 0001–9999, as in ISO-8601 and
+  /// Spark's timestamps. Readers turn anything outside into a counted bad time, never an overflow.
+  public static let earliest = Timestamp(ticks: -62_135_596_800 * 10_000_000)
+  public static let latest = Timestamp(ticks: 253_402_300_800 * 10_000_000 - 1)
+
+  /// `seconds` and `fractionTicks` since the epoch, or nil outside `earliest...latest`.
+  public static func checked(seconds: Int64, fractionTicks: Int64 = 0) -> Timestamp? {
+    let (m, o1) = seconds.multipliedReportingOverflow(by: ticksPerSecond)
+    let (t, o2) = m.addingReportingOverflow(fractionTicks)
+    guard !o1, !o2, (earliest.ticks...latest.ticks).contains(t) else { return nil }
+    return Timestamp(ticks: t)
+  }
+
+  /// Milliseconds since the epoch, or nil outside `earliest...latest`.
+  public static func checked(milliseconds: Int64) -> Timestamp? {
+    let (t, o) = milliseconds.multipliedReportingOverflow(by: 10_000)
+    guard !o, (earliest.ticks...latest.ticks).contains(t) else { return nil }
+    return Timestamp(ticks: t)
+  }
+
   /// floor(epoch seconds), as Spark's `unix_timestamp` gives it.
   public var epochSecondsFloor: Int64 {
     let (q, r) = ticks.quotientAndRemainder(dividingBy: Timestamp.ticksPerSecond)

@@ -20,7 +20,8 @@ struct History {
     let cache = spec.periodicity.cacheFolder.map(SummaryCache.init)
     for ws in try ExportLayout.workspaceRoots(under: root) {
       for date in ExportLayout.lookbackDates(endDate: endDate, days: lookback) {
-        let files = InputFiles.files(under: ExportLayout.dayFolder(root: ws, date: date))
+        let listing = InputFiles.listing(under: ExportLayout.dayFolder(root: ws, date: date))
+        let files = listing.sources.map(\.name)
         guard !files.isEmpty else {
           h.missing += 1
           continue
@@ -31,9 +32,8 @@ struct History {
           h.fromCache += 1
           continue
         }
-        let rows = try loader.load(
-          files.map(InputSource.file), format: spec.inputFormat, csvMapping: spec.csvMapping)
-        h.skippedLines += rows.report.skippedLines
+        let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
+        h.skippedLines += rows.report.skippedLines + rows.report.fileProblems.count
         let prepared = try PeriodicityPrepare.apply(
           rows.records, vendor: spec.vendor, parameters: spec.periodicity)
         var summary = DaySummary(date: date.description, fingerprint: fingerprint)

@@ -23,7 +23,9 @@ public struct NativeEngine: HuntEngine {
   {
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
-    let sources: [InputSource]
+    let sources: InputSet
+    var loader = loader
+    loader.limits = spec.limits
     switch spec.input {
     case .export(let root, let endDate, _):
       // The notebook method scores the current day only (its history feeds nothing it computes).
@@ -34,7 +36,7 @@ public struct NativeEngine: HuntEngine {
       sources = try InputFiles.expand(paths)
       summary.sources = paths
     }
-    let loaded = try loader.load(
+    let loaded = loader.load(
       sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress)
     summary.input = loaded.report
     clock.lap("load")

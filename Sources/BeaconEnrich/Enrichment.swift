@@ -1,6 +1,29 @@
 import BeaconCore
 import BeaconNet
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Why enrichment could not start, or what failed for one finding, with the values a message needs.
+public enum EnrichError: Error, Sendable, Equatable {
+  /// Which of the analyst's files an error is about.
+  public enum Source: String, Sendable {
+    case geoIP, asn, feed, rdapCache
+  }
+  case file(Source, TextFileError)
+  /// A MaxMind DB that cannot be read (`detail` says where it is corrupt).
+  case database(Source, path: String, detail: String)
+  /// A database of the wrong kind (an ASN database given as GeoIP).
+  case wrongDatabase(Source, path: String, type: String)
+  /// A feed that is malformed for its format (`line` 1-based, when known).
+  case feed(path: String, line: Int?, message: String)
+  case noDestinationColumn
+  case rdapCache(path: String, reason: String)
+  /// An RDAP URL that is not HTTPS (plain HTTP is allowed for loopback only).
+  case rdapNotHTTPS(url: String)
+}
+
 /// How urgent a finding is: from its score, raised by a threat-intel match, lowered by a
 /// warning-list (known benign) match.
 public enum Severity: String, Sendable, CaseIterable, Comparable {
@@ -33,11 +56,13 @@ public struct Enrichment: Sendable, Equatable {
   public var asn: ASNInfo?
   public var threats: [Indicator] = []
   public var severity: Severity
+  /// What could not be looked up for this finding (a corrupt database record), or nil.
+  public var failure: String?
 
   /// The columns appended to a finding's own.
   public static let columns = [
     "DestinationCountry", "DestinationCity", "DestinationLatitude", "DestinationLongitude",
-    "DestinationASN", "DestinationASOrganization", "ThreatIntel", "Severity",
+    "DestinationASN", "DestinationASOrganization", "ThreatIntel", "Severity", "EnrichmentError",
   ]
 
   /// `feed value malware (first seen …)` per match, `; `-separated.
@@ -57,6 +82,7 @@ public struct Enrichment: Sendable, Equatable {
       geo?.latitude.map(Cell.double) ?? .null, geo?.longitude.map(Cell.double) ?? .null,
       asn?.number.map(Cell.int) ?? .null, asn?.organization.map(Cell.string) ?? .null,
       threatText.map(Cell.string) ?? .null, .string(severity.rawValue),
+      failure.map(Cell.string) ?? .null,
     ]
   }
 }
@@ -68,30 +94,40 @@ public struct Enricher: Sendable {
   public var asnDB: MaxMindDB?
   public var threatIntel = ThreatIntel()
 
-  public init(geoIP: String? = nil, asn: String? = nil, feeds: [String] = []) throws {
+  public init(geoIP: String? = nil, asn: String? = nil, feeds: [String] = []) throws(EnrichError) {
     if let geoIP {
-      let db = try Self.open(geoIP, flag: "--geoip-db")
+      let db = try Self.open(geoIP, .geoIP)
       guard
         db.metadata.databaseType.contains("City") || db.metadata.databaseType.contains("Country")
       else {
-        throw HuntError(
-          "--geoip-db \(geoIP): a \(db.metadata.databaseType) database, not a City or Country one")
+        throw .wrongDatabase(.geoIP, path: geoIP, type: db.metadata.databaseType)
       }
       geoDB = db
     }
     if let asn {
-      let db = try Self.open(asn, flag: "--asn-db")
+      let db = try Self.open(asn, .asn)
       guard db.metadata.databaseType.uppercased().contains("ASN") else {
-        throw HuntError("--asn-db \(asn): a \(db.metadata.databaseType) database, not an ASN one")
+        throw .wrongDatabase(.asn, path: asn, type: db.metadata.databaseType)
       }
       asnDB = db
     }
-    for f in feeds { try threatIntel.load(f) }
+    for f in feeds {
+      do { try threatIntel.load(f) } catch let e as EnrichError { throw e } catch {
+        throw .feed(path: f, line: nil, message: "\(error)")
+      }
+    }
   }
 
-  static func open(_ path: String, flag: String) throws -> MaxMindDB {
+  static func open(_ path: String, _ source: EnrichError.Source) throws(EnrichError) -> MaxMindDB {
+    // A FIFO or device in the database's place is refused before it is opened.
+    var st = stat()
+    if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+      throw .file(source, .notRegular(path: path, kind: TextFile.fileKind(st.st_mode)))
+    }
     do { return try MaxMindDB(path: path) } catch let e as MMDBError {
-      throw HuntError("\(flag) \(e.description)")
+      throw .database(source, path: path, detail: e.description)
+    } catch {
+      throw .database(source, path: path, detail: "\(error)")
     }
   }
 
@@ -116,15 +152,18 @@ public struct Enricher: Sendable {
   /// Enrichment of one destination (and port), with the finding's base severity.
   public func enrich(
     destination: String, port: Int32?, activity: ClosedRange<Timestamp>?, base: Severity
-  ) throws -> Enrichment {
+  ) -> Enrichment {
     var e = Enrichment(severity: base)
     guard let address = IPAddress(destination) else { return e }
-    do {
-      e.geo = try geoDB?.geo(address)
-      e.asn = try asnDB?.asn(address)
-    } catch let error as MMDBError {
-      throw HuntError("enrichment of \(destination): \(error.description)")
-    }
+    // A corrupt record fails this finding's lookup only: the row says so, the rest go on.
+    var failures: [String] = []
+    do { e.geo = try geoDB?.geo(address) } catch let error as MMDBError {
+      failures.append("GeoIP: \(error.description)")
+    } catch { failures.append("GeoIP: \(error)") }
+    do { e.asn = try asnDB?.asn(address) } catch let error as MMDBError {
+      failures.append("ASN: \(error.description)")
+    } catch { failures.append("ASN: \(error)") }
+    e.failure = failures.isEmpty ? nil : failures.joined(separator: "; ")
     e.threats = threatIntel.matches(address, port: port, activity: activity)
     if e.threats.contains(where: { !$0.benign }) {
       e.severity = .critical
@@ -136,12 +175,10 @@ public struct Enricher: Sendable {
 
   /// Findings as columns and rows (from a hunt, or read back from a file), with the enrichment
   /// columns appended.
-  public func enrich(columns: [String], rows: [[Cell]]) throws -> (
+  public func enrich(columns: [String], rows: [[Cell]]) throws(EnrichError) -> (
     columns: [String], rows: [[Cell]]
   ) {
-    guard let dst = columns.firstIndex(of: "DestinationIP") else {
-      throw HuntError("the findings have no DestinationIP column")
-    }
+    guard let dst = columns.firstIndex(of: "DestinationIP") else { throw .noDestinationColumn }
     let portAt = columns.firstIndex(of: "DestinationPort")
     let (firstAt, lastAt) = (
       columns.firstIndex(of: "FirstSeen"), columns.firstIndex(of: "LastSeen")
@@ -150,7 +187,7 @@ public struct Enricher: Sendable {
       guard let k, case .string(let s) = row[k] else { return nil }
       return Timestamp(iso: s)
     }
-    let out = try rows.map { row -> [Cell] in
+    let out = rows.map { row -> [Cell] in
       guard case .string(let ip) = row[dst] else {
         return row + Enrichment(severity: .medium).cells
       }
@@ -158,7 +195,7 @@ public struct Enricher: Sendable {
       if let portAt, case .int(let p) = row[portAt] { port = Int32(truncatingIfNeeded: p) }
       var activity: ClosedRange<Timestamp>? = nil
       if let a = time(row, firstAt), let b = time(row, lastAt), a <= b { activity = a...b }
-      let e = try enrich(
+      let e = enrich(
         destination: ip, port: port, activity: activity,
         base: Severity.base(columns: columns, cells: row))
       return row + e.cells

@@ -26,8 +26,8 @@ struct FeedReader {
       malware: malware.flatMap { $0.isEmpty || $0 == "None" ? nil : $0 })
   }
 
-  func error(_ line: Int, _ message: String) -> HuntError {
-    HuntError("--ti \(path):\(line): \(message)")
+  func error(_ line: Int, _ message: String) -> EnrichError {
+    .feed(path: path, line: line, message: message)
   }
 
   mutating func skip(_ reason: String) { skipped[reason, default: 0] += 1 }
@@ -44,7 +44,7 @@ struct FeedReader {
 
   /// Lines with their 1-based numbers, comments (`#`) and blank lines dropped.
   static func contentLines(_ text: String) -> [(Int, String)] {
-    text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap {
+    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap {
       k, raw in
       let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
       return line.isEmpty || line.hasPrefix("#") ? nil : (k + 1, line)
@@ -191,11 +191,11 @@ struct FeedReader {
   mutating func feodoJSON(_ text: String) throws -> [Indicator] {
     guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
     else {
-      throw HuntError("--ti \(path): expected a JSON array of objects (Feodo Tracker JSON)")
+      throw EnrichError.feed(path: path, line: nil, message: "expected a JSON array of objects (Feodo Tracker JSON)")
     }
     return try items.enumerated().compactMap { k, item in
       guard let ip = item["ip_address"] as? String, let n = IPNetwork(ip) else {
-        throw HuntError("--ti \(path): entry \(k + 1): ip_address is missing or not an IP")
+        throw EnrichError.feed(path: path, line: nil, message: "entry \(k + 1): ip_address is missing or not an IP")
       }
       let port = (item["port"] as? NSNumber).map { Int32(truncatingIfNeeded: $0.int64Value) }
       return indicator(
@@ -208,7 +208,7 @@ struct FeedReader {
   mutating func misp(_ text: String) throws -> [Indicator] {
     guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
       let list = object["list"] as? [Any]
-    else { throw HuntError("--ti \(path): not a MISP warning list") }
+    else { throw EnrichError.feed(path: path, line: nil, message: "not a MISP warning list") }
     let name = object["name"] as? String
     var out: [Indicator] = []
     for entry in list {
@@ -227,7 +227,7 @@ struct FeedReader {
   mutating func stix(_ text: String) throws -> [Indicator] {
     guard let bundle = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
       let objects = bundle["objects"] as? [[String: Any]]
-    else { throw HuntError("--ti \(path): not a STIX 2.1 bundle") }
+    else { throw EnrichError.feed(path: path, line: nil, message: "not a STIX 2.1 bundle") }
     var out: [Indicator] = []
     for o in objects where o["type"] as? String == "indicator" {
       if o["revoked"] as? Bool == true {

@@ -17,13 +17,21 @@ public struct RDAPInfo: Codable, Sendable, Equatable {
   public var error: String?
 
   public static let columns = [
-    "DestinationNetworkName", "DestinationRegistrant", "DestinationAbuseEmail",
+    "DestinationNetworkName", "DestinationRegistrant", "DestinationAbuseEmail", "RDAPError",
   ]
+
+  /// The most entities walked in one answer: registrations have a handful; a hostile answer with
+  /// hundreds of thousands must not cost seconds and gigabytes.
+  public static let maxEntities = 1_000
+
+  /// True when the lookup failed (as opposed to an answer, or "not found").
+  public var failed: Bool { error != nil && error != "not found" }
 
   public var cells: [Cell] {
     [
       ([handle, name].compactMap { $0 }.joined(separator: " ")).nonEmpty.map(Cell.string) ?? .null,
       registrant.map(Cell.string) ?? .null, abuseEmail.map(Cell.string) ?? .null,
+      error.map(Cell.string) ?? .null,
     ]
   }
 
@@ -45,16 +53,18 @@ public struct RDAPInfo: Codable, Sendable, Equatable {
       return (name, email)
     }
     // Entities nest (an abuse contact inside the registrant); walk them all, first match wins.
-    var stack = (json["entities"] as? [[String: Any]]) ?? []
-    while !stack.isEmpty {
-      let e = stack.removeFirst()
+    var queue = (json["entities"] as? [[String: Any]]) ?? []
+    var next = 0
+    while next < queue.count, next < Self.maxEntities {
+      let e = queue[next]
+      next += 1
       let roles = (e["roles"] as? [String]) ?? []
       let (n, mail) = fn(e)
       if registrant == nil, roles.contains("registrant") {
         registrant = n ?? e["handle"] as? String
       }
       if abuseEmail == nil, roles.contains("abuse") { abuseEmail = mail }
-      stack += (e["entities"] as? [[String: Any]]) ?? []
+      if queue.count < Self.maxEntities { queue += (e["entities"] as? [[String: Any]]) ?? [] }
     }
   }
 
@@ -76,6 +86,10 @@ public final class RDAPClient: @unchecked Sendable {
   public let cachePath: String?
   public let timeout: TimeInterval
   public let interval: TimeInterval
+  /// The largest answer read; a longer one fails its lookup.
+  public let maxBodyBytes: Int
+  /// What went wrong that is not one finding's (the cache could not be written), for the summary.
+  public private(set) var warnings: [String] = []
   /// How long a cached answer is used (30 days: registrations change slowly).
   public let maxAge: TimeInterval = 30 * 86_400
 
@@ -87,7 +101,6 @@ public final class RDAPClient: @unchecked Sendable {
   private var cache: [String: CacheEntry] = [:]
   private var services: [(network: IPNetwork, base: URL)]? = nil
   private var lastRequest: [String: Date] = [:]
-  private let session: URLSession
   public private(set) var requests = 0
   public private(set) var cacheHits = 0
 
@@ -95,54 +108,63 @@ public final class RDAPClient: @unchecked Sendable {
 
   public init(
     bootstrap: URL = RDAPClient.ianaBootstrap, cachePath: String?, timeout: TimeInterval = 10,
-    interval: TimeInterval = 1
-  ) throws {
+    interval: TimeInterval = 1, maxBodyBytes: Int = 4 << 20
+  ) throws(EnrichError) {
     bootstrapBase = bootstrap
     self.cachePath = cachePath
     self.timeout = timeout
     self.interval = interval
-    let config = URLSessionConfiguration.ephemeral
-    config.timeoutIntervalForRequest = timeout
-    config.timeoutIntervalForResource = timeout * 2
-    session = URLSession(configuration: config)
-    try Self.checkScheme(bootstrap)
-    if let cachePath, let data = FileManager.default.contents(atPath: cachePath) {
-      guard let c = try? JSONDecoder().decode([String: CacheEntry].self, from: data) else {
-        throw HuntError("--rdap-cache \(cachePath): not a BeaconHunt RDAP cache; move it away")
+    self.maxBodyBytes = maxBodyBytes
+    guard Self.allowed(bootstrap) else { throw .rdapNotHTTPS(url: bootstrap.absoluteString) }
+    if let cachePath {
+      do {
+        let data = try TextFile.read(cachePath)
+        guard let c = try? JSONDecoder().decode([String: CacheEntry].self, from: Data(data)) else {
+          throw EnrichError.rdapCache(path: cachePath, reason: "not a BeaconHunt RDAP cache")
+        }
+        cache = c
+      } catch let e as EnrichError {
+        throw e
+      } catch TextFileError.notFound {
+        // No cache yet.
+      } catch let e as TextFileError {
+        throw .file(.rdapCache, e)
+      } catch {
+        throw .rdapCache(path: cachePath, reason: "\(error)")
       }
-      cache = c
     }
   }
 
-  static func checkScheme(_ url: URL) throws {
+  /// HTTPS, or plain HTTP to a loopback server (tests, local mirrors).
+  static func allowed(_ url: URL) -> Bool {
     let host = url.host ?? ""
     let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
-    guard url.scheme == "https" || (url.scheme == "http" && loopback) else {
-      throw HuntError("RDAP: \(url.absoluteString) is not HTTPS (plain HTTP only for 127.0.0.1)")
-    }
+    return url.scheme == "https" || (url.scheme == "http" && loopback)
   }
 
-  func get(_ url: URL) async throws -> (Int, Data) {
-    try Self.checkScheme(url)
+  /// One request: its status and body, or why it failed, in one line. The whole request (connect,
+  /// redirects, every byte of the body) has one deadline, `timeout`; the body is capped at
+  /// `maxBodyBytes`; redirects are followed only to URLs `allowed` accepts.
+  func get(_ url: URL) async -> Result<(Int, Data), RDAPFailure> {
+    guard Self.allowed(url) else { return .failure(RDAPFailure("\(url.absoluteString) is not HTTPS")) }
     let key = url.host ?? ""
     if let last = lastRequest[key] {
       let wait = interval - Date().timeIntervalSince(last)
-      if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+      if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
     }
     lastRequest[key] = Date()
     requests += 1
     var request = URLRequest(url: url)
     request.setValue("application/rdap+json", forHTTPHeaderField: "Accept")
-    // The completion-handler form: the async `data(for:)` of Linux Foundation is less reliable.
-    return try await withCheckedThrowingContinuation { continuation in
-      session.dataTask(with: request) { data, response, error in
-        if let error {
-          continuation.resume(throwing: error)
-        } else {
-          continuation.resume(
-            returning: ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
-        }
-      }.resume()
+    request.timeoutInterval = timeout
+    let transfer = RDAPTransfer(limit: maxBodyBytes, timeout: timeout)
+    let config = URLSessionConfiguration.ephemeral
+    config.timeoutIntervalForRequest = timeout
+    config.timeoutIntervalForResource = timeout
+    let session = URLSession(configuration: config, delegate: transfer, delegateQueue: nil)
+    defer { session.invalidateAndCancel() }
+    return await withCheckedContinuation { continuation in
+      transfer.start(session.dataTask(with: request), continuation)
     }
   }
 
@@ -152,13 +174,17 @@ public final class RDAPClient: @unchecked Sendable {
     var out: [(IPNetwork, URL)] = []
     for file in ["ipv4.json", "ipv6.json"] {
       let url = bootstrapBase.appendingPathComponent(file)
-      let (status, data) = try await get(url)
+      let (status, data): (Int, Data)
+      switch await get(url) {
+      case .success(let answer): (status, data) = answer
+      case .failure(let f): throw RDAPFailure("bootstrap \(url.absoluteString): \(f.message)")
+      }
       guard status == 200,
         let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
         let entries = json["services"] as? [[[String]]]
       else {
-        throw HuntError(
-          "RDAP bootstrap \(url.absoluteString): HTTP \(status) or not a bootstrap file")
+        throw RDAPFailure(
+          "bootstrap \(url.absoluteString): " + (status == 200 ? "not a bootstrap file" : "HTTP \(status)"))
       }
       for entry in entries where entry.count == 2 {
         // Prefer an HTTPS base URL, as RFC 9224 asks.
@@ -174,30 +200,35 @@ public final class RDAPClient: @unchecked Sendable {
   }
 
   /// The network record of `address`, from the cache or the registry.
-  public func lookup(_ address: IPAddress) async throws -> RDAPInfo {
+  public func lookup(_ address: IPAddress) async -> RDAPInfo {
     let key = address.description
     if let hit = cache[key], Date().timeIntervalSince(hit.fetched) < maxAge {
       cacheHits += 1
       return hit.info
     }
-    let services = try await loadServices()
+    let services: [(network: IPNetwork, base: URL)]
+    do { services = try await loadServices() } catch let f as RDAPFailure {
+      return RDAPInfo(error: f.message)
+    } catch {
+      return RDAPInfo(error: "bootstrap: \(error)")
+    }
     guard let service = services.first(where: { $0.network.contains(address) }) else {
       return RDAPInfo(error: "no RDAP service in the bootstrap")
     }
     let url = service.base.appendingPathComponent("ip").appendingPathComponent(key)
     let info: RDAPInfo
-    do {
-      let (status, data) = try await get(url)
+    switch await get(url) {
+    case .success(let (status, data)):
       if status == 200, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
         info = RDAPInfo(json: json)
+      } else if status == 200 {
+        info = RDAPInfo(error: "\(url.host ?? ""): not an RDAP answer")
       } else {
-        info = RDAPInfo(error: status == 404 ? "not found" : "HTTP \(status)")
+        info = RDAPInfo(error: status == 404 ? "not found" : "\(url.host ?? ""): HTTP \(status)")
       }
-    } catch let e as HuntError {
-      throw e
-    } catch {
-      // A timeout or a refused connection: reported for this address, not cached.
-      return RDAPInfo(error: "\(url.host ?? ""): \(error.localizedDescription)")
+    case .failure(let f):
+      // A timeout, a refused connection, an answer too large: reported for this address, not cached.
+      return RDAPInfo(error: "\(url.host ?? ""): \(f.message)")
     }
     if info.error == nil || info.error == "not found" {
       cache[key] = CacheEntry(fetched: Date(), info: info)
@@ -206,28 +237,30 @@ public final class RDAPClient: @unchecked Sendable {
   }
 
   /// Writes the cache file (beside and rename, so a crash never leaves half a file).
-  public func save() throws {
+  /// Only a regular file is ever replaced (`OutputFile`'s rules).
+  public func save() throws(EnrichError) {
     guard let cachePath else { return }
-    let data = try JSONEncoder().encode(cache)
-    let dir = (cachePath as NSString).deletingLastPathComponent
-    if !dir.isEmpty {
-      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    do {
+      let data = try JSONEncoder().encode(cache)
+      let dir = OutputFile.parent(of: cachePath)
+      if !dir.isEmpty {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      }
+      try OutputFile.write(String(decoding: data, as: UTF8.self), to: cachePath, force: true)
+    } catch let e as OutputError {
+      throw .rdapCache(path: cachePath, reason: "\(e)")
+    } catch {
+      throw .rdapCache(path: cachePath, reason: "\(error)")
     }
-    let tmp = cachePath + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-      throw HuntError("--rdap-cache: cannot write \(tmp)")
-    }
-    _ = try? FileManager.default.removeItem(atPath: cachePath)
-    try FileManager.default.moveItem(atPath: tmp, toPath: cachePath)
   }
 
   /// RDAP columns for each row's DestinationIP (each distinct address asked once).
-  public func enrich(columns: [String], rows: [[Cell]]) async throws -> (
+  /// Lookups that fail are written in each row's `RDAPError`; the cache not being written is a
+  /// warning. Neither stops the findings from being written.
+  public func enrich(columns: [String], rows: [[Cell]]) async throws(EnrichError) -> (
     columns: [String], rows: [[Cell]]
   ) {
-    guard let dst = columns.firstIndex(of: "DestinationIP") else {
-      throw HuntError("the findings have no DestinationIP column")
-    }
+    guard let dst = columns.firstIndex(of: "DestinationIP") else { throw .noDestinationColumn }
     var known: [String: RDAPInfo] = [:]
     var out: [[Cell]] = []
     for row in rows {
@@ -235,10 +268,131 @@ public final class RDAPClient: @unchecked Sendable {
         out.append(row + RDAPInfo(error: "not an IP").cells)
         continue
       }
-      if known[ip] == nil { known[ip] = try await lookup(address) }
+      if known[ip] == nil { known[ip] = await lookup(address) }
       out.append(row + known[ip]!.cells)
     }
-    try save()
+    do { try save() } catch { warnings.append("\(error)") }
     return (columns + RDAPInfo.columns, out)
+  }
+}
+
+/// Why one RDAP request failed, in one line.
+struct RDAPFailure: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
+
+/// One request's delegate: caps the body, vets redirects and enforces the deadline, then resumes
+/// its caller exactly once.
+final class RDAPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+  // @unchecked: every field is guarded by `lock`.
+  private let lock = NSLock()
+  private let limit: Int
+  private let timeout: TimeInterval
+  private var body = Data()
+  private var status = 0
+  private var failure: String?
+  private var continuation: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>?
+
+  init(limit: Int, timeout: TimeInterval) {
+    self.limit = limit
+    self.timeout = timeout
+  }
+
+  func start(
+    _ task: URLSessionDataTask,
+    _ continuation: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>
+  ) {
+    lock.withLock { self.continuation = continuation }
+    let seconds = timeout
+    // One deadline for the whole request: a server that trickles bytes is cut off too.
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak task] in
+      self?.fail("no complete answer within \(RDAPTransfer.seconds(seconds))")
+      task?.cancel()
+    }
+    task.resume()
+  }
+
+  static func seconds(_ s: TimeInterval) -> String {
+    s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+  }
+
+  private func fail(_ message: String) {
+    lock.withLock { if failure == nil { failure = message } }
+  }
+
+  private func finish(_ result: Result<(Int, Data), RDAPFailure>) {
+    let c: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>? = lock.withLock {
+      defer { continuation = nil }
+      return continuation
+    }
+    c?.resume(returning: result)
+  }
+
+  func urlSession(
+    _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+  ) {
+    let tooLarge = response.expectedContentLength > Int64(limit)
+    lock.withLock {
+      status = (response as? HTTPURLResponse)?.statusCode ?? 0
+      if tooLarge, failure == nil { failure = "answer larger than \(limit) bytes" }
+    }
+    completionHandler(tooLarge ? .cancel : .allow)
+  }
+
+  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+    let over = lock.withLock { () -> Bool in
+      body.append(data)
+      if body.count > limit {
+        if failure == nil { failure = "answer larger than \(limit) bytes" }
+        body = Data()
+        return true
+      }
+      return false
+    }
+    if over { dataTask.cancel() }
+  }
+
+  func urlSession(
+    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+  ) {
+    guard let url = request.url, RDAPClient.allowed(url) else {
+      fail("redirect to \(request.url?.absoluteString ?? "nowhere") refused: not HTTPS")
+      completionHandler(nil)
+      task.cancel()
+      return
+    }
+    completionHandler(request)
+  }
+
+  func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+    let (failure, status, body) = lock.withLock { (self.failure, self.status, self.body) }
+    if let failure {
+      finish(.failure(RDAPFailure(failure)))
+    } else if let error {
+      finish(.failure(RDAPFailure(Self.describe(error))))
+    } else {
+      finish(.success((status, body)))
+    }
+  }
+
+  /// A transport error in words (never an `NSError` dump).
+  static func describe(_ error: Error) -> String {
+    guard let e = error as? URLError else { return "request failed" }
+    switch e.code {
+    case .timedOut: return "no answer in time"
+    case .cannotConnectToHost: return "connection refused"
+    case .cannotFindHost, .dnsLookupFailed: return "host not found"
+    case .networkConnectionLost: return "connection lost"
+    case .notConnectedToInternet: return "no network"
+    case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+      .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+      return "TLS failed (certificate or handshake)"
+    case .badServerResponse: return "bad HTTP answer"
+    case .cancelled: return "cancelled"
+    default: return "request failed (URL error \(e.code.rawValue))"
+    }
   }
 }

@@ -52,11 +52,10 @@ public struct ThreatIntel: Sendable {
 
   /// Reads a feed file, detecting its format from content.
   public mutating func load(_ path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw HuntError("--ti \(path): cannot read the file")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw HuntError("--ti \(path): not UTF-8 text")
+    let data: [UInt8]
+    do { data = try TextFile.read(path) } catch { throw EnrichError.file(.feed, error) }
+    guard let text = String(validating: data, as: UTF8.self) else {
+      throw EnrichError.feed(path: path, line: nil, message: "not UTF-8 text")
     }
     let format = try Self.detect(text, path: path)
     var reader = FeedReader(path: path, format: format)
@@ -71,13 +70,12 @@ public struct ThreatIntel: Sendable {
     if trimmed.first == "{" {
       guard
         let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-      else { throw HuntError("--ti \(path): not valid JSON") }
+      else { throw EnrichError.feed(path: path, line: nil, message: "not valid JSON") }
       if object["type"] as? String == "bundle" { return .stix }
       if object["list"] is [Any] { return .mispWarningList }
-      throw HuntError(
-        "--ti \(path): a JSON object that is neither a STIX bundle nor a MISP warning list")
+      throw EnrichError.feed(path: path, line: nil, message: "a JSON object that is neither a STIX bundle nor a MISP warning list")
     }
-    for line in text.split(separator: "\n").prefix(40) {
+    for line in text.split(whereSeparator: \.isNewline).prefix(40) {
       let l = line.lowercased()
       if l.contains("\"dst_ip\"") || l.contains("dst_ip,") { return .feodoCSV }
       if l.contains("ioc_value") { return .threatFoxCSV }

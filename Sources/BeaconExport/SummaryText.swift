@@ -27,8 +27,21 @@ public enum SummaryText {
         + fields.joined(separator: ", ") + "\n"
       for p in r.nulledExamples { out += "            \(TableText.visible(p.description))\n" }
     }
+    if !r.replacedText.isEmpty {
+      let fields = r.replacedText.sorted { $0.key < $1.key }.map { "\($0.key) ×\(group($0.value))" }
+      out +=
+        "  replaced  invalid UTF-8 by U+FFFD (rows kept): " + fields.joined(separator: ", ") + "\n"
+      for p in r.replacedExamples { out += "            \(TableText.visible(p.description))\n" }
+    }
+    if !r.fileProblems.isEmpty {
+      out += "  skipped   \(group(r.fileProblems.count)) files\n"
+    }
     for p in r.fileProblems {
       out += "  file      \(TableText.visible(p.file)): \(TableText.visible(p.message))\n"
+    }
+    if r.repeatedFiles > 0 {
+      out +=
+        "  links     \(group(r.repeatedFiles)) more paths to files already read (each file read once)\n"
     }
     for step in s.steps {
       out += "  " + pad(step.step, 36) + " " + lpad(group(step.rows), 12)

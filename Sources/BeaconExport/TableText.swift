@@ -35,7 +35,10 @@ public enum TableText {
   public static func visible(_ s: String) -> String {
     var out = ""
     for u in s.unicodeScalars {
-      if u.value < 0x20 || (0x7F..<0xA0).contains(u.value) {
+      // C0 and C1 controls, and the bidirectional overrides that reorder what a terminal shows.
+      if u.value < 0x20 || (0x7F..<0xA0).contains(u.value) || (0x202A...0x202E).contains(u.value)
+        || (0x2066...0x2069).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
+      {
         out += "\\u{\(String(u.value, radix: 16))}"
       } else {
         out.unicodeScalars.append(u)

@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
   ]
 
   func run() async throws {
-    if let report { try OutputFile.checkWritable(report, force: false) }
+    if let report { try OutputFile.check(report, force: false) }
     let enrichment = try enrich.prepare()
     let folder = keep ?? (NSTemporaryDirectory() + "beaconhunt-demo-\(UUID().uuidString)")
     defer { if keep == nil { try? FileManager.default.removeItem(atPath: folder) } }

@@ -44,8 +44,24 @@ struct EnrichOptions: ParsableArguments {
       valueName: "url"))
   var rdapBootstrap: String?
 
-  @Option(help: ArgumentHelp("Seconds an RDAP request may take.", valueName: "seconds"))
+  @Option(
+    help: ArgumentHelp(
+      "Seconds one RDAP request may take in all (connecting, redirects, the whole answer).",
+      valueName: "seconds"))
   var rdapTimeout: Double = 10
+
+  func validate() throws {
+    try checkFinite(rdapTimeout, "--rdap-timeout", 0.1...600)
+    if !rdap, rdapCache != nil || rdapBootstrap != nil {
+      throw ValidationError("--rdap-cache and --rdap-bootstrap need --rdap")
+    }
+  }
+
+  /// The RDAP cache file (with `--rdap`).
+  var cachePath: String {
+    rdapCache
+      ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/beaconhunt/rdap.json")
+  }
 
   /// The RDAP client, when `--rdap` is given.
   func rdapClient() throws -> RDAPClient? {
@@ -58,14 +74,11 @@ struct EnrichOptions: ParsableArguments {
     var bootstrap = RDAPClient.ianaBootstrap
     if let text = rdapBootstrap {
       guard let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
-        throw ValidationError("--rdap-bootstrap \(text): not a URL")
+        throw ValidationError("--rdap-bootstrap \(TableText.visible(text)): not a URL")
       }
       bootstrap = url
     }
-    let cache =
-      rdapCache
-      ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/beaconhunt/rdap.json")
-    return try RDAPClient(bootstrap: bootstrap, cachePath: cache, timeout: rdapTimeout)
+    return try RDAPClient(bootstrap: bootstrap, cachePath: cachePath, timeout: rdapTimeout)
   }
 
   /// The databases, feeds and RDAP client these options ask for, opened (so a bad file fails
@@ -91,9 +104,11 @@ struct EnrichPlan {
 
   var isEmpty: Bool { enricher == nil && rdap == nil }
 
-  /// Appends the enrichment columns to findings as columns and rows.
+  /// Appends the enrichment columns to findings as columns and rows. A lookup that fails marks
+  /// its row (`EnrichmentError`, `RDAPError`) instead of failing the run; `failures` counts those
+  /// rows, for the exit code.
   func apply(columns: [String], rows: [[Cell]], quiet: Bool) async throws -> (
-    columns: [String], rows: [[Cell]]
+    columns: [String], rows: [[Cell]], failures: Int
   ) {
     var table = (columns: columns, rows: rows)
     if let enricher { table = try enricher.enrich(columns: table.columns, rows: table.rows) }
@@ -102,7 +117,15 @@ struct EnrichPlan {
       Stderr.write(
         EnrichSummary.text(enricher, rdap: rdap, columns: table.columns, rows: table.rows))
     }
-    return table
+    for w in rdap?.warnings ?? [] { Stderr.write("beaconhunt: warning: \(TableText.visible(w))\n") }
+    let errorColumns = ["EnrichmentError", "RDAPError"].compactMap { table.columns.firstIndex(of: $0) }
+    let failures = table.rows.filter { row in
+      errorColumns.contains { k in
+        if case .string(let s) = row[k] { return s != "not found" }
+        return false
+      }
+    }.count
+    return (table.columns, table.rows, failures)
   }
 }
 
@@ -126,11 +149,13 @@ struct EnrichCommand: AsyncParsableCommand {
       throw ValidationError(
         "give --geoip-db, --asn-db, --ti or --rdap (or set $\(EnrichOptions.geoIPVariable))")
     }
-    if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
+    try checkOutputs(
+      [output.output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: output.force)
     let table = try FindingsFile.read(findings)
     let enriched = try await plan.apply(
       columns: table.columns, rows: table.rows, quiet: output.quiet)
     try emit(columns: enriched.columns, rows: enriched.rows, output)
+    if enriched.failures > 0 { enrichmentFailed(enriched.failures) }
   }
 }
 

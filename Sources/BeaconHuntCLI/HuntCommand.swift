@@ -51,7 +51,13 @@ struct HuntCommand: AsyncParsableCommand {
   @Option(help: "Worker threads for loading (default: all cores).")
   var threads: Int?
 
+  @OptionGroup(title: "Input limits") var limits: LimitOptions
   @OptionGroup(title: "Engine") var engine: EngineOptions
+
+  func validate() throws {
+    if let threads { try checkRange(threads, "--threads", 1...1024) }
+    if let map { _ = try Self.parseMapping(map) }
+  }
 
   func run() async throws {
     var spec = HuntSpec(
@@ -60,8 +66,11 @@ struct HuntCommand: AsyncParsableCommand {
     spec.inputFormat = inputFormat
     if let map { spec.csvMapping = try Self.parseMapping(map) }
     spec.periodicity = try periodicity.parameters()
-    if let path = output.output { try OutputFile.checkWritable(path, force: output.force) }
-    if let report { try OutputFile.checkWritable(report, force: output.force) }
+    spec.limits = limits.limits
+    // Every output is checked before any data is read, and no two may name one file.
+    try checkOutputs(
+      [output.output, report, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 },
+      force: output.force)
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
     let enrichment = try enrich.prepare()
     let progress = TerminalProgress(enabled: !output.quiet)
@@ -82,6 +91,7 @@ struct HuntCommand: AsyncParsableCommand {
     let table = try await enrichment.apply(
       columns: found.columns, rows: found.rows, quiet: output.quiet)
     try emit(columns: table.columns, rows: table.rows, output)
+    defer { if table.failures > 0 { enrichmentFailed(table.failures) } }
     if let report {
       var parameters: [(String, String)] = [
         ("engine", result.summary.engine), ("method", spec.method.rawValue),
@@ -119,6 +129,20 @@ struct HuntCommand: AsyncParsableCommand {
   }
 }
 
+/// Checks that each output can be written, and that no two name the same file.
+func checkOutputs(_ paths: [String], force: Bool) throws {
+  try OutputFile.checkDistinct(paths)
+  for p in paths { try OutputFile.check(p, force: force) }
+}
+
+/// Ends a run whose findings were written but whose enrichment partly failed: exit 2.
+func enrichmentFailed(_ rows: Int) -> Never {
+  Stderr.write(
+    "beaconhunt: enrichment failed for \(rows) finding\(rows == 1 ? "" : "s") (see the EnrichmentError and RDAPError columns); findings and report were written\n"
+  )
+  Glibc.exit(ExitStatus.partial.rawValue)
+}
+
 /// Writes the HTML report (never replacing a file unless `force`).
 func writeReport(
   to path: String, columns: [String], rows: [[Cell]], summary: String,
@@ -141,7 +165,7 @@ extension HuntCommand {
       let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
       guard kv.count == 2, keys.contains(kv[0]), !kv[1].isEmpty else {
         throw ValidationError(
-          "--map \(pair): expected KEY=COLUMN with KEY one of \(keys.joined(separator: ", "))")
+          "--map \(TableText.visible(String(pair))): expected KEY=COLUMN with KEY one of \(keys.joined(separator: ", "))")
       }
       out[kv[0]] = kv[1]
     }
@@ -154,7 +178,7 @@ func emit(columns: [String], rows: [[Cell]], _ output: OutputOptions) throws {
   if let path = output.output {
     try OutputFile.write(text, to: path, force: output.force)
   } else {
-    OutputFile.writeStandardOutput(text)
+    try OutputFile.writeStandardOutput(text)
   }
 }
 
@@ -174,13 +198,28 @@ struct EngineOptions: ParsableArguments {
   var sparkRemote: String?
 
   @Option(help: "Seconds a Spark query may take.")
-  var sparkTimeout: Double = 3600
+  var sparkTimeout: Double = SparkEngine.defaultTimeout
+
+  @Option(
+    help:
+      "Seconds connecting to Spark Connect and its first answer may take (a port that does not speak Spark Connect fails after this)."
+  )
+  var sparkConnectTimeout: Double = SparkEngine.defaultConnectTimeout
 
   @Option(
     help:
       "With --engine spark: also write the findings on the cluster as one JSON-lines file in this directory."
   )
   var sparkOutput: String?
+
+  func validate() throws {
+    try checkFinite(sparkTimeout, "--spark-timeout", 1...(7 * 86_400))
+    try checkFinite(sparkConnectTimeout, "--spark-connect-timeout", 0.1...3600)
+    if let url = sparkRemote { try asValidation { _ = try SparkRemote(parsing: url) } }
+    if engine == .native, sparkOutput != nil {
+      throw ValidationError("--spark-output needs --engine spark")
+    }
+  }
 
   func engine(threads: Int?, force: Bool) throws -> any HuntEngine {
     switch engine {
@@ -196,6 +235,7 @@ struct EngineOptions: ParsableArguments {
       }
       var e = SparkEngine(remote: try SparkRemote(parsing: url))
       e.timeout = sparkTimeout
+      e.connectTimeout = sparkConnectTimeout
       e.clusterOutput = sparkOutput
       e.force = force
       return e

@@ -1,6 +1,29 @@
 import ArgumentParser
 import BeaconCore
 import BeaconExport
+import BeaconPrepare
+
+/// The most lookback days accepted: ten years of daily exports.
+let maxLookbackDays = 3650
+
+/// A finite number in `range`, or a usage error naming the option.
+func checkFinite(_ v: Double, _ option: String, _ range: ClosedRange<Double>) throws {
+  guard v.isFinite, range.contains(v) else {
+    throw ValidationError(
+      "\(option) \(v): expected a number from \(plain(range.lowerBound)) to \(plain(range.upperBound))"
+    )
+  }
+}
+
+/// 600 as "600", 0.1 as "0.1".
+func plain(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? "\(Int(v))" : "\(v)" }
+
+/// A whole number in `range`, or a usage error naming the option.
+func checkRange(_ v: Int, _ option: String, _ range: ClosedRange<Int>) throws {
+  guard range.contains(v) else {
+    throw ValidationError("\(option) \(v): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+  }
+}
 
 /// Where the rows come from: an export root with a day, or files, folders and stdin.
 struct InputOptions: ParsableArguments {
@@ -20,6 +43,14 @@ struct InputOptions: ParsableArguments {
   @Option(help: "Days of history before --end-date (the notebook reads one more, its off-by-one).")
   var lookbackDays: Int = NotebookThresholds.defaultLookbackDays
 
+  func validate() throws {
+    try checkRange(lookbackDays, "--lookback-days", 0...maxLookbackDays)
+    if let endDate, CivilDate(iso: endDate) == nil {
+      throw ValidationError("--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
+    }
+    _ = try huntInput()
+  }
+
   func huntInput() throws -> HuntInput {
     if let root {
       guard inputs.isEmpty else {
@@ -27,7 +58,7 @@ struct InputOptions: ParsableArguments {
       }
       guard let endDate else { throw ValidationError("--root needs --end-date YYYY-MM-DD") }
       guard let date = CivilDate(iso: endDate) else {
-        throw ValidationError("--end-date: \(endDate) is not a date (YYYY-MM-DD)")
+        throw ValidationError("--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
       }
       guard lookbackDays >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
       return .export(root: root, endDate: date, lookbackDays: lookbackDays)
@@ -55,6 +86,13 @@ struct NotebookOptions: ParsableArguments {
 
   @Option(help: "Report groups whose Percentbeacon is above this.")
   var percentBeaconThreshold: Double = NotebookThresholds.defaultPercentBeacon
+
+  func validate() throws {
+    try checkRange(dailyEventCountThreshold, "--daily-event-count-threshold", 0...Int(Int32.max))
+    try checkRange(degreeOfSourceIPThreshold, "--degree-of-srcip-threshold", 0...Int(Int32.max))
+    try checkRange(timeDeltaThreshold, "--time-delta-threshold", 0...86_400 * 366)
+    try checkFinite(percentBeaconThreshold, "--percent-beacon-threshold", 0...100)
+  }
 
   var thresholds: NotebookThresholds {
     NotebookThresholds(
@@ -115,12 +153,21 @@ struct PeriodicityOptions: ParsableArguments {
     case any
   }
 
+  /// Every value checked, and the networks and allowlists parsed, before any data is read: a bad
+  /// `--internal` or `--allow` fails in milliseconds, not after loading a day.
+  func validate() throws {
+    try checkFinite(minScore, "--min-score", 0...1)
+    try checkRange(minConnections, "--min-connections", 3...10_000_000)
+    try checkRange(popularDestination, "--popular-destination", 1...Int(Int32.max))
+    let p = try parameters()
+    try asValidation {
+      _ = try PeriodicityPrepare.internalNetworks(p)
+      _ = try PeriodicityPrepare.allowlist(p)
+    }
+  }
+
   func parameters() throws -> PeriodicityParameters {
     var p = PeriodicityParameters()
-    guard (0...1).contains(minScore) else {
-      throw ValidationError("--min-score is between 0 and 1")
-    }
-    guard minConnections >= 3 else { throw ValidationError("--min-connections must be at least 3") }
     p.minScore = minScore
     p.minConnections = minConnections
     p.popularDestination = popularDestination
@@ -129,5 +176,59 @@ struct PeriodicityOptions: ParsableArguments {
     p.allowFiles = allow
     p.cacheFolder = cache
     return p
+  }
+}
+
+/// A byte count option: `4M`, `16G`, `512K` or bytes.
+struct ByteSize: ExpressibleByArgument {
+  var bytes: Int64
+
+  init(bytes: Int64) { self.bytes = bytes }
+
+  init?(argument: String) {
+    guard let b = InputLimits.parseSize(argument) else { return nil }
+    bytes = b
+  }
+
+  var defaultValueDescription: String { InputLimits.text(bytes).replacingOccurrences(" iB", "") }
+}
+
+extension String {
+  fileprivate func replacingOccurrences(_ a: String, _ b: String) -> String {
+    split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
+  }
+}
+
+/// How much one input may make the hunter hold or do (see "Failure behaviour" in the README).
+struct LimitOptions: ParsableArguments {
+  @Option(help: "Skip (and count) input lines longer than this.")
+  var maxLineSize = ByteSize(bytes: Int64(InputLimits.defaultMaxLineBytes))
+
+  @Option(help: "Stop a .gz file (counted) when one member inflates past this.")
+  var maxMemberSize = ByteSize(bytes: InputLimits.defaultMaxMemberBytes)
+
+  @Option(help: "Stop a .gz file (counted) when it inflates past this in all.")
+  var maxDecompressedSize = ByteSize(bytes: InputLimits.defaultMaxDecompressedBytes)
+
+  func validate() throws {
+    guard maxLineSize.bytes <= 1 << 30 else {
+      throw ValidationError("--max-line-size: at most 1G (a line is held whole in memory)")
+    }
+  }
+
+  var limits: InputLimits {
+    var l = InputLimits()
+    l.maxLineBytes = Int(maxLineSize.bytes)
+    l.maxMemberBytes = maxMemberSize.bytes
+    l.maxDecompressedBytes = maxDecompressedSize.bytes
+    return l
+  }
+}
+
+/// Runs a check whose typed error becomes a usage error with the same message (ArgumentParser
+/// reports only `ValidationError`s from `validate()` as usage errors).
+func asValidation(_ body: () throws -> Void) throws {
+  do { try body() } catch let e as ValidationError { throw e } catch {
+    throw ValidationError(Diagnostics.describe(error)?.message ?? "\(error)")
   }
 }

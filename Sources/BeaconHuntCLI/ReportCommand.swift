@@ -26,7 +26,7 @@ struct ReportCommand: AsyncParsableCommand {
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
 
   func run() async throws {
-    try OutputFile.checkWritable(output, force: force)
+    try checkOutputs([output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: force)
     let plan = try enrich.prepare()
     let table = try FindingsFile.read(findings)
     let enriched = try await plan.apply(columns: table.columns, rows: table.rows, quiet: quiet)
@@ -34,5 +34,6 @@ struct ReportCommand: AsyncParsableCommand {
       to: output, columns: enriched.columns, rows: enriched.rows,
       summary: "Findings read from \(findings).", parameters: [("findings", findings)],
       attributions: plan.enricher?.attributions ?? [], force: force, quiet: quiet)
+    if enriched.failures > 0 { enrichmentFailed(enriched.failures) }
   }
 }

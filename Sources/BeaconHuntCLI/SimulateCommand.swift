@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeaconCore
+import BeaconExport
 import BeaconSimulate
 
 /// Simulation knobs shared by `simulate` and `demo`.
@@ -44,12 +45,14 @@ struct SimulationOptions: ParsableArguments {
     var c = SimulationConfig()
     c.seed = seed
     guard let d = CivilDate(iso: endDate) else {
-      throw ValidationError("--end-date: \(endDate) is not a date")
+      throw ValidationError("--end-date: \(TableText.visible(endDate)) is not a date")
     }
     c.endDate = d
-    guard days >= 1, hosts >= 1, rowsPerDay >= 0, corruptLines >= 0, maxRecordsPerFile >= 0 else {
-      throw ValidationError("--days and --hosts must be at least 1; counts cannot be negative")
-    }
+    try checkRange(days, "--days", 1...366)
+    try checkRange(hosts, "--hosts", 1...1_000_000)
+    try checkRange(rowsPerDay, "--rows-per-day", 0...1_000_000_000)
+    try checkRange(corruptLines, "--corrupt-lines", 0...1_000_000_000)
+    try checkRange(maxRecordsPerFile, "--max-records-per-file", 0...Int(Int32.max))
     c.days = days
     c.hosts = hosts
     c.rowsPerDay = rowsPerDay

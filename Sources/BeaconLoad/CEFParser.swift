@@ -23,17 +23,6 @@ struct CEFParser {
     ("recv", ["in", "bytesIn"]),
   ]
 
-  mutating func parse(
-    _ base: UnsafePointer<UInt8>, total: Int, file: String, into out: inout ChunkParser.Output
-  ) {
-    forEachLine(base, total: total) { p, n, terminated in
-      out.lines += 1
-      let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-      line(text, line: out.lines, terminated: terminated, file: file, into: &out)
-      return true
-    }
-  }
-
   func line(
     _ text: String, line: Int, terminated: Bool, file: String, into out: inout ChunkParser.Output
   ) {
@@ -166,7 +155,8 @@ struct CEFParser {
   static func time(_ text: String) -> Timestamp? {
     if text.allSatisfy(\.isNumber), let v = Int64(text) {
       // Milliseconds since the epoch (CEF's usual form); small values are seconds.
-      return v >= 100_000_000_000 ? Timestamp(ticks: v * 10_000) : Timestamp(seconds: v)
+      return v >= 100_000_000_000
+        ? Timestamp.checked(milliseconds: v) : Timestamp.checked(seconds: v)
     }
     if let iso = Timestamp(iso: text) { return iso }
     var parts = text.split(separator: " ").map(String.init)

@@ -28,16 +28,17 @@ struct CSVConnParser {
 
   init(mapping: [String: String]) { self.mapping = mapping }
 
-  mutating func parse(
-    _ base: UnsafePointer<UInt8>, total: Int, file: String, into out: inout ChunkParser.Output
-  ) {
-    forEachLine(base, total: total) { p, n, terminated in
-      out.lines += 1
-      let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-      line(text, line: out.lines, terminated: terminated, file: file, into: &out)
-      // A header that cannot be read ends the file (reported once).
-      return !(columns == nil && out.report.fileProblems.last?.file == file)
-    }
+  /// Parses one line; false when the rest of the file is not to be read (a header that cannot be
+  /// read ends the file, reported once).
+  mutating func parseLine(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line number: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool {
+    if p.hasHighBytes(n) { checkText(p, n, line: number, file: file, report: &out.report) }
+    let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    let problems = out.report.fileProblems.count
+    line(text, line: number, terminated: terminated, file: file, into: &out)
+    return !(columns == nil && out.report.fileProblems.count > problems)
   }
 
   mutating func line(

@@ -18,19 +18,6 @@ struct ChunkParser {
     var lines = 0
   }
 
-  /// Parses the lines that start in `[start, end)` of `base[0..<total]` (a line that starts
-  /// before `end` is read to its newline even past `end`). `start` must be 0 or follow a newline.
-  mutating func parse(
-    _ base: UnsafePointer<UInt8>, total: Int, start: Int, end: Int, file: String,
-    into out: inout Output
-  ) {
-    forEachLine(base, total: total, start: start, end: end) { p, n, terminated in
-      out.lines += 1
-      parseLine(p, n, line: out.lines, terminated: terminated, file: file, into: &out)
-      return true
-    }
-  }
-
   @inline(__always)
   mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
@@ -103,7 +90,13 @@ struct ChunkParser {
   ) -> String? {
     switch s.kind {
     case .absent, .null: return nil
-    case .string, .number, .boolean: return withString(p, s) { String(decoding: $0, as: UTF8.self) }
+    case .string, .number, .boolean:
+      return withString(p, s) { b in
+        if let base = b.baseAddress {
+          checkText(base, b.count, line: line, file: file, field: f.name, report: &report)
+        }
+        return String(decoding: b, as: UTF8.self)
+      }
     case .container:
       report.nulled(
         f.name,
@@ -120,7 +113,9 @@ struct ChunkParser {
     _ file: String,
     _ report: inout InputReport, _ cache: WritableKeyPath<ChunkParser, StringCache>
   ) -> String? {
-    guard s.kind == .string, !s.escaped else { return string(p, s, f, line, file, &report) }
+    guard s.kind == .string, !s.escaped, !(p + s.start).hasHighBytes(s.end - s.start) else {
+      return string(p, s, f, line, file, &report)
+    }
     return self[keyPath: cache].string(
       UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
   }
@@ -226,5 +221,24 @@ struct StringCache {
     let s = String(decoding: b, as: UTF8.self)
     if entries.count < 32 { entries.append((Array(b), s)) }
     return s
+  }
+}
+
+extension UnsafePointer<UInt8> {
+  /// True when any of the `n` bytes here is not ASCII (so the text needs UTF-8 validation).
+  @inline(__always)
+  func hasHighBytes(_ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+      if UnsafeRawPointer(self + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 {
+        return true
+      }
+      i += 8
+    }
+    while i < n {
+      if self[i] >= 0x80 { return true }
+      i += 1
+    }
+    return false
   }
 }

@@ -1,6 +1,10 @@
 import BeaconCore
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The folder layout of a Log Analytics data export, and which day folders a hunt reads.
 ///
 /// Paths are built as text so that the same function serves local folders and the URLs a Spark
@@ -75,36 +79,36 @@ public enum ExportLayout {
     return (folders, missing)
   }
 
-  public static func workspaceRoots(under root: String) throws -> [String] {
-    let fm = FileManager.default
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: root, isDirectory: &isDir) else {
-      throw HuntError("--root: folder \(root) does not exist")
-    }
-    guard isDir.boolValue else { throw HuntError("--root: \(root) is not a folder") }
+  public static func workspaceRoots(under root: String) throws(LoadError) -> [String] {
+    var st = stat()
+    guard stat(root, &st) == 0 else { throw .rootMissing(path: root) }
+    guard st.st_mode & S_IFMT == S_IFDIR else { throw .rootNotAFolder(path: root) }
     var found: [String] = []
     var frontier = [root]
+    // Links are followed, but a folder is entered once, so link loops end.
+    var visited: Set<InputFiles.FileID> = [InputFiles.FileID(st)]
     // The workspace path sits 8 levels below a container root; 12 leaves room without walking days.
     for _ in 0..<12 where !frontier.isEmpty {
       var next: [String] = []
       for dir in frontier {
-        let children = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
         if children.contains(where: isYearFolder) {
           found.append(dir)
           continue
         }
         for c in children where !c.hasPrefix(".") {
           let path = dir + "/" + c
-          if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { next.append(path) }
+          var child = stat()
+          if stat(path, &child) == 0, child.st_mode & S_IFMT == S_IFDIR,
+            visited.insert(InputFiles.FileID(child)).inserted
+          {
+            next.append(path)
+          }
         }
       }
       frontier = next
     }
-    guard !found.isEmpty else {
-      throw HuntError(
-        "--root: no export folders (y=YYYY/m=MM/d=DD) under \(root); point it at the container "
-          + "or at the WorkspaceResourceId=…/workspaces/<name> folder")
-    }
+    guard !found.isEmpty else { throw .rootWithoutLayout(path: root) }
     return found
   }
 

@@ -1,7 +1,12 @@
 import BeaconCore
 import Foundation
 
-/// One input of a load: a file on disk or standard input.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One input of a load: a file on disk (a regular file, or a pipe such as `<(zcat …)`), or
+/// standard input.
 public enum InputSource: Sendable, Equatable {
   case file(String)
   case standardInput
@@ -14,43 +19,164 @@ public enum InputSource: Sendable, Equatable {
   }
 }
 
+/// What stops a load before it reads anything, with the values a message needs. The command line
+/// turns these into messages (and names its flags there).
+public enum LoadError: Error, Sendable, Equatable {
+  /// A named input does not exist (or is a link to nothing).
+  case noSuchInput(path: String)
+  /// A named folder holds no file to read.
+  case emptyFolder(path: String)
+  /// A named input cannot be read at all: a device, a folder that cannot be listed.
+  case unreadableInput(path: String, reason: String)
+  /// An export root has no files for the hunted day.
+  case noFilesForDay(date: CivilDate, folders: [String])
+  /// The export root does not exist, or is not a folder.
+  case rootMissing(path: String)
+  case rootNotAFolder(path: String)
+  /// The export root holds no `y=YYYY/m=MM/d=DD` folders.
+  case rootWithoutLayout(path: String)
+}
+
+/// The files of a load, and what was met on the way and not read.
+public struct InputSet: Sendable, Equatable {
+  public var sources: [InputSource] = []
+  /// Entries passed over, each with its reason (FIFOs, sockets and devices met in a folder, broken
+  /// links, folders that cannot be listed); counted as skipped files.
+  public var skipped: [InputProblem] = []
+  /// Files reached a second time through a link or another path (read once).
+  public var repeated = 0
+
+  public init() {}
+
+  mutating func append(_ other: InputSet) {
+    sources += other.sources
+    skipped += other.skipped
+    repeated += other.repeated
+  }
+}
+
 /// Lists the files a hunt reads.
+///
+/// One rule for every folder walk: links are followed, but every real file is read once (by device
+/// and inode) and a folder already visited is not entered again, so link loops end. Entries that
+/// are not regular files or folders (FIFOs, sockets, devices), broken links and folders that
+/// cannot be listed are reported as skipped, never opened. Like Spark's file listing, names that
+/// start with `.` or `_` (hidden files, `_SUCCESS` markers) are passed over silently.
 public enum InputFiles {
-  /// Every regular file below `folder`, recursively, sorted by path. Like Spark's file listing,
-  /// names starting with `.` or `_` (hidden files, `_SUCCESS` markers) are passed over.
-  public static func files(under folder: String) -> [String] {
-    let fm = FileManager.default
-    var result: [String] = []
-    var stack = [folder]
-    var isDir: ObjCBool = false
-    while let dir = stack.popLast() {
-      guard let children = try? fm.contentsOfDirectory(atPath: dir) else { continue }
-      for c in children where !c.hasPrefix(".") && !c.hasPrefix("_") {
-        let path = dir.hasSuffix("/") ? dir + c : dir + "/" + c
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-        if isDir.boolValue { stack.append(path) } else { result.append(path) }
-      }
+  struct FileID: Hashable {
+    var device: UInt64
+    var inode: UInt64
+    init(_ st: stat) {
+      device = UInt64(st.st_dev)
+      inode = UInt64(st.st_ino)
     }
-    return result.sorted { utf8Less($0, $1) }
   }
 
-  /// Expands command-line inputs: files as given, folders recursively, `-` as standard input.
-  public static func expand(_ paths: [String]) throws -> [InputSource] {
-    var out: [InputSource] = []
-    var isDir: ObjCBool = false
+  /// A walk's memory of what it has seen, shared by every path of one load.
+  struct Seen {
+    var files: Set<FileID> = []
+    var folders: Set<FileID> = []
+  }
+
+  /// Every file below `folder`, recursively, sorted by path.
+  public static func files(under folder: String) -> [String] {
+    var seen = Seen()
+    return walk(folder, seen: &seen).sources.map(\.name)
+  }
+
+  /// Every file below `folder` (sorted by path), with what was passed over.
+  public static func listing(under folder: String) -> InputSet {
+    var seen = Seen()
+    return walk(folder, seen: &seen)
+  }
+
+  static func walk(_ folder: String, seen: inout Seen) -> InputSet {
+    var set = InputSet()
+    var found: [String] = []
+    var top = stat()
+    guard stat(folder, &top) == 0 else { return set }
+    guard seen.folders.insert(FileID(top)).inserted else { return set }
+    var stack = [folder]
+    while let dir = stack.popLast() {
+      guard let handle = opendir(dir) else {
+        set.skipped.append(
+          InputProblem(
+            file: dir, line: 0, message: "cannot list the folder (\(errnoText())): skipped"))
+        continue
+      }
+      var names: [String] = []
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name.hasPrefix(".") || name.hasPrefix("_") { continue }
+        names.append(name)
+      }
+      closedir(handle)
+      for name in names.sorted(by: utf8Less) {
+        let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+          var link = stat()
+          let broken = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+          set.skipped.append(
+            InputProblem(
+              file: path, line: 0,
+              message: broken ? "broken symbolic link: skipped" : "cannot stat (\(errnoText())): skipped"))
+          continue
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+          if seen.folders.insert(FileID(st)).inserted { stack.append(path) }
+        case S_IFREG:
+          if seen.files.insert(FileID(st)).inserted { found.append(path) } else { set.repeated += 1 }
+        default:
+          set.skipped.append(
+            InputProblem(
+              file: path, line: 0, message: "not a regular file (\(kind(st))): skipped, never opened"))
+        }
+      }
+    }
+    set.sources = found.sorted(by: utf8Less).map(InputSource.file)
+    set.skipped.sort { utf8Less($0.file, $1.file) }
+    return set
+  }
+
+  static func kind(_ st: stat) -> String { TextFile.fileKind(st.st_mode) }
+
+  /// Expands command-line inputs: files as given (regular files, or pipes such as `<(…)`),
+  /// folders recursively, `-` as standard input.
+  public static func expand(_ paths: [String]) throws(LoadError) -> InputSet {
+    var out = InputSet()
+    var seen = Seen()
     for p in paths {
       if p == "-" {
-        out.append(.standardInput)
-      } else if FileManager.default.fileExists(atPath: p, isDirectory: &isDir) {
-        if isDir.boolValue {
-          let files = files(under: p)
-          guard !files.isEmpty else { throw HuntError("\(p): folder holds no files") }
-          out += files.map(InputSource.file)
-        } else {
-          out.append(.file(p))
+        out.sources.append(.standardInput)
+        continue
+      }
+      var st = stat()
+      guard stat(p, &st) == 0 else {
+        if errno == ENOENT || errno == ENOTDIR { throw .noSuchInput(path: p) }
+        throw .unreadableInput(path: p, reason: errnoText())
+      }
+      switch st.st_mode & S_IFMT {
+      case S_IFDIR:
+        let set = walk(p, seen: &seen)
+        guard !set.sources.isEmpty || !set.skipped.isEmpty || set.repeated > 0 else {
+          throw .emptyFolder(path: p)
         }
-      } else {
-        throw HuntError("\(p): no such file or folder")
+        out.append(set)
+      case S_IFREG:
+        if seen.files.insert(FileID(st)).inserted {
+          out.sources.append(.file(p))
+        } else {
+          out.repeated += 1
+        }
+      case S_IFIFO, S_IFSOCK:
+        // Named on the command line: a pipe the user made (process substitution), read as a stream.
+        out.sources.append(.file(p))
+      default:
+        throw .unreadableInput(path: p, reason: "\(kind(st)), not a file, folder or pipe")
       }
     }
     return out
@@ -58,22 +184,19 @@ public enum InputFiles {
 
   /// The files of a hunt over an export: every file of the current day of every workspace under
   /// `root`. A day with no files is an error, since hunting nothing would look like a clean day.
-  public static func currentDay(root: String, endDate: CivilDate) throws -> (
-    folders: [String], files: [InputSource]
+  public static func currentDay(root: String, endDate: CivilDate) throws(LoadError) -> (
+    folders: [String], files: InputSet
   ) {
     let workspaces = try ExportLayout.workspaceRoots(under: root)
     var folders: [String] = []
-    var files: [InputSource] = []
+    var files = InputSet()
+    var seen = Seen()
     for ws in workspaces {
       let day = ExportLayout.dayFolder(root: ws, date: endDate)
       folders.append(day)
-      files += Self.files(under: day).map(InputSource.file)
+      files.append(walk(day, seen: &seen))
     }
-    guard !files.isEmpty else {
-      throw HuntError(
-        "no files for \(endDate): looked in " + folders.joined(separator: ", ")
-          + " (check --end-date and --root)")
-    }
+    guard !files.sources.isEmpty else { throw .noFilesForDay(date: endDate, folders: folders) }
     return (folders, files)
   }
 }

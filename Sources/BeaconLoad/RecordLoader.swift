@@ -13,43 +13,57 @@ public struct LoadedRows: Sendable {
   public var report: InputReport
 }
 
-/// Reads JSON-lines inputs (plain or `.gz`, files or standard input) on every core.
+/// Reads the inputs of a load (plain or `.gz`, regular files, pipes or standard input) on every
+/// core, in bounded memory: files are read block by block (never mapped or held whole), lines are
+/// bounded by `limits`, and compressed files inflate as they are parsed.
 ///
-/// Work is cut into units: a small file is one unit; a large plain file (or standard input) is
-/// cut into segments at newline boundaries. Units run in parallel and are merged in input order,
-/// so records, line numbers and the first reported problems are the same on any number of cores.
+/// Work is cut into units: a small file is one unit; a large plain export file is cut into
+/// segments at newline boundaries. Units run in parallel and are merged in input order, so
+/// records, line numbers and the first reported problems are the same on any number of cores.
+/// A file that cannot be read is counted and named in the report, never fatal.
 public struct RecordLoader: Sendable {
   /// Plain files above this size are split so both cores share them.
   public var segmentBytes = 8 << 20
   public var threads: Int
+  public var limits = InputLimits()
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = max(1, threads)
   }
 
+  /// Loads `sources`, counting what the listing passed over (`set.skipped`, `set.repeated`).
+  public func load(
+    _ set: InputSet, format: InputFormat = .auto, csvMapping: [String: String] = [:],
+    progress: any HuntProgress = NoProgress()
+  ) -> LoadedRows {
+    var rows = load(set.sources, format: format, csvMapping: csvMapping, progress: progress)
+    rows.report.fileProblems = set.skipped + rows.report.fileProblems
+    rows.report.repeatedFiles += set.repeated
+    return rows
+  }
+
   public func load(
     _ sources: [InputSource], format: InputFormat = .auto, csvMapping: [String: String] = [:],
     progress: any HuntProgress = NoProgress()
-  ) throws -> LoadedRows {
+  ) -> LoadedRows {
     var files: [FileInput] = []
     var units: [Unit] = []
-    defer { for f in files { f.release() } }
+    defer { for f in files { f.close() } }
     for (index, source) in sources.enumerated() {
-      let input = try FileInput(
-        source, segmentBytes: segmentBytes, format: format, csvMapping: csvMapping)
+      let input = FileInput(source, format: format, csvMapping: csvMapping, limits: limits)
       files.append(input)
-      // Zeek TSV needs its header, so a Zeek file is never split.
-      if input.isCompressed || input.size <= segmentBytes || input.format == .zeek
-        || input.format == .csv
+      // Zeek TSV and CSV need their header, so only plain export (or CEF) files are split.
+      if input.isRegular, !input.isCompressed, input.problem == nil, input.size > segmentBytes,
+        input.format == .csl || input.format == .cef
       {
-        units.append(Unit(file: index, start: 0, end: -1))
-      } else {
         var s = 0
         while s < input.size {
           let e = min(input.size, s + segmentBytes)
           units.append(Unit(file: index, start: s, end: e))
           s = e
         }
+      } else {
+        units.append(Unit(file: index, start: 0, end: -1))
       }
     }
     let totalBytes = files.reduce(0) { $0 + $1.size }
@@ -61,14 +75,13 @@ public struct RecordLoader: Sendable {
     let next = Counter()
     let unitList = units
     let fileList = files
-    // `threads` workers take units in order; each reuses one read buffer and one parser.
+    // `threads` workers take units in order; each reuses one line reader's buffer per unit.
     DispatchQueue.concurrentPerform(iterations: min(threads, max(1, unitList.count))) { _ in
-      var buffer = ReadBuffer()
       while true {
         let k = next.value.add(1, ordering: .relaxed).oldValue
         guard k < unitList.count else { break }
         let unit = unitList[k]
-        let out = fileList[unit.file].parse(unit, buffer: &buffer)
+        let out = fileList[unit.file].parse(unit)
         shared.outputs[k] = out
         let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
         progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
@@ -85,14 +98,17 @@ public struct RecordLoader: Sendable {
         lastFile = unit.file
         lineOffset = 0
         report.files += 1
-        report.bytes += files[unit.file].size
       }
       var out = outputs[k]
+      report.bytes += out.bytesCovered
       for i in out.chunk.report.skippedExamples.indices {
         out.chunk.report.skippedExamples[i].line += lineOffset
       }
       for i in out.chunk.report.nulledExamples.indices {
         out.chunk.report.nulledExamples[i].line += lineOffset
+      }
+      for i in out.chunk.report.replacedExamples.indices {
+        out.chunk.report.replacedExamples[i].line += lineOffset
       }
       lineOffset += out.chunk.lines
       records += out.chunk.records
@@ -114,6 +130,7 @@ struct Unit: Sendable {
 
 struct UnitOutput {
   var chunk = ChunkParser.Output()
+  /// Input bytes this unit accounts for (its segment, or all a stream gave).
   var bytesCovered = 0
 }
 
@@ -126,192 +143,322 @@ private final class Counter: Sendable {
   let value = Atomic<Int>(0)
 }
 
-/// One input file, mapped (or, for standard input, read) once and shared by its units.
+/// One input: a regular file (opened by each of its units, read with `pread`), or a stream (a
+/// pipe or standard input, read once by its one unit). Nothing is mapped or held whole.
 final class FileInput: @unchecked Sendable {
-  // Immutable after init; the mapping is released after every unit has finished.
+  // Immutable after init, but for `streamFD`, which only the stream's one unit uses.
   let name: String
   let path: String?
-  let size: Int
-  let isCompressed: Bool
+  /// Bytes, for regular files; 0 for streams (unknown until read).
+  private(set) var size = 0
+  private(set) var isRegular = false
+  /// Known from the first bytes (gzip's magic number) for regular files; streams find out as
+  /// they are read.
+  private(set) var isCompressed = false
   /// The format: as asked, or detected from the head of the file (`.auto` until the data is seen,
-  /// for compressed files, which are detected after inflating).
+  /// for compressed files and streams).
   private(set) var format: InputFormat
-  private var mapped: UnsafeRawBufferPointer?
-  private var owned: UnsafeMutableRawBufferPointer?
-
+  /// CR-only line ends, found in the head of a regular plain file.
+  private(set) var crOnly: Bool?
+  /// Why the file is not read at all (it could not be opened, or is binary).
+  private(set) var problem: InputProblem?
+  private var streamFD: Int32 = -1
+  private let ownsStream: Bool
   let csvMapping: [String: String]
+  let limits: InputLimits
 
-  init(_ source: InputSource, segmentBytes: Int, format: InputFormat, csvMapping: [String: String])
-    throws
+  init(_ source: InputSource, format: InputFormat, csvMapping: [String: String], limits: InputLimits)
   {
     name = source.name
     self.format = format
     self.csvMapping = csvMapping
+    self.limits = limits
     switch source {
     case .standardInput:
       path = nil
-      let data = FileHandle.standardInput.readDataToEndOfFile()
-      let buffer = UnsafeMutableRawBufferPointer.allocate(
-        byteCount: max(1, data.count), alignment: 8)
-      data.copyBytes(to: buffer)
-      owned = buffer
-      size = data.count
-      isCompressed = data.starts(with: [0x1F, 0x8B])
+      streamFD = 0
+      ownsStream = false
     case .file(let p):
       path = p
-      let fd = open(p, O_RDONLY)
+      ownsStream = true
+      // Non-blocking open: a FIFO put in place of a file never hangs the hunt here.
+      let fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
       guard fd >= 0 else {
-        throw HuntError("\(p): cannot open (\(String(cString: strerror(errno))))")
+        problem = InputProblem(file: p, line: 0, message: "cannot open (\(errnoText())): skipped")
+        return
       }
-      defer { close(fd) }
       var st = stat()
-      guard fstat(fd, &st) == 0 else { throw HuntError("\(p): cannot stat") }
-      size = Int(st.st_size)
-      isCompressed = p.hasSuffix(".gz")
-      // Small files are read by the worker that parses them; large ones are mapped once and
-      // shared by their segments.
-      if size > segmentBytes, !isCompressed {
-        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
-          throw HuntError("\(p): cannot read (\(String(cString: strerror(errno))))")
+      guard fstat(fd, &st) == 0 else {
+        problem = InputProblem(file: p, line: 0, message: "cannot stat (\(errnoText())): skipped")
+        Glibc.close(fd)
+        return
+      }
+      if st.st_mode & S_IFMT == S_IFREG {
+        isRegular = true
+        size = Int(st.st_size)
+        var head = [UInt8](repeating: 0, count: 64 << 10)
+        let n = head.withUnsafeMutableBytes { preadFully(fd, $0.baseAddress!, $0.count, 0) }
+        Glibc.close(fd)
+        guard n >= 0 else {
+          problem = InputProblem(file: p, line: 0, message: "cannot read (\(errnoText())): skipped")
+          return
         }
-        madvise(m, size, MADV_SEQUENTIAL)
-        mapped = UnsafeRawBufferPointer(start: m, count: size)
-      }
-      if format == .auto, !isCompressed {
-        var head = [UInt8](repeating: 0, count: 4096)
-        let n = pread(fd, &head, head.count, 0)
-        self.format = InputSniffer.detect(head.prefix(max(0, n)))
+        head.removeSubrange(n...)
+        isCompressed = head.starts(with: [0x1F, 0x8B])
+        if !isCompressed {
+          if head.starts(with: [0xEF, 0xBB, 0xBF]) { head.removeFirst(3) }
+          if let binary = Self.binaryProblem(head, size: size) {
+            problem = InputProblem(file: p, line: 0, message: binary)
+            return
+          }
+          crOnly = !head.contains(0x0A) && head.contains(0x0D)
+          if self.format == .auto { self.format = InputSniffer.detect(head) }
+        }
+      } else {
+        // A pipe named on the command line: read it as a stream, blocking as pipes do.
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        streamFD = fd
       }
     }
-    if self.format == .auto, let o = owned, !isCompressed {
-      self.format = InputSniffer.detect(
-        UnsafeRawBufferPointer(start: o.baseAddress, count: min(size, 4096)))
+  }
+
+  func close() {
+    if ownsStream, streamFD >= 0 { Glibc.close(streamFD) }
+    streamFD = -1
+  }
+
+  /// Why a file whose head looks binary is skipped whole; nil for text. A NUL byte or two in text
+  /// (one bad line) is not binary: those lines are skipped one by one.
+  static func binaryProblem<C: Collection<UInt8>>(_ head: C, size: Int) -> String? {
+    var nulLines = 0
+    var lineHasNul = false
+    var newlines = 0
+    for b in head {
+      if b == 0 {
+        if !lineHasNul { nulLines += 1 }
+        lineHasNul = true
+      } else if b == 0x0A {
+        newlines += 1
+        lineHasNul = false
+      }
     }
+    guard nulLines >= 2 || (nulLines == 1 && newlines == 0 && head.count >= 4096) else { return nil }
+    return "binary file (NUL bytes), not text: skipped whole (\(size) bytes)"
   }
 
-  func release() {
-    if let m = mapped { munmap(UnsafeMutableRawPointer(mutating: m.baseAddress), m.count) }
-    owned?.deallocate()
-    mapped = nil
-    owned = nil
-  }
-
-  var bytes: UnsafeRawBufferPointer {
-    if let m = mapped { return m }
-    if let o = owned { return UnsafeRawBufferPointer(start: o.baseAddress, count: size) }
-    return UnsafeRawBufferPointer(start: nil, count: 0)
-  }
-
-  func parse(_ unit: Unit, buffer: inout ReadBuffer) -> UnitOutput {
+  func parse(_ unit: Unit) -> UnitOutput {
     var out = UnitOutput()
-    var parser = ChunkParser()
-    var raw = bytes
-    if raw.baseAddress == nil, size > 0, let path {
-      do {
-        raw = try buffer.read(path, size: size)
-      } catch {
-        out.chunk.report.fileProblems.append(
-          InputProblem(file: name, line: 0, message: error.description))
-        return out
-      }
+    if let problem {
+      out.chunk.report.fileProblems.append(problem)
+      return out
     }
-    if isCompressed {
-      out.bytesCovered = size
-      let (data, error) = gunzip(raw)
-      if let error {
-        out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: error))
-      }
-      if let binary = binaryProblem(
-        UnsafeRawBufferPointer(
-          start: data.withUnsafeBytes { $0.baseAddress }, count: min(data.count, 4096)))
-      {
-        out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
+    var fd = streamFD
+    var closeAfter = false
+    if isRegular, let path {
+      fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+      guard fd >= 0 else {
+        out.chunk.report.fileProblems.append(
+          InputProblem(file: name, line: 0, message: "cannot open (\(errnoText())): skipped"))
         return out
       }
-      let detected = format == .auto ? InputSniffer.detect(data.prefix(4096)) : format
-      data.withUnsafeBufferPointer { b in
-        guard let base = b.baseAddress else { return }
-        if detected == .zeek {
-          var zeek = ZeekConnParser()
-          zeek.parse(base, total: b.count, file: name, into: &out.chunk)
-        } else if detected == .csv {
-          var csv = CSVConnParser(mapping: csvMapping)
-          csv.parse(base, total: b.count, file: name, into: &out.chunk)
-        } else if detected == .cef {
-          var cef = CEFParser()
-          cef.parse(base, total: b.count, file: name, into: &out.chunk)
-        } else {
-          parser.parse(base, total: b.count, start: 0, end: b.count, file: name, into: &out.chunk)
+      closeAfter = true
+    }
+    defer { if closeAfter { Glibc.close(fd) } }
+    let start = max(0, unit.start)
+    var position = start
+    var raw: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int
+    if isRegular {
+      raw = { (p, n) throws(ReadFailure) -> Int in
+        let r = preadFully(fd, p, n, position)
+        guard r >= 0 else { throw ReadFailure(message: "read failed (\(errnoText()))") }
+        position += r
+        return r
+      }
+    } else {
+      raw = { (p, n) throws(ReadFailure) -> Int in
+        while true {
+          let r = Glibc.read(fd, p, n)
+          if r < 0, errno == EINTR { continue }
+          guard r >= 0 else { throw ReadFailure(message: "read failed (\(errnoText()))") }
+          position += r
+          return r
         }
       }
-      return out
     }
-    let total = raw.count
-    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), total > 0 else {
-      return out
+    // A stream shows whether it is compressed in its first two bytes.
+    var compressed = isCompressed
+    var peeked: [UInt8] = []
+    if !isRegular {
+      var two = [UInt8](repeating: 0, count: 2)
+      var got = 0
+      while got < 2 {
+        let n = (try? two.withUnsafeMutableBufferPointer { try raw($0.baseAddress! + got, 2 - got) }) ?? 0
+        if n == 0 { break }
+        got += n
+      }
+      peeked = Array(two.prefix(got))
+      compressed = peeked.starts(with: [0x1F, 0x8B])
     }
-    let end = unit.end < 0 ? total : min(unit.end, total)
-    out.bytesCovered = end - unit.start
-    if unit.start == 0,
-      let binary = binaryProblem(UnsafeRawBufferPointer(start: base, count: min(total, 4096)))
-    {
-      out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
-      return out
+    let source: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int
+    let plain = raw
+    let withPeeked: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int = {
+      (p, n) throws(ReadFailure) -> Int in
+      if !peeked.isEmpty {
+        let k = min(n, peeked.count)
+        for i in 0..<k { p[i] = peeked[i] }
+        peeked.removeFirst(k)
+        return k
+      }
+      return try plain(p, n)
     }
-    if unit.start > 0, isBinary(UnsafeRawBufferPointer(start: base, count: min(total, 4096))) {
-      return out
-    }
-    // A segment owns the lines that start inside it: skip the tail of a line begun before it.
-    var start = unit.start
-    if start > 0, base[start - 1] != 0x0A {
-      guard let nl = memchr(base + start, 0x0A, end - start) else { return out }
-      start = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-    }
-    if format == .zeek {
-      var zeek = ZeekConnParser()
-      zeek.parse(base, total: total, file: name, into: &out.chunk)
-    } else if format == .csv {
-      var csv = CSVConnParser(mapping: csvMapping)
-      csv.parse(base, total: total, file: name, into: &out.chunk)
-    } else if format == .cef {
-      var cef = CEFParser()
-      cef.parse(base, total: total, file: name, into: &out.chunk)
+    if compressed {
+      let inflater = GzipInflater(limits: limits)
+      source = { (p, n) throws(ReadFailure) -> Int in
+        try inflater.read(into: p, count: n, source: withPeeked)
+      }
     } else {
-      parser.parse(base, total: total, start: start, end: end, file: name, into: &out.chunk)
+      source = withPeeked
+    }
+    var reader = LineReader(
+      maxLine: limits.maxLineBytes, startOffset: start, crOnly: compressed || !isRegular ? nil : crOnly)
+    var detected = format
+    do {
+      if unit.start <= 0, compressed || !isRegular {
+        let head = try reader.prime(atFileStart: true, source)
+        if let binary = Self.binaryProblem(head.prefix(64 << 10), size: head.count) {
+          out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
+          out.bytesCovered = position
+          return out
+        }
+        if detected == .auto { detected = InputSniffer.detect(head.prefix(64 << 10)) }
+      }
+      var skipPartial = false
+      if start > 0 {
+        var before: UInt8 = 0
+        skipPartial = preadFully(fd, &before, 1, start - 1) != 1 || before != 0x0A
+      }
+      var parser = LineParser(detected, csvMapping: csvMapping)
+      let maxLine = limits.maxLineBytes
+      let file = name
+      try reader.forEachLine(
+        end: unit.end < 0 ? nil : unit.end, skipPartial: skipPartial, atFileStart: start == 0, source
+      ) { line in
+        out.chunk.lines += 1
+        switch line {
+        case .tooLong(let bytes, let terminated):
+          out.chunk.report.skip(
+            .tooLong,
+            InputProblem(
+              file: file, line: out.chunk.lines,
+              message:
+                "\(bytes) bytes\(terminated ? "" : " (no newline at the end)"), over the limit of \(InputLimits.text(Int64(maxLine))): skipped"
+            ))
+          return true
+        case .text(let p, let n, let terminated):
+          if n > 0, memchr(p, 0, n) != nil {
+            out.chunk.report.skip(
+              .nulBytes,
+              InputProblem(file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
+            return true
+          }
+          return parser.parseLine(p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
+        }
+      }
+      parser.finish(file: file, into: &out.chunk)
+    } catch {
+      out.chunk.report.fileProblems.append(
+        InputProblem(file: name, line: out.chunk.lines + 1, message: error.message))
+    }
+    if unit.end >= 0 {
+      out.bytesCovered = unit.end - start
+    } else {
+      out.bytesCovered = isRegular ? size : position
     }
     return out
   }
+}
 
-  func isBinary(_ head: UnsafeRawBufferPointer) -> Bool { head.contains(0) }
+/// `pread` until `count` bytes or the end of the file; -1 on an error.
+func preadFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, _ offset: Int) -> Int {
+  var done = 0
+  while done < count {
+    let n = pread(fd, p + done, count - done, off_t(offset + done))
+    if n < 0, errno == EINTR { continue }
+    if n < 0 { return -1 }
+    if n == 0 { break }
+    done += n
+  }
+  return done
+}
 
-  private func binaryProblem(_ head: UnsafeRawBufferPointer) -> String? {
-    isBinary(head) ? "binary file (NUL bytes), not JSON lines: skipped whole (\(size) bytes)" : nil
+/// The reader of one file's lines, chosen by its format.
+enum LineParser {
+  case csl(ChunkParser)
+  case zeek(ZeekConnParser)
+  case csv(CSVConnParser)
+  case cef(CEFParser)
+
+  init(_ format: InputFormat, csvMapping: [String: String]) {
+    switch format {
+    case .zeek: self = .zeek(ZeekConnParser())
+    case .csv: self = .csv(CSVConnParser(mapping: csvMapping))
+    case .cef: self = .cef(CEFParser())
+    case .csl, .auto: self = .csl(ChunkParser())
+    }
+  }
+
+  /// Parses one line; false when the rest of the file is not to be read.
+  mutating func parseLine(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool {
+    switch self {
+    case .csl(var c):
+      self = .cef(CEFParser())  // release the payload so the mutation below is in place
+      c.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+      self = .csl(c)
+      return true
+    case .zeek(var z):
+      self = .cef(CEFParser())
+      z.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+      self = .zeek(z)
+      return z.otherLog == nil
+    case .csv(var c):
+      self = .cef(CEFParser())
+      let ok = c.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+      self = .csv(c)
+      return ok
+    case .cef(let c):
+      checkText(p, n, line: line, file: file, report: &out.report)
+      let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+      c.line(text, line: line, terminated: terminated, file: file, into: &out)
+      return true
+    }
+  }
+
+  /// What a parser says once the file ends.
+  func finish(file: String, into out: inout ChunkParser.Output) {
+    if case .zeek(let z) = self, let other = z.otherLog {
+      out.report.fileProblems.append(
+        InputProblem(
+          file: file, line: 0, message: "a Zeek \(other).log, not a conn.log: skipped whole"))
+    }
   }
 }
 
-/// A worker's reusable read buffer, so that reading a file touches no fresh memory.
-struct ReadBuffer: ~Copyable {
-  private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-
-  deinit { storage.deallocate() }
-
-  /// Reads all of `path` (expected to be `size` bytes) into the buffer.
-  mutating func read(_ path: String, size: Int) throws(HuntError) -> UnsafeRawBufferPointer {
-    if storage.count < size {
-      storage.deallocate()
-      storage = .allocate(byteCount: size, alignment: 16)
-    }
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw HuntError("cannot open (\(String(cString: strerror(errno))))") }
-    defer { close(fd) }
-    var off = 0
-    while off < size {
-      let n = Glibc.read(fd, storage.baseAddress! + off, size - off)
-      if n < 0, errno == EINTR { continue }
-      guard n >= 0 else { throw HuntError("read failed (\(String(cString: strerror(errno))))") }
-      if n == 0 { break }  // the file shrank while we read it
-      off += n
-    }
-    return UnsafeRawBufferPointer(start: storage.baseAddress, count: off)
-  }
+/// Counts a line whose invalid UTF-8 will be replaced by U+FFFD where it is decoded (as Spark's
+/// reader does): the row is kept, and the replacement is reported, never silent.
+@inline(__always)
+func checkText(
+  _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, file: String, field: String = "line",
+  report: inout InputReport
+) {
+  let b = UnsafeBufferPointer(start: p, count: n)
+  guard b.contains(where: { $0 >= 0x80 }), String(validating: b, as: UTF8.self) == nil else { return }
+  report.replaced(
+    field,
+    InputProblem(
+      file: file, line: line, field: field == "line" ? nil : field,
+      message: "invalid UTF-8, replaced by U+FFFD"))
 }

@@ -33,22 +33,6 @@ struct ZeekConnParser {
   /// The `#path` of a TSV log that is not a conn.log (dns, http, …), which is skipped whole.
   var otherLog: String?
 
-  /// Parses a whole file's bytes.
-  mutating func parse(
-    _ base: UnsafePointer<UInt8>, total: Int, file: String, into out: inout ChunkParser.Output
-  ) {
-    forEachLine(base, total: total) { p, n, terminated in
-      out.lines += 1
-      parseLine(p, n, line: out.lines, terminated: terminated, file: file, into: &out)
-      return otherLog == nil
-    }
-    if let otherLog {
-      out.report.fileProblems.append(
-        InputProblem(
-          file: file, line: 0, message: "a Zeek \(otherLog).log, not a conn.log: skipped whole"))
-    }
-  }
-
   mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
     into out: inout ChunkParser.Output
@@ -58,6 +42,7 @@ struct ZeekConnParser {
       out.report.blankLines += 1
       return
     }
+    if p.hasHighBytes(n) { checkText(p, n, line: line, file: file, report: &out.report) }
     if p[0] == UInt8(ascii: "#") {
       header(String(decoding: text, as: UTF8.self))
       return
@@ -234,8 +219,8 @@ struct ZeekConnParser {
       fraction *= 10
       fracDigits += 1
     }
-    let ticks = seconds * Timestamp.ticksPerSecond + fraction
-    return Timestamp(ticks: negative ? -ticks : ticks)
+    return Timestamp.checked(
+      seconds: negative ? -seconds : seconds, fractionTicks: negative ? -fraction : fraction)
   }
 }
 

@@ -2,6 +2,17 @@ import BeaconCore
 import BeaconNet
 import Foundation
 
+/// Why the periodicity method's options could not be used, with the values a message needs.
+public enum PrepareError: Error, Sendable, Equatable {
+  /// An internal network that is not a CIDR network.
+  case badNetwork(text: String)
+  /// An allowlist file that could not be read.
+  case allowlistFile(TextFileError)
+  /// An allowlist line that is none of the forms (line is 1-based).
+  case allowlistEntry(path: String, line: Int, text: String)
+  case allowlistNotText(path: String)
+}
+
 /// Addresses and networks the analyst has cleared (`--allow FILE`, repeatable).
 ///
 /// One entry a line: an IP, a CIDR network or a host name; `#` starts a comment. Flows whose
@@ -15,12 +26,16 @@ public struct Allowlist: Sendable {
   public init() {}
 
   /// Parses one file; a line that is none of the three forms is an error naming file and line.
-  public mutating func load(_ path: String) throws {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw HuntError("--allow \(path): cannot read the file")
+  public mutating func load(_ path: String) throws(PrepareError) {
+    let bytes: [UInt8]
+    do { bytes = try TextFile.read(path) } catch { throw .allowlistFile(error) }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw .allowlistNotText(path: path)
     }
     sources.append(path)
-    for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (k, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+      .enumerated()
+    {
       var line = Substring(raw)
       if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
       let entry = line.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -30,9 +45,7 @@ public struct Allowlist: Sendable {
       } else if Self.isHostName(entry) {
         hostNames.insert(entry.lowercased())
       } else {
-        throw HuntError(
-          "--allow \(path):\(k + 1): \(entry.debugDescription) is not an IP, a CIDR network or a host name"
-        )
+        throw .allowlistEntry(path: path, line: k + 1, text: entry)
       }
     }
   }

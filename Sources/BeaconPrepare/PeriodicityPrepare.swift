@@ -20,20 +20,22 @@ public enum PeriodicityPrepare {
   }
 
   /// `--internal` networks, or the defaults.
-  public static func internalNetworks(_ p: PeriodicityParameters) throws -> [IPNetwork] {
+  public static func internalNetworks(_ p: PeriodicityParameters) throws(PrepareError)
+    -> [IPNetwork]
+  {
     guard let texts = p.internalNetworks else {
       return AddressClassifier.defaultInternal.map { IPNetwork($0)! }
     }
-    return try texts.map { t in
-      guard let n = IPNetwork(t) else {
-        throw HuntError("--internal \(t): not a CIDR network (e.g. 10.0.0.0/8)")
-      }
-      return n
+    var out: [IPNetwork] = []
+    for t in texts {
+      guard let n = IPNetwork(t) else { throw .badNetwork(text: t) }
+      out.append(n)
     }
+    return out
   }
 
   /// The allowlist files, read.
-  public static func allowlist(_ p: PeriodicityParameters) throws -> Allowlist {
+  public static func allowlist(_ p: PeriodicityParameters) throws(PrepareError) -> Allowlist {
     var allow = Allowlist()
     for f in p.allowFiles { try allow.load(f) }
     return allow

@@ -9,6 +9,13 @@ import Foundation
 /// endpoint (periodic but popular, so benign), and the labelled beacons run all day from quiet
 /// servers or from browsing workstations. Records are full-width (~1 KB, 60+ fields, vendor
 /// specific) and filed by TimeGenerated into `y=/m=/d=/h=/m=/PT05M.json` folders.
+/// Why a simulation could not be written.
+public enum SimulateError: Error, Sendable, Equatable {
+  /// The output folder holds files: simulate never overwrites.
+  case folderNotEmpty(path: String)
+  case cannotWrite(path: String)
+}
+
 public struct Simulator {
   public var config: SimulationConfig
 
@@ -20,7 +27,7 @@ public struct Simulator {
     let fm = FileManager.default
     if fm.fileExists(atPath: folder) {
       guard (try fm.contentsOfDirectory(atPath: folder)).isEmpty else {
-        throw HuntError("\(folder) is not empty; choose a new folder (simulate never overwrites)")
+        throw SimulateError.folderNotEmpty(path: folder)
       }
     }
     var rng = SimRandom(seed: config.seed)
@@ -97,7 +104,7 @@ public struct Simulator {
         try FileManager.default.createDirectory(
           atPath: String(path[..<path.lastIndex(of: "/")!]), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
-          throw HuntError("\(path): cannot write")
+          throw SimulateError.cannotWrite(path: path)
         }
         overflow += 1
         start = end

@@ -6,6 +6,36 @@ import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import SwiftProtobuf
 
+/// Why a hunt on Spark failed, with the values a message needs.
+public enum SparkError: Error, Sendable, Equatable {
+  /// A connection string that does not parse.
+  case badRemote(text: String, reason: String)
+  /// Nothing answered at the address (refused, no route, TLS failure).
+  case unreachable(remote: String, detail: String)
+  /// Something accepted the connection but did not answer as Spark Connect in time.
+  case notSparkConnect(remote: String, seconds: Double)
+  case credentials(remote: String, detail: String)
+  /// A query did not finish within the query timeout.
+  case timedOut(remote: String, seconds: Double)
+  /// Spark's own error (an SQL error, a missing path), as Spark words it.
+  case query(message: String)
+  /// Spark answered, but not with what the hunt asked for.
+  case protocolError(message: String)
+  case unsupported(Unsupported)
+  /// `INSERT OVERWRITE DIRECTORY` would replace a directory BeaconHunt cannot check, or one that
+  /// exists.
+  case clusterOutputUnchecked(path: String)
+  case clusterOutputExists(path: String)
+
+  /// What the Spark engine does not do.
+  public enum Unsupported: Sendable, Equatable {
+    case inputFormat(InputFormat)
+    case cache
+    case periodicityClusterOutput
+    case standardInput
+  }
+}
+
 /// A minimal Spark Connect client: one session, SQL with named parameters, results as Arrow.
 ///
 /// Executions are reattachable: if the result stream breaks before Spark says the result is
@@ -16,11 +46,19 @@ struct SparkConnectClient: Sendable {
   let sessionID: String
   /// Seconds a whole execution may take.
   let timeout: Double
+  /// Seconds connecting and the first answer may take, apart from `timeout`: a port that accepts
+  /// connections but does not speak Spark Connect fails in seconds, not after an hour.
+  let connectTimeout: Double
   let progress: any HuntProgress
 
-  init(remote: SparkRemote, timeout: Double = 3600, progress: any HuntProgress) {
+  init(
+    remote: SparkRemote, timeout: Double = SparkEngine.defaultTimeout,
+    connectTimeout: Double = SparkEngine.defaultConnectTimeout,
+    progress: any HuntProgress
+  ) {
     self.remote = remote
     self.timeout = timeout
+    self.connectTimeout = connectTimeout
     self.sessionID = remote.sessionID ?? UUIDText.make()
     self.progress = progress
   }
@@ -37,31 +75,57 @@ struct SparkConnectClient: Sendable {
         target: .dns(host: remote.host, port: remote.port),
         transportSecurity: remote.useTLS ? .tls : .plaintext)
     } catch {
-      throw HuntError("Spark Connect at \(remote): \(error)")
+      throw SparkError.unreachable(remote: remote.description, detail: "\(error)")
     }
     do {
       return try await withGRPCClient(transport: transport) { client in
-        try await body(Spark_Connect_SparkConnectService.Client(wrapping: client))
+        let service = Spark_Connect_SparkConnectService.Client(wrapping: client)
+        try await handshake(service: service)
+        return try await body(service)
       }
     } catch let error as RPCError {
-      throw Self.explain(error, remote: remote)
+      throw Self.explain(error, remote: remote, timeout: timeout)
+    }
+  }
+
+  /// `SELECT 1` under the short connect timeout, before the hunt's queries.
+  func handshake(
+    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>
+  ) async throws {
+    var query = Spark_Connect_Relation()
+    query.common.planID = 1
+    query.sql.query = "SELECT 1"
+    var plan = Spark_Connect_Plan()
+    plan.root = query
+    var request = Spark_Connect_ExecutePlanRequest()
+    request.sessionID = sessionID
+    request.userContext = userContext
+    request.plan = plan
+    request.clientType = "beaconhunt"
+    var options = callOptions
+    options.timeout = .milliseconds(Int64(connectTimeout * 1000))
+    do {
+      try await service.executePlan(
+        request: ClientRequest(message: request, metadata: metadata), options: options
+      ) { response in
+        for try await _ in response.messages {}
+      }
+    } catch let error as RPCError where error.code == .deadlineExceeded {
+      throw SparkError.notSparkConnect(remote: remote.description, seconds: connectTimeout)
     }
   }
 
   /// Turns gRPC failures into messages a user can act on; Spark's own SQL errors pass through.
-  static func explain(_ error: RPCError, remote: SparkRemote) -> HuntError {
+  static func explain(_ error: RPCError, remote: SparkRemote, timeout: Double) -> SparkError {
     switch error.code {
     case .unavailable:
-      return HuntError(
-        "cannot reach Spark Connect at \(remote): \(error.message). Is the server running, and is the port right?"
-      )
+      return .unreachable(remote: remote.description, detail: error.message)
     case .unauthenticated, .permissionDenied:
-      return HuntError("Spark Connect at \(remote) refused the credentials: \(error.message)")
+      return .credentials(remote: remote.description, detail: error.message)
     case .deadlineExceeded:
-      return HuntError(
-        "Spark Connect at \(remote): the query did not finish in time (\(error.message))")
+      return .timedOut(remote: remote.description, seconds: timeout)
     default:
-      return HuntError("Spark: \(error.message)")
+      return .query(message: error.message)
     }
   }
 
@@ -104,7 +168,7 @@ struct SparkConnectClient: Sendable {
     do {
       for chunk in streams { try decoder.decode(chunk) }
     } catch {
-      throw HuntError("Spark Connect: \(error)")
+      throw SparkError.protocolError(message: "Arrow result: \(error)")
     }
     return decoder.table
   }
@@ -142,8 +206,8 @@ struct SparkConnectClient: Sendable {
     while !execution.complete {
       attempts += 1
       guard attempts <= 5 else {
-        throw HuntError(
-          "Spark Connect: the result stream kept breaking; gave up after 5 reattaches")
+        throw SparkError.protocolError(
+          message: "the result stream kept breaking; gave up after 5 reattaches")
       }
       var reattach = Spark_Connect_ReattachExecuteRequest()
       reattach.sessionID = sessionID

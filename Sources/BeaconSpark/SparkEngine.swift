@@ -13,7 +13,12 @@ public struct SparkEngine: HuntEngine {
   public let name = "spark"
   public var remote: SparkRemote
   /// Seconds a query may take.
-  public var timeout: Double = 3600
+  public var timeout: Double = SparkEngine.defaultTimeout
+  /// Seconds connecting and the first answer may take.
+  public var connectTimeout: Double = SparkEngine.defaultConnectTimeout
+
+  public static let defaultTimeout: Double = 3600
+  public static let defaultConnectTimeout: Double = 20
   /// Also write the findings on the cluster, as one JSON-lines file in this directory.
   public var clusterOutput: String?
   /// Allow `clusterOutput` to replace an existing directory.
@@ -28,20 +33,16 @@ public struct SparkEngine: HuntEngine {
     let local =
       out.hasPrefix("file://") ? String(out.dropFirst(7)) : (out.contains("://") ? nil : out)
     guard let local else {
-      throw HuntError(
-        "--spark-output \(out): the cluster replaces that directory and BeaconHunt cannot check it; add --force to confirm"
-      )
+      throw SparkError.clusterOutputUnchecked(path: out)
     }
     if FileManager.default.fileExists(atPath: local) {
-      throw HuntError("--spark-output \(out) already exists; use --force to replace it")
+      throw SparkError.clusterOutputExists(path: out)
     }
   }
 
   public func run(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
     guard spec.inputFormat == .auto || spec.inputFormat == .csl else {
-      throw HuntError(
-        "--input-format \(spec.inputFormat.rawValue): the Spark engine reads the Log Analytics export (CommonSecurityLog JSON lines) only; use --engine native"
-      )
+      throw SparkError.unsupported(.inputFormat(spec.inputFormat))
     }
     switch spec.method {
     case .notebook: return try await runNotebook(spec, progress: progress)
@@ -56,7 +57,8 @@ public struct SparkEngine: HuntEngine {
     let paths = try Self.clusterPaths(spec.input)
     let output = clusterOutput.map { $0.contains("://") ? $0 : Self.absolute($0) }
     summary.sources = try Self.unescapedClusterPaths(spec.input)
-    let client = SparkConnectClient(remote: remote, timeout: timeout, progress: progress)
+    let client = SparkConnectClient(
+      remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
       let findings = try await client.execute(
@@ -86,13 +88,10 @@ public struct SparkEngine: HuntEngine {
   func runPeriodicity(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
     let p = spec.periodicity
     if clusterOutput != nil {
-      throw HuntError(
-        "--spark-output writes notebook findings; for --method periodicity write them with --output"
-      )
+      throw SparkError.unsupported(.periodicityClusterOutput)
     }
     if p.cacheFolder != nil {
-      throw HuntError(
-        "--cache is for the native engine: on Spark the history days are summarised on the cluster")
+      throw SparkError.unsupported(.cache)
     }
     var clock = StageClock()
     var summary = RunSummary(engine: name, method: spec.method)
@@ -120,7 +119,8 @@ public struct SparkEngine: HuntEngine {
       allowNetworks: allow.networks.networks, history: !historyFolders.isEmpty)
     let history = historyFolders.map(ClusterPath.literal)
     let parameters = Self.periodicityParameters(spec)
-    let client = SparkConnectClient(remote: remote, timeout: timeout, progress: progress)
+    let client = SparkConnectClient(
+      remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let result = try await client.withService { service in
       let findings = try await client.execute(
         SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
@@ -179,7 +179,7 @@ public struct SparkEngine: HuntEngine {
     case .paths(let paths):
       return try paths.map { p in
         guard p != "-" else {
-          throw HuntError("standard input cannot be sent to a Spark cluster; give files or folders")
+          throw SparkError.unsupported(.standardInput)
         }
         return p.contains("://") ? p : absolute(p)
       }
@@ -228,13 +228,13 @@ public struct SparkEngine: HuntEngine {
   static func periodicityFindings(_ table: ArrowTable) throws -> [PeriodicityFinding] {
     let names = table.fields.map(\.name)
     guard names == PeriodicitySQL.columns else {
-      throw HuntError("Spark returned columns \(names), expected \(PeriodicitySQL.columns)")
+      throw SparkError.protocolError(message: "returned columns \(names), expected \(PeriodicitySQL.columns)")
     }
     return try table.rows.map { r in
       func value(_ name: String) -> ArrowValue { r[names.firstIndex(of: name)!] }
       func s(_ name: String) throws -> String {
         guard case .string(let v) = value(name) else {
-          throw HuntError("Spark: \(name) is not a string")
+          throw SparkError.protocolError(message: "\(name) is not a string")
         }
         return v
       }
@@ -242,31 +242,31 @@ public struct SparkEngine: HuntEngine {
         switch value(name) {
         case .int(let v): return v
         case .null: return nil
-        default: throw HuntError("Spark: \(name) is not an integer (\(value(name)))")
+        default: throw SparkError.protocolError(message: "\(name) is not an integer (\(value(name)))")
         }
       }
       func d(_ name: String) throws -> Double? {
         switch value(name) {
         case .double(let v): return v
         case .null: return nil
-        default: throw HuntError("Spark: \(name) is not a double (\(value(name)))")
+        default: throw SparkError.protocolError(message: "\(name) is not a double (\(value(name)))")
         }
       }
       func ints(_ name: String) throws -> [Int64] {
         guard case .list(let items) = value(name) else {
-          throw HuntError("Spark: \(name) is not a list (\(value(name)))")
+          throw SparkError.protocolError(message: "\(name) is not a list (\(value(name)))")
         }
         return try items.map {
-          guard case .int(let v) = $0 else { throw HuntError("Spark: \(name) holds \($0)") }
+          guard case .int(let v) = $0 else { throw SparkError.protocolError(message: "\(name) holds \($0)") }
           return v
         }
       }
       func required<T>(_ v: T?, _ name: String) throws -> T {
-        guard let v else { throw HuntError("Spark: \(name) is null") }
+        guard let v else { throw SparkError.protocolError(message: "\(name) is null") }
         return v
       }
       guard let kind = FlowKind(rawValue: try s("Kind")) else {
-        throw HuntError("Spark: unknown Kind \(value("Kind"))")
+        throw SparkError.protocolError(message: "unknown Kind \(value("Kind"))")
       }
       let first = Timestamp(ticks: try required(i("FirstTicks"), "FirstTicks"))
       let last = Timestamp(ticks: try required(i("LastTicks"), "LastTicks"))
@@ -310,23 +310,23 @@ public struct SparkEngine: HuntEngine {
   static func notebookFindings(_ table: ArrowTable) throws -> [NotebookFinding] {
     let names = table.fields.map(\.name)
     guard names == NotebookFinding.columns else {
-      throw HuntError("Spark returned columns \(names), expected \(NotebookFinding.columns)")
+      throw SparkError.protocolError(message: "returned columns \(names), expected \(NotebookFinding.columns)")
     }
     return try table.rows.map { r in
       func s(_ k: Int) throws -> String {
         guard case .string(let v) = r[k] else {
-          throw HuntError("Spark: \(names[k]) is not a string")
+          throw SparkError.protocolError(message: "\(names[k]) is not a string")
         }
         return v
       }
       func i(_ k: Int) throws -> Int64 {
         guard case .int(let v) = r[k] else {
-          throw HuntError("Spark: \(names[k]) is not an integer (\(r[k]))")
+          throw SparkError.protocolError(message: "\(names[k]) is not an integer (\(r[k]))")
         }
         return v
       }
       guard case .list(let list) = r[11], case .double(let pct) = r[14] else {
-        throw HuntError("Spark: Timedeltalist or Percentbeacon has an unexpected type")
+        throw SparkError.protocolError(message: "Timedeltalist or Percentbeacon has an unexpected type")
       }
       return NotebookFinding(
         destinationIP: try s(0), deviceVendor: try s(1), sourceIP: try s(2),
@@ -334,7 +334,7 @@ public struct SparkEngine: HuntEngine {
         protocol: try s(4), timedelta: try i(5), timedeltaCount: try i(6), totalSentBytes: try i(7),
         totalReceivedBytes: try i(8), totalEvents: try i(9), degreeOfSourceIPs: try i(10),
         timedeltaList: try list.map { v in
-          guard case .int(let x) = v else { throw HuntError("Spark: Timedeltalist holds \(v)") }
+          guard case .int(let x) = v else { throw SparkError.protocolError(message: "Timedeltalist holds \(v)") }
           return x
         },
         timedeltaListCount: try i(12), totalEventCount: try i(13), percentBeacon: pct)

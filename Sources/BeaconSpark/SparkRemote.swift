@@ -29,10 +29,9 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// Parses a connection string; errors name what is wrong.
-  public init(parsing text: String) throws {
+  public init(parsing text: String) throws(SparkError) {
     guard text.hasPrefix("sc://") else {
-      throw HuntError(
-        "--spark-remote \(text): expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
+      throw .badRemote(text: text, reason: "expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
     }
     var rest = Substring(text.dropFirst(5))
     var params: Substring = ""
@@ -44,30 +43,30 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     var port = Self.defaultPort
     if host.hasPrefix("[") {  // [::1]:15002
       guard let close = host.firstIndex(of: "]") else {
-        throw HuntError("--spark-remote \(text): unclosed IPv6 address")
+        throw .badRemote(text: text, reason: "unclosed IPv6 address")
       }
       let after = host[host.index(after: close)...]
       if after.hasPrefix(":") {
         guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-          throw HuntError("--spark-remote \(text): bad port")
+          throw .badRemote(text: text, reason: "bad port")
         }
         port = p
       } else if !after.isEmpty {
-        throw HuntError("--spark-remote \(text): unexpected text after the address")
+        throw .badRemote(text: text, reason: "unexpected text after the address")
       }
       host = String(host[host.index(after: host.startIndex)..<close])
     } else if let colon = host.lastIndex(of: ":") {
       guard let p = Int(host[host.index(after: colon)...]), (1...65535).contains(p) else {
-        throw HuntError("--spark-remote \(text): bad port")
+        throw .badRemote(text: text, reason: "bad port")
       }
       port = p
       host = String(host[..<colon])
     }
-    guard !host.isEmpty else { throw HuntError("--spark-remote \(text): no host") }
+    guard !host.isEmpty else { throw .badRemote(text: text, reason: "no host") }
     self.init(host: host, port: port)
     for pair in params.split(separator: ";") where !pair.isEmpty {
       let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-      guard kv.count == 2 else { throw HuntError("--spark-remote: parameter \(pair) has no value") }
+      guard kv.count == 2 else { throw .badRemote(text: text, reason: "parameter \(pair) has no value") }
       let value = kv[1].removingPercentEncoding
       switch kv[0] {
       case "token":
@@ -75,14 +74,14 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         useTLS = true  // as Spark's clients do: a bearer token is only sent over TLS
       case "use_ssl":
         guard value == "true" || value == "false" else {
-          throw HuntError("--spark-remote: use_ssl is true or false")
+          throw .badRemote(text: text, reason: "use_ssl is true or false")
         }
         useTLS = value == "true" || token != nil
       case "user_id": userID = value
       case "user_agent": userAgent = value
       case "session_id":
         guard UUIDText.isValid(value) else {
-          throw HuntError("--spark-remote: session_id must be a UUID")
+          throw .badRemote(text: text, reason: "session_id must be a UUID")
         }
         sessionID = value.lowercased()
       default: break  // other parameters are the cluster's business (e.g. grpc_max_message_size)
