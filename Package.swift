@@ -83,7 +83,8 @@ let package = Package(
     .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(
-      name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate"]),
+      name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
@@ -93,7 +94,8 @@ let package = Package(
       dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
     .testTarget(
       name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate"]),
-    .testTarget(name: "BeaconHuntCLITests", dependencies: ["BeaconCore"]),
+    .testTarget(
+      name: "BeaconHuntCLITests", dependencies: ["BeaconCore", "BeaconEnrich", "BeaconNet"]),
   ],
   swiftLanguageModes: [.v6]
 )

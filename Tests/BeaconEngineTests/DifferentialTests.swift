@@ -63,7 +63,7 @@ import Testing
     #expect(result.summary.input.skippedLines == truth.corruptLines)
     #expect(result.summary.input.rows == truth.rows)  // every simulated row loads; the corrupt lines are extra
 
-    let files = try InputFiles.currentDay(root: folder, endDate: config.endDate).files.map(\.name)
+    let files = try InputFiles.currentDay(root: folder, endDate: config.endDate).files.sources.map(\.name)
     let t = c.thresholds
     var args = [Self.reference]
     if let v = c.vendor { args += ["--vendor", v] }
@@ -124,7 +124,9 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     _ = FileManager.default.createFile(atPath: folder + "/mine.txt", contents: Data("keep".utf8))
-    #expect(throws: HuntError.self) { try Simulator(SimulationConfig()).write(to: folder) }
+    #expect(throws: SimulateError.folderNotEmpty(path: folder)) {
+      try Simulator(SimulationConfig()).write(to: folder)
+    }
     #expect(FileManager.default.contents(atPath: folder + "/mine.txt") == Data("keep".utf8))
   }
 

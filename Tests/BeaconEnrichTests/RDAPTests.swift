@@ -80,20 +80,20 @@ import Testing
     let cache = server.folder + "/cache/rdap.json"
     let bootstrap = URL(string: "http://127.0.0.1:\(server.port)/bootstrap/")!
     let client = try RDAPClient(bootstrap: bootstrap, cachePath: cache, timeout: 5, interval: 0.05)
-    let v4 = try await client.lookup(IPAddress("198.51.100.7")!)
+    let v4 = await client.lookup(IPAddress("198.51.100.7")!)
     #expect(v4.handle == "NET-198-51-100-0-1" && v4.name == "EXAMPLE-NET" && v4.country == "NL")
     #expect(v4.registrant == "Example <script>alert(1)</script> B.V.")
     #expect(v4.abuseEmail == "abuse@example.net")
-    #expect(try await client.lookup(IPAddress("2001:db8::1")!).name == "V6-NET")
-    #expect(try await client.lookup(IPAddress("203.0.113.9")!).error == "not found")
+    #expect(await client.lookup(IPAddress("2001:db8::1")!).name == "V6-NET")
+    #expect(await client.lookup(IPAddress("203.0.113.9")!).error == "not found")
     #expect(
-      try await client.lookup(IPAddress("192.0.2.1")!).error == "no RDAP service in the bootstrap")
+      await client.lookup(IPAddress("192.0.2.1")!).error == "no RDAP service in the bootstrap")
     #expect(client.requests == 5)  // two bootstrap files, three answers
     try client.save()
     // A second run answers from the cache without a request.
     let again = try RDAPClient(bootstrap: bootstrap, cachePath: cache, timeout: 5, interval: 0.05)
-    #expect(try await again.lookup(IPAddress("198.51.100.7")!) == v4)
-    #expect(try await again.lookup(IPAddress("203.0.113.9")!).error == "not found")
+    #expect(await again.lookup(IPAddress("198.51.100.7")!) == v4)
+    #expect(await again.lookup(IPAddress("203.0.113.9")!).error == "not found")
     #expect(again.requests == 0 && again.cacheHits == 2)
   }
 
@@ -109,18 +109,18 @@ import Testing
         [.string("10.0.0.1"), .string("198.51.100.7")],
         [.string("10.0.0.2"), .string("198.51.100.7")],
       ])
-    #expect(out.columns.suffix(3) == RDAPInfo.columns)
+    #expect(out.columns.suffix(4) == RDAPInfo.columns)
     #expect(
-      out.rows[0].suffix(3) == [
+      out.rows[0].suffix(4) == [
         .string("NET-198-51-100-0-1 EXAMPLE-NET"),
         .string("Example <script>alert(1)</script> B.V."),
-        .string("abuse@example.net"),
+        .string("abuse@example.net"), .null,
       ])
     #expect(client.requests == 3)  // each address is asked once
   }
 
   @Test func onlyHTTPSLeavesTheMachineAndFailuresAreReported() async throws {
-    #expect(throws: HuntError.self) {
+    #expect(throws: EnrichError.rdapNotHTTPS(url: "http://rdap.example.net/")) {
       try RDAPClient(bootstrap: URL(string: "http://rdap.example.net/")!, cachePath: nil)
     }
     // A registry that refuses connections: the address gets an error, the hunt goes on.
@@ -132,7 +132,107 @@ import Testing
     let client = try RDAPClient(
       bootstrap: URL(string: "http://127.0.0.1:\(server.port)/bootstrap/")!, cachePath: nil,
       timeout: 2, interval: 0)
-    let info = try await client.lookup(IPAddress("198.51.100.7")!)
-    #expect(info.error?.hasPrefix("127.0.0.1: ") == true)
+    let info = await client.lookup(IPAddress("198.51.100.7")!)
+    #expect(info.error == "127.0.0.1: connection refused")
+  }
+
+  /// `Fixtures/hostile_rdap_server.py` on 127.0.0.1: it trickles, floods, redirects to plain
+  /// HTTP on another host and sends 80,000 entities. Stopped when the test ends.
+  final class HostileServer {
+    let process = Process()
+    var port = 0
+
+    init() throws {
+      let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/hostile_rdap_server.py").path
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["python3", "-u", script]
+      let out = Pipe()
+      process.standardOutput = out
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      var text = ""
+      while !text.contains("\n") {
+        let chunk = out.fileHandleForReading.availableData
+        guard !chunk.isEmpty else { break }
+        text += String(decoding: chunk, as: UTF8.self)
+      }
+      port = Int(text.split(separator: " ").last?.split(separator: "\n").first ?? "") ?? 0
+      guard port > 0 else { throw HuntError("the hostile RDAP server did not start: \(text)") }
+    }
+
+    func client(_ mode: String, timeout: Double = 2) throws -> RDAPClient {
+      try RDAPClient(
+        bootstrap: URL(string: "http://127.0.0.1:\(port)/\(mode)/")!, cachePath: nil,
+        timeout: timeout, interval: 0)
+    }
+
+    func stop() {
+      kill(process.processIdentifier, SIGKILL)
+      var status: Int32 = 0
+      _ = waitpid(process.processIdentifier, &status, 0)
+    }
+  }
+
+  static func seconds(_ body: () async -> Void) async -> Double {
+    let start = Date()
+    await body()
+    return Date().timeIntervalSince(start)
+  }
+
+  @Test func aServerThatTricklesBytesMeetsOneDeadline() async throws {
+    let server = try HostileServer()
+    defer { server.stop() }
+    let client = try server.client("trickle", timeout: 1.5)
+    var info = RDAPInfo(error: "")
+    let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
+    #expect(info.error == "127.0.0.1: no complete answer within 1.5 s")
+    #expect(took < 6, "took \(took) s for a 1.5 s deadline")
+  }
+
+  @Test func anEndlessBodyIsCutAtTheCap() async throws {
+    let server = try HostileServer()
+    defer { server.stop() }
+    let client = try server.client("flood", timeout: 30)
+    var info = RDAPInfo(error: "")
+    let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
+    #expect(info.error == "127.0.0.1: answer larger than \(4 << 20) bytes")
+    #expect(took < 20, "took \(took) s")
+  }
+
+  @Test func aRedirectToPlainHTTPElsewhereIsRefused() async throws {
+    let server = try HostileServer()
+    defer { server.stop() }
+    let client = try server.client("redirect")
+    let info = await client.lookup(IPAddress("198.51.100.7")!)
+    #expect(
+      info.error
+        == "127.0.0.1: redirect to http://127.0.0.2:\(server.port)/plain/ip/198.51.100.7 refused: not HTTPS")
+    #expect(info.failed)
+  }
+
+  @Test func anAnswerWithManyEntitiesIsWalkedBoundedly() async throws {
+    let server = try HostileServer()
+    defer { server.stop() }
+    let client = try server.client("entities", timeout: 10)
+    var info = RDAPInfo(error: "")
+    let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
+    #expect(info.handle == "NET-X" && info.error == nil)
+    // The registrant sits after 80,000 other entities: past the walk's bound, so it is not read.
+    #expect(info.registrant == nil)
+    #expect(took < 5, "took \(took) s")
+  }
+
+  @Test func anUnreachableBootstrapFailsEachRowNotTheRun() async throws {
+    let client = try RDAPClient(
+      bootstrap: URL(string: "http://127.0.0.1:9/bootstrap/")!, cachePath: nil, timeout: 2,
+      interval: 0)
+    let out = try await client.enrich(
+      columns: ["DestinationIP"], rows: [[.string("198.51.100.7")], [.string("198.51.100.8")]])
+    #expect(out.rows.count == 2)
+    #expect(
+      out.rows.allSatisfy {
+        $0.last == .string("bootstrap http://127.0.0.1:9/bootstrap/ipv4.json: connection refused")
+      })
   }
 }

@@ -90,10 +90,23 @@ import Testing
     try "# list\n10.0.0.1\nnot-an-ip\n".write(
       toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
     var ti = ThreatIntel()
-    let e = #expect(throws: HuntError.self) { try ti.load(dir + "/bad.txt") }
-    #expect(e?.description == "--ti \(dir)/bad.txt:3: \"not-an-ip\" is not an IP or CIDR network")
+    #expect(
+      throws: EnrichError.feed(
+        path: dir + "/bad.txt", line: 3, message: "\"not-an-ip\" is not an IP or CIDR network")
+    ) { try ti.load(dir + "/bad.txt") }
     try "{\"type\":\"x\"}".write(toFile: dir + "/x.json", atomically: true, encoding: .utf8)
-    #expect(throws: HuntError.self) { try ti.load(dir + "/x.json") }
-    #expect(throws: HuntError.self) { try ti.load(dir + "/missing.csv") }
+    #expect(
+      throws: EnrichError.feed(
+        path: dir + "/x.json", line: nil,
+        message: "a JSON object that is neither a STIX bundle nor a MISP warning list")
+    ) { try ti.load(dir + "/x.json") }
+    #expect(throws: EnrichError.file(.feed, .notFound(path: dir + "/missing.csv"))) {
+      try ti.load(dir + "/missing.csv")
+    }
+    // A FIFO in a feed's place fails at once instead of blocking the hunt.
+    #expect(mkfifo(dir + "/fifo.csv", 0o644) == 0)
+    #expect(throws: EnrichError.file(.feed, .notRegular(path: dir + "/fifo.csv", kind: "a FIFO"))) {
+      try ti.load(dir + "/fifo.csv")
+    }
   }
 }

@@ -66,17 +66,6 @@ let hostile = NotebookFinding(
     #expect(OutputFormat.table.render(.notebook([])) == "(no findings)\n")
   }
 
-  @Test func existingFilesAreNeverReplacedWithoutForce() throws {
-    let path = NSTemporaryDirectory() + "beaconhunt-out-\(UUID().uuidString).jsonl"
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    try OutputFile.write("first\n", to: path, force: false)
-    #expect(throws: HuntError.self) { try OutputFile.checkWritable(path, force: false) }
-    #expect(throws: HuntError.self) { try OutputFile.write("second\n", to: path, force: false) }
-    #expect(try String(contentsOfFile: path, encoding: .utf8) == "first\n")
-    try OutputFile.write("third\n", to: path, force: true)
-    #expect(try String(contentsOfFile: path, encoding: .utf8) == "third\n")
-  }
-
   @Test func summaryNumbersAreReadable() {
     #expect(SummaryText.group(1_234_567) == "1,234,567")
     #expect(SummaryText.fixed(0.0456, 3) == "0.046")
@@ -104,8 +93,9 @@ let hostile = NotebookFinding(
     defer { try? FileManager.default.removeItem(atPath: path) }
     try "{\"DestinationIP\":\"1.2.3.4\"}\n\nnot json\n".write(
       toFile: path, atomically: true, encoding: .utf8)
-    let e = #expect(throws: HuntError.self) { try FindingsFile.read(path) }
-    #expect(e?.description == "\(path):3: not a JSON object")
+    #expect(throws: FindingsFileError.notJSONObject(path: path, line: 3)) {
+      try FindingsFile.read(path)
+    }
   }
 }
 

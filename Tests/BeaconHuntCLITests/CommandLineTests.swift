@@ -199,9 +199,9 @@ import Testing
     let lines = r.stdout.split(separator: "\r\n")
     #expect(
       lines.first?.hasSuffix(
-        "Reason,IntervalHistogram,Timeline,DestinationCountry,DestinationCity,DestinationLatitude,DestinationLongitude,DestinationASN,DestinationASOrganization,ThreatIntel,Severity"
+        "Reason,IntervalHistogram,Timeline,DestinationCountry,DestinationCity,DestinationLatitude,DestinationLongitude,DestinationASN,DestinationASOrganization,ThreatIntel,Severity,EnrichmentError"
       ) == true)
-    #expect(lines.count == 2 && lines[1].hasSuffix(",ip-list 203.0.113.50,critical"))
+    #expect(lines.count == 2 && lines[1].hasSuffix(",ip-list 203.0.113.50,critical,"))
     #expect(r.stderr.contains("GeoLite2-City-Test.mmdb (GeoLite2-City)"))  // from the variable
     #expect(r.stderr.contains("findings  1: 1 critical"))
     #expect(r.stderr.contains("GeoLite2 data created by MaxMind"))

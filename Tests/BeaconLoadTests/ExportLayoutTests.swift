@@ -54,12 +54,15 @@ import Testing
 
   @Test func missingRootAndEmptyDayAreClearErrors() throws {
     let t = TempFolder()
-    #expect(throws: HuntError.self) { try ExportLayout.workspaceRoots(under: t.path + "/nope") }
+    #expect(throws: LoadError.rootMissing(path: t.path + "/nope")) {
+      try ExportLayout.workspaceRoots(under: t.path + "/nope")
+    }
     t.write("y=2021/m=11/d=21/h=00/m=00/PT05M.json", "{}\n")
-    let error = #expect(throws: HuntError.self) {
+    #expect(
+      throws: LoadError.noFilesForDay(date: end, folders: [t.path + "/y=2021/m=11/d=22"])
+    ) {
       try InputFiles.currentDay(root: t.path, endDate: end)
     }
-    #expect(error?.description.contains("no files for 2021-11-22") == true)
   }
 
   @Test func dayFilesIncludeHourlyOverflowAndGzipButNotHiddenFiles() throws {
@@ -72,7 +75,7 @@ import Testing
       t.write("y=2021/m=11/d=22/" + f, "")
     }
     let day = try InputFiles.currentDay(root: t.path, endDate: end)
-    let names = day.files.map {
+    let names = day.files.sources.map {
       $0.name.replacingOccurrences(of: t.path + "/y=2021/m=11/d=22/", with: "")
     }
     #expect(

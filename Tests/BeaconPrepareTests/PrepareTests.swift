@@ -58,10 +58,9 @@ import Testing
   @Test func aBadLineNamesFileAndLine() throws {
     var a = Allowlist()
     let path = file("8.8.8.8\n10.0.0.0/33\n")
-    let error = #expect(throws: HuntError.self) { try a.load(path) }
-    #expect(
-      error?.description
-        == "--allow \(path):2: \"10.0.0.0/33\" is not an IP, a CIDR network or a host name")
+    #expect(throws: PrepareError.allowlistEntry(path: path, line: 2, text: "10.0.0.0/33")) {
+      try a.load(path)
+    }
   }
 
   @Test func allowlistedFlowsAreDroppedAndCounted() throws {

@@ -27,7 +27,11 @@ import Testing
     "sc://[::1",
   ])
   func rejectsMalformedConnectionStrings(text: String) {
-    #expect(throws: HuntError.self) { try SparkRemote(parsing: text) }
+    let error = #expect(throws: SparkError.self) { try SparkRemote(parsing: text) }
+    guard case .badRemote(text, _)? = error else {
+      Issue.record("expected .badRemote for \(text), got \(String(describing: error))")
+      return
+    }
   }
 }
 
@@ -118,18 +122,26 @@ struct SparkClientTests {
   }
 
   @Test func sparkSQLErrorsReachTheUserAsSparkWroteThem() async throws {
-    let error = await #expect(throws: HuntError.self) {
+    let error = await #expect(throws: SparkError.self) {
       try await run("SELECT no_such_column FROM range(1)")
     }
-    #expect(error?.description.contains("UNRESOLVED_COLUMN") == true)
+    guard case .query(let message)? = error else {
+      Issue.record("expected Spark's own error, got \(String(describing: error))")
+      return
+    }
+    #expect(message.contains("UNRESOLVED_COLUMN"))
   }
 
   @Test func missingInputFoldersAreSparkErrors() async throws {
     let spec = HuntSpec(input: .paths(["/nonexistent/beaconhunt/input"]))
-    let error = await #expect(throws: HuntError.self) {
+    let error = await #expect(throws: SparkError.self) {
       try await SparkEngine(remote: try SparkTest.remote()).run(spec, progress: NoProgress())
     }
-    #expect(error?.description.contains("PATH_NOT_FOUND") == true)
+    guard case .query(let message)? = error else {
+      Issue.record("expected Spark's own error, got \(String(describing: error))")
+      return
+    }
+    #expect(message.contains("PATH_NOT_FOUND"))
   }
 
   @Test func theTimeoutReachesTheQuery() async throws {
@@ -139,27 +151,31 @@ struct SparkClientTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try (EdgeCaseData.lines.joined(separator: "\n") + "\n").write(
       toFile: folder + "/a.json", atomically: true, encoding: .utf8)
-    let error = await #expect(throws: HuntError.self) {
+    let error = await #expect(throws: SparkError.self) {
       try await engine.run(HuntSpec(input: .paths([folder])), progress: NoProgress())
     }
-    #expect(error?.description.contains("did not finish in time") == true)
+    #expect(error == .timedOut(remote: try SparkTest.remote().description, seconds: 0.05))
   }
 
   @Test func nothingListeningIsAClearError() async throws {
     // Port 9 (discard) on loopback: nothing listens there in the test environment.
-    let error = await #expect(throws: HuntError.self) {
+    let error = await #expect(throws: SparkError.self) {
       try await run("SELECT 1", remote: SparkRemote(host: "127.0.0.1", port: 9))
     }
-    #expect(error?.description.contains("cannot reach Spark Connect at sc://127.0.0.1:9") == true)
+    guard case .unreachable(let remote, _)? = error else {
+      Issue.record("expected .unreachable, got \(String(describing: error))")
+      return
+    }
+    #expect(remote == "sc://127.0.0.1:9")
   }
 
   @Test func aTokenAgainstAPlaintextServerFailsClearly() async throws {
     var remote = try SparkTest.remote()
     remote.token = "secret-token"
     remote.useTLS = true
-    let error = await #expect(throws: HuntError.self) { try await run("SELECT 1", remote: remote) }
-    #expect(error?.description.contains("Spark Connect at") == true)
-    #expect(error?.description.contains("secret-token") == false)
+    let error = await #expect(throws: SparkError.self) { try await run("SELECT 1", remote: remote) }
+    #expect(error != nil)
+    #expect(!String(describing: error).contains("secret-token"))
   }
 
   @Test func truncatedOrCorruptArrowIsAnErrorNotACrash() async throws {
@@ -197,5 +213,38 @@ struct SparkClientTests {
       var d = ArrowStreamDecoder()
       _ = try? d.decode(damaged)
     }
+  }
+}
+
+/// A port that accepts TCP and never speaks: the hunt fails after the short connect timeout, not
+/// after `--spark-timeout`. Needs no Spark: the listener is the test's own, on 127.0.0.1.
+@Suite struct SilentPortTests {
+  @Test func aPortThatNeverSpeaksSparkConnectFailsWithinTheConnectTimeout() async throws {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    #expect(listen(fd, 8) == 0)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    // The kernel completes the handshake from the backlog; nothing is ever written back.
+    var engine = SparkEngine(remote: SparkRemote(host: "127.0.0.1", port: port))
+    engine.connectTimeout = 1.5
+    let start = Date()
+    let error = await #expect(throws: SparkError.self) {
+      try await engine.run(HuntSpec(input: .paths(["/nonexistent"])), progress: NoProgress())
+    }
+    let took = Date().timeIntervalSince(start)
+    #expect(error == .notSparkConnect(remote: "sc://127.0.0.1:\(port)", seconds: 1.5))
+    #expect(took < 10, "took \(took) s with a 1.5 s connect timeout")
   }
 }

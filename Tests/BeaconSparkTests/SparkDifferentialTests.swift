@@ -130,7 +130,7 @@ struct SparkOutputTests {
     #expect(
       rows.first?["SourceIP"] as? String != nil && rows.first?["Timedeltalist"] as? [Int] != nil)
     // A second run may not replace it unasked, and may with force.
-    await #expect(throws: HuntError.self) { try await engine.run(spec, progress: NoProgress()) }
+    await #expect(throws: SparkError.self) { try await engine.run(spec, progress: NoProgress()) }
     engine.force = true
     _ = try await engine.run(spec, progress: NoProgress())
   }

@@ -185,20 +185,20 @@ extension SparkPeriodicityTests {
     var spec = HuntSpec(input: .paths(["/nonexistent"]), method: .periodicity)
     var engine = SparkEngine(remote: try SparkRemote(parsing: "sc://127.0.0.1:1"))
     // Nothing listens on port 1: each refusal must come before any connection is tried.
-    func refusal() async -> String {
+    func refusal() async -> SparkError? {
       do {
         _ = try await engine.run(spec, progress: NoProgress())
-        return "ran"
-      } catch { return "\(error)" }
+        return nil
+      } catch { return error as? SparkError }
     }
     spec.periodicity.cacheFolder = "/tmp/cache"
-    #expect(await refusal().hasPrefix("--cache is for the native engine"))
+    #expect(await refusal() == .unsupported(.cache))
     spec.periodicity.cacheFolder = nil
     engine.clusterOutput = "/tmp/out"
-    #expect(await refusal().hasPrefix("--spark-output writes notebook findings"))
+    #expect(await refusal() == .unsupported(.periodicityClusterOutput))
     engine.clusterOutput = nil
     spec.inputFormat = .zeek
-    #expect(await refusal().hasPrefix("--input-format zeek: the Spark engine reads"))
+    #expect(await refusal() == .unsupported(.inputFormat(.zeek)))
   }
 }
 
