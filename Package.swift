@@ -78,17 +78,24 @@ let package = Package(
     ),
     .executableTarget(name: "BeaconBench", dependencies: ["BeaconEngine", "BeaconSimulate"]),
 
+    // Helpers shared by the test suites (seeded input mutations).
+    .target(
+      name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport"),
     .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
-    .testTarget(name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate"]),
-    .testTarget(name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet"]),
+    .testTarget(
+      name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate", "BeaconTestSupport"]),
+    .testTarget(
+      name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet", "BeaconTestSupport"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(
-      name: "BeaconEnrichTests", dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate"],
+      name: "BeaconEnrichTests",
+      dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate", "BeaconTestSupport"],
       exclude: ["Fixtures"]),
     .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
-    .testTarget(name: "BeaconExportTests", dependencies: ["BeaconExport"]),
+    .testTarget(
+      name: "BeaconExportTests", dependencies: ["BeaconExport", "BeaconCore", "BeaconTestSupport"]),
     .testTarget(
       name: "BeaconSparkTests",
       dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),

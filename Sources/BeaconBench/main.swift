@@ -77,14 +77,14 @@ func timed(_ path: String, _ arguments: [String]) throws -> (seconds: Double, rs
   var pid: pid_t = 0
   let t0 = DispatchTime.now().uptimeNanoseconds
   guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else {
-    throw HuntError("cannot run \(path)")
+    throw BenchError("cannot run \(path)")
   }
   var status: Int32 = 0
   var usage = rusage()
   wait4(pid, &status, 0, &usage)
   let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
   guard status == 0 else {
-    throw HuntError("\(path) \(arguments.prefix(3)) failed (status \(status))")
+    throw BenchError("\(path) \(arguments.prefix(3)) failed (status \(status))")
   }
   return (seconds, Double(usage.ru_maxrss) / 1024)
 }
@@ -155,3 +155,9 @@ if let sparkRemote {
 print(
   "targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → "
     + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))
+
+/// Why the benchmark could not run one of its children.
+struct BenchError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}

@@ -79,12 +79,6 @@ public struct NotebookThresholds: Sendable, Equatable {
   }
 }
 
-/// Errors that stop a hunt, each with a message for the user.
-public struct HuntError: Error, CustomStringConvertible, Sendable {
-  public var description: String
-  public init(_ description: String) { self.description = description }
-}
-
 /// Log formats BeaconHunt reads.
 public enum InputFormat: String, CaseIterable, Sendable {
   /// Detected per file from its first line.

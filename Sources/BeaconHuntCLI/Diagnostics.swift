@@ -56,7 +56,6 @@ enum Diagnostics {
         return ("\(show(p)) is not empty; choose a new folder (simulate never overwrites)", .output)
       case .cannotWrite(let p): return ("\(show(p)): cannot write", .output)
       }
-    case let e as HuntError: return (show(e.description), .failure)
     default: return nil
     }
   }

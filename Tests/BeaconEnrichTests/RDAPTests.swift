@@ -37,7 +37,7 @@ import Testing
       }
       let digits = text.split(separator: " ").drop { $0 != "port" }.dropFirst().first ?? ""
       port = Int(digits) ?? 0
-      guard port > 0 else { throw HuntError("python3 http.server did not start: \(text)") }
+      guard port > 0 else { throw SetupError("python3 http.server did not start: \(text)") }
     }
 
     func write(_ path: String, _ json: String) throws {
@@ -158,7 +158,7 @@ import Testing
         text += String(decoding: chunk, as: UTF8.self)
       }
       port = Int(text.split(separator: " ").last?.split(separator: "\n").first ?? "") ?? 0
-      guard port > 0 else { throw HuntError("the hostile RDAP server did not start: \(text)") }
+      guard port > 0 else { throw SetupError("the hostile RDAP server did not start: \(text)") }
     }
 
     func client(_ mode: String, timeout: Double = 2) throws -> RDAPClient {
@@ -235,4 +235,10 @@ import Testing
         $0.last == .string("bootstrap http://127.0.0.1:9/bootstrap/ipv4.json: connection refused")
       })
   }
+}
+
+/// A test's own setup failed (a server did not start, a variable is missing).
+struct SetupError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
 }

@@ -239,12 +239,11 @@ struct SparkClientTests {
     // The kernel completes the handshake from the backlog; nothing is ever written back.
     var engine = SparkEngine(remote: SparkRemote(host: "127.0.0.1", port: port))
     engine.connectTimeout = 1.5
-    let start = Date()
     let error = await #expect(throws: SparkError.self) {
       try await engine.run(HuntSpec(input: .paths(["/nonexistent"])), progress: NoProgress())
     }
-    let took = Date().timeIntervalSince(start)
     #expect(error == .notSparkConnect(remote: "sc://127.0.0.1:\(port)", seconds: 1.5))
-    #expect(took < 10, "took \(took) s with a 1.5 s connect timeout")
+    // The time is checked on the binary (FailureBehaviourTests): in this process the test pool's
+    // threads are shared with blocking suites, so wall time here says little.
   }
 }

@@ -18,7 +18,7 @@ enum SparkTest {
 
   static func remote() throws -> SparkRemote {
     guard let url else {
-      throw HuntError("SPARK_REMOTE is not set: CI must start Spark Connect (see .ci/run)")
+      throw SetupError("SPARK_REMOTE is not set: CI must start Spark Connect (see .ci/run)")
     }
     return try SparkRemote(parsing: url)
   }
@@ -62,4 +62,10 @@ enum SparkTest {
       !SparkTest.inCI || SparkTest.url != nil,
       "CI=true but SPARK_REMOTE is unset: .ci/run must start Spark Connect")
   }
+}
+
+/// A test's own setup failed (a server did not start, a variable is missing).
+struct SetupError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
 }
