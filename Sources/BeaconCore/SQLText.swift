@@ -25,6 +25,15 @@ public enum SQLText {
 
 /// The named parameters (`:name`) of the notebook method's Spark SQL, one place for each name.
 /// Values travel as `SQL.named_arguments` literals, never as SQL text.
+/// The loading rules' named parameter, bound by every query that reads lines.
+public enum LoadSQLParameter: String, CaseIterable, Sendable {
+  /// Integer: lines longer than this many bytes are skipped (`InputLimits.maxLineBytes`).
+  case maxLineBytes = "max_line_bytes"
+
+  /// `:name` as it appears in the SQL.
+  public var marker: String { ":" + rawValue }
+}
+
 public enum NotebookSQLParameter: String, CaseIterable, Sendable {
   /// Boolean: keep every vendor.
   case allVendors = "all_vendors"

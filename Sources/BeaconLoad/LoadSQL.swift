@@ -79,14 +79,21 @@ public enum LoadSQL {
     let nulled = CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }.map {
       "(j.\($0.name) IS NOT NULL AND \(int($0)) IS NULL) AS nulled_\($0.name)"
     }
+    // As the native loader: a leading UTF-8 BOM is passed over; a line over the limit or with a
+    // NUL byte is skipped before it is parsed.
     return """
       \(parsed) AS (
-        SELECT input_file_name() AS file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
-        FROM \(lines)
+        SELECT file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
+        FROM (
+          SELECT input_file_name() AS file, regexp_replace(value, '^\\uFEFF', '') AS value
+          FROM \(lines)
+        )
       ),
       \(rows) AS (
         SELECT file, value,
           CASE
+            WHEN octet_length(value) > \(LoadSQLParameter.maxLineBytes.marker) THEN 'tooLong'
+            WHEN instr(value, '\\u0000') > 0 THEN 'nulBytes'
             WHEN value RLIKE '^[ \\t\\r]*$' THEN 'blank'
             WHEN j IS NULL OR j._corrupt_record IS NOT NULL OR NOT (value RLIKE '^[ \\t\\r]*[{]') THEN 'notJSON'
             WHEN j.TimeGenerated IS NULL THEN 'missingTime'
@@ -106,12 +113,38 @@ public enum LoadSQL {
     "WITH " + rowsCTE + """
 
       SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
-      WHERE status IN ('notJSON', 'missingTime', 'badTime') ORDER BY file, line LIMIT \(InputReport.exampleLimit)
+      WHERE \(isSkipped)
+      ORDER BY file, line LIMIT \(InputReport.exampleLimit)
       """
   }
 
   /// The status values, in `SkipReason` terms.
   public static let statusReasons: [String: SkipReason] = [
-    "notJSON": .notJSON, "missingTime": .missingTime, "badTime": .badTime,
+    "notJSON": .notJSON, "missingTime": .missingTime, "badTime": .badTime, "tooLong": .tooLong,
+    "nulBytes": .nulBytes,
   ]
+
+  /// The skip statuses, in a fixed order.
+  public static var skipStatuses: [String] { statusReasons.keys.sorted() }
+
+  /// `count_if(status = 'notJSON') AS notJSON, …` for every skip status: the counts row's columns.
+  public static var skipCounts: String {
+    skipStatuses.map { "count_if(status = '\($0)') AS \($0)" }.joined(separator: ", ")
+  }
+
+  /// `status IN ('badTime', …)`: a skipped line, by any rule.
+  public static var isSkipped: String {
+    "status IN (" + skipStatuses.map { "'\($0)'" }.joined(separator: ", ") + ")"
+  }
+
+  /// The loading rules' parameters, for every query that reads lines.
+  public static func parameterValues(_ limits: InputLimits) -> [LoadSQLParameter: Int64] {
+    var out: [LoadSQLParameter: Int64] = [:]
+    for p in LoadSQLParameter.allCases {
+      switch p {
+      case .maxLineBytes: out[p] = Int64(limits.maxLineBytes)
+      }
+    }
+    return out
+  }
 }

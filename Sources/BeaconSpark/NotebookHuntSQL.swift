@@ -23,11 +23,6 @@ enum NotebookHuntSQL {
       + NotebookSQL.findingsSelect.replacingFirst("SELECT ", with: "SELECT /*+ COALESCE(1) */ ")
   }
 
-  static let countColumns = [
-    "files", "rows", "blank", "notJSON", "missingTime", "badTime", "vendor", "prepared", "busy",
-    "rare",
-    "baselined", "complete", "passing", "groups",
-  ]
 
   static var nulledFields: [CSLField] {
     CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }
@@ -42,8 +37,7 @@ enum NotebookHuntSQL {
     return ctes + """
 
       SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,
-        count_if(status = 'notJSON') AS notJSON, count_if(status = 'missingTime') AS missingTime,
-        count_if(status = 'badTime') AS badTime,
+        \(LoadSQL.skipCounts),
         (SELECT count(*) FROM bh_vendor) AS vendor, (SELECT count(*) FROM bh_prepared) AS prepared,
         (SELECT count(*) FROM bh_busy) AS busy,
         (SELECT count(*) FROM bh_degree WHERE DegreeofSourceIps < \(P.degreeOfSourceIP.marker)) AS rare,

@@ -47,13 +47,12 @@ struct PeriodicityHuntSQL {
     }
     let historySkipped =
       history
-      ? "(SELECT count_if(status IN ('notJSON', 'missingTime', 'badTime')) FROM bh_hrows)" : "0L"
+      ? "(SELECT count_if(\(LoadSQL.isSkipped)) FROM bh_hrows)" : "0L"
     return ctes + """
 
       SELECT * FROM (
         SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,
-          count_if(status = 'notJSON') AS notJSON, count_if(status = 'missingTime') AS missingTime,
-          count_if(status = 'badTime') AS badTime,
+          \(LoadSQL.skipCounts),
           \(nulled.joined(separator: ", "))
         FROM bh_rows
       ) CROSS JOIN (

@@ -68,7 +68,7 @@ public struct SparkEngine: HuntEngine {
         SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
         service: service)
       let examples = try await client.execute(
-        SparkPlan.query(LoadSQL.skippedExamples, lines: paths, parameters: [:]),
+        SparkPlan.query(LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
         service: service)
       if let output {
         let export = SparkPlan.query(
@@ -130,7 +130,7 @@ public struct SparkEngine: HuntEngine {
         service: service)
       let examples = try await client.execute(
         SparkPlan.query(
-          LoadSQL.skippedExamples, lines: paths, parameters: [:]),
+          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
         service: service)
       await client.releaseSession(service: service)
       return (findings, counts, examples)
@@ -191,17 +191,24 @@ public struct SparkEngine: HuntEngine {
   }
 
   /// Thresholds and the vendor as named parameters: no value is ever spliced into the SQL.
+  /// The loading rules' parameters (every query that reads lines binds them).
+  static func loadParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+    var out: [String: Spark_Connect_Expression] = [:]
+    for (p, v) in LoadSQL.parameterValues(spec.limits) { out[p.rawValue] = SparkPlan.literal(v) }
+    return out
+  }
+
   static func parameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
     let t = spec.notebook
     let P = NotebookSQLParameter.self
-    return [
+    return loadParameters(spec).merging([
       P.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
       P.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
       P.dailyEventCount.rawValue: SparkPlan.literal(Int64(t.dailyEventCountThreshold)),
       P.degreeOfSourceIP.rawValue: SparkPlan.literal(Int64(t.degreeOfSourceIPThreshold)),
       P.timeDelta.rawValue: SparkPlan.literal(Int64(t.timeDeltaThreshold)),
       P.percentBeacon.rawValue: SparkPlan.literal(t.percentBeaconThreshold),
-    ]
+    ]) { $1 }
   }
 
   /// The periodicity method's parameters (and the vendor) as named parameters.
@@ -209,7 +216,7 @@ public struct SparkEngine: HuntEngine {
     let p = spec.periodicity
     let P = PeriodicitySQLParameter.self
     let N = NotebookSQLParameter.self
-    return [
+    return loadParameters(spec).merging([
       N.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
       N.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
       P.anyDirection.rawValue: SparkPlan.literal(p.anyDirection),
@@ -220,7 +227,7 @@ public struct SparkEngine: HuntEngine {
       P.popularDestination.rawValue: SparkPlan.literal(Int64(p.popularDestination)),
       P.strobeInterval.rawValue: SparkPlan.literal(p.strobeInterval),
       P.strobeMinConnections.rawValue: SparkPlan.literal(Int64(p.strobeMinConnections)),
-    ]
+    ]) { $1 }
   }
 
   /// Arrow rows to periodicity findings (columns checked by name); the reason line is built here

@@ -94,6 +94,42 @@ struct SparkDifferentialTests {
   }
 }
 
+extension SparkDifferentialTests {
+  /// A byte-order mark, a NUL byte, a line over the limit, CRLF and CR-only line ends: skipped and
+  /// counted by the same rules on both engines.
+  @Test func hostileLinesAreCountedAlikeOnBothEngines() async throws {
+    let folder = SparkTest.tempFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let beacon = (0..<200).map { k in
+      let s = k * 60
+      let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
+      return
+        #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
+    }
+    var a: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(beacon[0..<100].joined(separator: "\r\n").utf8)
+    a += Array("\r\n".utf8)
+    var nul = Array(beacon[0].utf8)
+    nul.insert(0, at: 30)
+    a += nul + [0x0A]
+    a += Array(#"{"TimeGenerated":"2021-11-01T00:00:00Z","Message":""#.utf8)
+      + [UInt8](repeating: 0x61, count: 5000) + Array("\"}\n".utf8)
+    try Data(a).write(to: URL(fileURLWithPath: folder + "/a.json"))
+    let b = Array(beacon[100...].joined(separator: "\r").utf8) + [0x0D]
+    try Data(b).write(to: URL(fileURLWithPath: folder + "/b.json"))
+    var spec = HuntSpec(input: .paths([folder]), method: .notebook)
+    spec.limits.maxLineBytes = 4096
+    let r = try await SparkTest.both(spec)
+    SparkTest.expectSame(r)
+    #expect(r.native.summary.input.rows == 200)
+    #expect(r.native.summary.input.skipped == [.nulBytes: 1, .tooLong: 1])
+    spec.method = .periodicity
+    spec.periodicity.anyDirection = true
+    let p = try await SparkTest.both(spec)
+    SparkTest.expectSame(p)
+    #expect(p.native.findings.count == 1)
+  }
+}
+
 extension NotebookThresholds: CustomTestStringConvertible {
   public var testDescription: String {
     "daily \(dailyEventCountThreshold), degree \(degreeOfSourceIPThreshold), delta \(timeDeltaThreshold), percent \(percentBeaconThreshold)"
