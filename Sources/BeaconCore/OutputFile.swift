@@ -66,6 +66,29 @@ public enum OutputFile {
     }
   }
 
+  /// Fails early when `folder` could not hold BeaconHunt's files (a cache): it must be a writable
+  /// folder, or not exist yet in a writable folder.
+  public static func checkFolder(_ folder: String) throws(OutputError) {
+    var st = stat()
+    if stat(folder, &st) == 0 {
+      guard st.st_mode & S_IFMT == S_IFDIR else {
+        throw .notWritable(path: folder, kind: TextFile.fileKind(st.st_mode))
+      }
+      guard access(folder, W_OK | X_OK) == 0 else {
+        throw .folderNotWritable(path: folder, folder: folder)
+      }
+      return
+    }
+    let parent = parent(of: folder)
+    var p = stat()
+    guard stat(parent, &p) == 0, p.st_mode & S_IFMT == S_IFDIR else {
+      throw .folderMissing(path: folder, folder: parent)
+    }
+    guard access(parent, W_OK | X_OK) == 0 else {
+      throw .folderNotWritable(path: folder, folder: parent)
+    }
+  }
+
   /// Fails when two of `paths` name one file (the same path, or two links to one file).
   public static func checkDistinct(_ paths: [String]) throws(OutputError) {
     var seen: [(key: String, path: String)] = []

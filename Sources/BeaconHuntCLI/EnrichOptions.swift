@@ -163,17 +163,18 @@ struct EnrichCommand: AsyncParsableCommand {
 enum EnrichSummary {
   static func text(_ e: Enricher?, rdap: RDAPClient?, columns: [String], rows: [[Cell]]) -> String {
     var out = "beaconhunt: enrichment\n"
-    if let db = e?.geoDB { out += "  geoip     \(db.path) (\(db.metadata.databaseType))\n" }
-    if let db = e?.asnDB { out += "  asn       \(db.path) (\(db.metadata.databaseType))\n" }
+    let v = TableText.visible
+    if let db = e?.geoDB { out += "  geoip     \(v(db.path)) (\(v(db.metadata.databaseType)))\n" }
+    if let db = e?.asnDB { out += "  asn       \(v(db.path)) (\(v(db.metadata.databaseType)))\n" }
     for f in e?.threatIntel.files ?? [] {
       let skipped = f.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
       out +=
-        "  ti        \(f.path) (\(f.format.rawValue)): \(f.indicators) indicators"
+        "  ti        \(v(f.path)) (\(f.format.rawValue)): \(f.indicators) indicators"
         + (skipped.isEmpty ? "" : "; skipped " + skipped.joined(separator: ", ")) + "\n"
     }
     if let rdap {
       out +=
-        "  rdap      \(rdap.requests) requests, \(rdap.cacheHits) answers from the cache (\(rdap.cachePath ?? "no cache"))\n"
+        "  rdap      \(rdap.requests) requests, \(rdap.cacheHits) answers from the cache (\(v(rdap.cachePath ?? "no cache")))\n"
     }
     if let severity = columns.firstIndex(of: "Severity") {
       var counts: [String: Int] = [:]

@@ -71,6 +71,7 @@ struct HuntCommand: AsyncParsableCommand {
     try checkOutputs(
       [output.output, report, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 },
       force: output.force)
+    if let cache = spec.periodicity.cacheFolder { try OutputFile.checkFolder(cache) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
     let enrichment = try enrich.prepare()
     let progress = TerminalProgress(enabled: !output.quiet)
@@ -154,7 +155,7 @@ func writeReport(
       parameters: parameters, attributions: attributions,
       generatedAt: Timestamp(ticks: Int64(Date().timeIntervalSince1970 * 1e7))))
   try OutputFile.write(html, to: path, force: force)
-  if !quiet { Stderr.write("beaconhunt: report written to \(path)\n") }
+  if !quiet { Stderr.write("beaconhunt: report written to \(TableText.visible(path))\n") }
 }
 
 extension HuntCommand {

@@ -119,9 +119,10 @@ struct SimulateCommand: ParsableCommand {
 
   func run() throws {
     let truth = try Simulator(try simulation.config()).write(to: out)
+    let v = TableText.visible
     Stderr.write(
-      "beaconhunt: wrote \(truth.rows) rows over \(truth.days) day(s) to \(truth.workspaceRoot)\n"
-        + "  labelled beacons: \(truth.beacons.count) (see \(out)/truth.json)\n"
-        + "  hunt it: beaconhunt hunt --root \(out) --end-date \(truth.endDate)\n")
+      "beaconhunt: wrote \(truth.rows) rows over \(truth.days) day(s) to \(v(truth.workspaceRoot))\n"
+        + "  labelled beacons: \(truth.beacons.count) (see \(v(out))/truth.json)\n"
+        + "  hunt it: beaconhunt hunt --root \(v(out)) --end-date \(truth.endDate)\n")
   }
 }
