@@ -98,11 +98,14 @@ let package = Package(
       name: "BeaconExportTests", dependencies: ["BeaconExport", "BeaconCore", "BeaconTestSupport"]),
     .testTarget(
       name: "BeaconSparkTests",
-      dependencies: ["BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate"]),
+      dependencies: [
+        "BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate", "BeaconTestSupport",
+      ]),
     .testTarget(
       name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate"]),
     .testTarget(
-      name: "BeaconHuntCLITests", dependencies: ["BeaconCore", "BeaconEnrich", "BeaconNet"]),
+      name: "BeaconHuntCLITests",
+      dependencies: ["BeaconCore", "BeaconEnrich", "BeaconNet", "BeaconTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,3 @@
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -158,14 +157,24 @@ public enum OutputFile {
       if errno == EEXIST { throw .exists(path: path) }
       throw .cannotCreate(path: path, reason: errnoText())
     }
-    do throws(OutputError) { try writeAll(fd, text, path: path) } catch {
+    try fill(fd, created: path, shownAs: path) { () throws(OutputError) in
+      try writeAll(fd, text, path: path)
+    }
+  }
+
+  /// Runs `body` on the new file `created` (open as `fd`) and closes it; on any failure the file
+  /// is closed and removed, so a failed write leaves nothing behind.
+  private static func fill(
+    _ fd: Int32, created: String, shownAs path: String, _ body: () throws(OutputError) -> Void
+  ) throws(OutputError) {
+    do throws(OutputError) { try body() } catch {
       close(fd)
-      unlink(path)
+      unlink(created)
       throw error
     }
     guard close(fd) == 0 else {
       let reason = errnoText()
-      unlink(path)
+      unlink(created)
       throw .writeFailed(path: path, reason: reason)
     }
   }
@@ -179,22 +188,13 @@ public enum OutputFile {
     let tmp = folder + "/." + name + ".beaconhunt-\(getpid()).tmp"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw .cannotReplace(path: path, reason: errnoText()) }
-    do throws(OutputError) {
+    try fill(fd, created: tmp, shownAs: path) { () throws(OutputError) in
       try writeAll(fd, text, path: path)
       // The replaced file keeps its permissions (a 0600 file stays 0600) and, for root, its owner.
       _ = fchown(fd, old.st_uid, old.st_gid)
       guard fchmod(fd, old.st_mode & 0o7777) == 0 else {
         throw OutputError.writeFailed(path: path, reason: errnoText())
       }
-    } catch {
-      close(fd)
-      unlink(tmp)
-      throw error
-    }
-    guard close(fd) == 0 else {
-      let reason = errnoText()
-      unlink(tmp)
-      throw .writeFailed(path: path, reason: reason)
     }
     guard rename(tmp, target) == 0 else {
       let reason = errnoText()

@@ -44,11 +44,12 @@ struct FeedReader {
 
   /// Lines with their 1-based numbers, comments (`#`) and blank lines dropped.
   static func contentLines(_ text: String) -> [(Int, String)] {
-    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap {
-      k, raw in
-      let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-      return line.isEmpty || line.hasPrefix("#") ? nil : (k + 1, line)
-    }
+    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+      .compactMap {
+        k, raw in
+        let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty || line.hasPrefix("#") ? nil : (k + 1, line)
+      }
   }
 
   func plainList(_ text: String) throws -> [Indicator] {
@@ -191,11 +192,13 @@ struct FeedReader {
   mutating func feodoJSON(_ text: String) throws -> [Indicator] {
     guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
     else {
-      throw EnrichError.feed(path: path, line: nil, message: "expected a JSON array of objects (Feodo Tracker JSON)")
+      throw EnrichError.feed(
+        path: path, line: nil, message: "expected a JSON array of objects (Feodo Tracker JSON)")
     }
     return try items.enumerated().compactMap { k, item in
       guard let ip = item["ip_address"] as? String, let n = IPNetwork(ip) else {
-        throw EnrichError.feed(path: path, line: nil, message: "entry \(k + 1): ip_address is missing or not an IP")
+        throw EnrichError.feed(
+          path: path, line: nil, message: "entry \(k + 1): ip_address is missing or not an IP")
       }
       let port = (item["port"] as? NSNumber).map { Int32(truncatingIfNeeded: $0.int64Value) }
       return indicator(

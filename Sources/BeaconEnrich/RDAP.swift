@@ -146,7 +146,9 @@ public final class RDAPClient: @unchecked Sendable {
   /// redirects, every byte of the body) has one deadline, `timeout`; the body is capped at
   /// `maxBodyBytes`; redirects are followed only to URLs `allowed` accepts.
   func get(_ url: URL) async -> Result<(Int, Data), RDAPFailure> {
-    guard Self.allowed(url) else { return .failure(RDAPFailure("\(url.absoluteString) is not HTTPS")) }
+    guard Self.allowed(url) else {
+      return .failure(RDAPFailure("\(url.absoluteString) is not HTTPS"))
+    }
     let key = url.host ?? ""
     if let last = lastRequest[key] {
       let wait = interval - Date().timeIntervalSince(last)
@@ -184,7 +186,8 @@ public final class RDAPClient: @unchecked Sendable {
         let entries = json["services"] as? [[[String]]]
       else {
         throw RDAPFailure(
-          "bootstrap \(url.absoluteString): " + (status == 200 ? "not a bootstrap file" : "HTTP \(status)"))
+          "bootstrap \(url.absoluteString): "
+            + (status == 200 ? "not a bootstrap file" : "HTTP \(status)"))
       }
       for entry in entries where entry.count == 2 {
         // Prefer an HTTPS base URL, as RFC 9224 asks.
@@ -355,7 +358,8 @@ final class RDAPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
   }
 
   func urlSession(
-    _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+    _ session: URLSession, task: URLSessionTask,
+    willPerformHTTPRedirection response: HTTPURLResponse,
     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
   ) {
     guard let url = request.url, RDAPClient.allowed(url) else {

@@ -73,7 +73,9 @@ public struct ThreatIntel: Sendable {
       else { throw EnrichError.feed(path: path, line: nil, message: "not valid JSON") }
       if object["type"] as? String == "bundle" { return .stix }
       if object["list"] is [Any] { return .mispWarningList }
-      throw EnrichError.feed(path: path, line: nil, message: "a JSON object that is neither a STIX bundle nor a MISP warning list")
+      throw EnrichError.feed(
+        path: path, line: nil,
+        message: "a JSON object that is neither a STIX bundle nor a MISP warning list")
     }
     for line in text.split(whereSeparator: \.isNewline).prefix(40) {
       let l = line.lowercased()

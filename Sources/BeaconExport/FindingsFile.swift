@@ -52,7 +52,9 @@ public enum FindingsFile {
           row.append(.null)
           continue
         }
-        guard let cell = cell(v) else { throw .nestedValue(path: path, finding: k + 1, column: name) }
+        guard let cell = cell(v) else {
+          throw .nestedValue(path: path, finding: k + 1, column: name)
+        }
         row.append(cell)
       }
       rows.append(row)

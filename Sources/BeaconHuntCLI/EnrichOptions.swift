@@ -118,7 +118,9 @@ struct EnrichPlan {
         EnrichSummary.text(enricher, rdap: rdap, columns: table.columns, rows: table.rows))
     }
     for w in rdap?.warnings ?? [] { Stderr.write("beaconhunt: warning: \(TableText.visible(w))\n") }
-    let errorColumns = ["EnrichmentError", "RDAPError"].compactMap { table.columns.firstIndex(of: $0) }
+    let errorColumns = ["EnrichmentError", "RDAPError"].compactMap {
+      table.columns.firstIndex(of: $0)
+    }
     let failures = table.rows.filter { row in
       errorColumns.contains { k in
         if case .string(let s) = row[k] { return s != "not found" }

@@ -166,7 +166,8 @@ extension HuntCommand {
       let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
       guard kv.count == 2, keys.contains(kv[0]), !kv[1].isEmpty else {
         throw ValidationError(
-          "--map \(TableText.visible(String(pair))): expected KEY=COLUMN with KEY one of \(keys.joined(separator: ", "))")
+          "--map \(TableText.visible(String(pair))): expected KEY=COLUMN with KEY one of \(keys.joined(separator: ", "))"
+        )
       }
       out[kv[0]] = kv[1]
     }

@@ -21,7 +21,8 @@ func plain(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? "\(Int(v
 /// A whole number in `range`, or a usage error naming the option.
 func checkRange(_ v: Int, _ option: String, _ range: ClosedRange<Int>) throws {
   guard range.contains(v) else {
-    throw ValidationError("\(option) \(v): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+    throw ValidationError(
+      "\(option) \(v): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
   }
 }
 
@@ -58,7 +59,8 @@ struct InputOptions: ParsableArguments {
       }
       guard let endDate else { throw ValidationError("--root needs --end-date YYYY-MM-DD") }
       guard let date = CivilDate(iso: endDate) else {
-        throw ValidationError("--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
+        throw ValidationError(
+          "--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
       }
       guard lookbackDays >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
       return .export(root: root, endDate: date, lookbackDays: lookbackDays)

@@ -26,7 +26,8 @@ struct ReportCommand: AsyncParsableCommand {
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
 
   func run() async throws {
-    try checkOutputs([output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: force)
+    try checkOutputs(
+      [output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: force)
     let plan = try enrich.prepare()
     let table = try FindingsFile.read(findings)
     let enriched = try await plan.apply(columns: table.columns, rows: table.rows, quiet: quiet)

@@ -122,18 +122,24 @@ public enum InputFiles {
           set.skipped.append(
             InputProblem(
               file: path, line: 0,
-              message: broken ? "broken symbolic link: skipped" : "cannot stat (\(errnoText())): skipped"))
+              message: broken
+                ? "broken symbolic link: skipped" : "cannot stat (\(errnoText())): skipped"))
           continue
         }
         switch st.st_mode & S_IFMT {
         case S_IFDIR:
           if seen.folders.insert(FileID(st)).inserted { stack.append(path) }
         case S_IFREG:
-          if seen.files.insert(FileID(st)).inserted { found.append(path) } else { set.repeated += 1 }
+          if seen.files.insert(FileID(st)).inserted {
+            found.append(path)
+          } else {
+            set.repeated += 1
+          }
         default:
           set.skipped.append(
             InputProblem(
-              file: path, line: 0, message: "not a regular file (\(kind(st))): skipped, never opened"))
+              file: path, line: 0,
+              message: "not a regular file (\(kind(st))): skipped, never opened"))
         }
       }
     }

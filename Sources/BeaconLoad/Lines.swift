@@ -54,7 +54,9 @@ struct LineReader: ~Copyable {
 
   /// Fills the first block (if nothing was read yet) and returns the bytes available, for format
   /// detection. A leading UTF-8 BOM is passed over when `atFileStart`.
-  mutating func prime(atFileStart: Bool, _ read: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int)
+  mutating func prime(
+    atFileStart: Bool, _ read: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int
+  )
     throws(ReadFailure) -> UnsafeBufferPointer<UInt8>
   {
     if !started {
@@ -64,7 +66,9 @@ struct LineReader: ~Copyable {
         let n = try read(buffer + hi, min(capacity - hi, Self.block))
         if n == 0 { eof = true } else { take(n) }
       }
-      if atFileStart, hi - lo >= 3, buffer[lo] == 0xEF, buffer[lo + 1] == 0xBB, buffer[lo + 2] == 0xBF {
+      if atFileStart, hi - lo >= 3, buffer[lo] == 0xEF, buffer[lo + 1] == 0xBB,
+        buffer[lo + 2] == 0xBF
+      {
         lo += 3
       }
     }
@@ -117,7 +121,8 @@ struct LineReader: ~Copyable {
         var n = e - lo
         if n > 0, buffer[lo + n - 1] == 0x0D { n -= 1 }
         let line: InputLine =
-          n > maxLine ? .tooLong(bytes: n, terminated: true) : .text(buffer + lo, n, terminated: true)
+          n > maxLine
+          ? .tooLong(bytes: n, terminated: true) : .text(buffer + lo, n, terminated: true)
         if !body(line) {
           lo = e + 1
           return

@@ -167,8 +167,9 @@ final class FileInput: @unchecked Sendable {
   let csvMapping: [String: String]
   let limits: InputLimits
 
-  init(_ source: InputSource, format: InputFormat, csvMapping: [String: String], limits: InputLimits)
-  {
+  init(
+    _ source: InputSource, format: InputFormat, csvMapping: [String: String], limits: InputLimits
+  ) {
     name = source.name
     self.format = format
     self.csvMapping = csvMapping
@@ -230,7 +231,7 @@ final class FileInput: @unchecked Sendable {
 
   /// Why a file whose head looks binary is skipped whole; nil for text. A NUL byte or two in text
   /// (one bad line) is not binary: those lines are skipped one by one.
-  static func binaryProblem<C: Collection<UInt8>>(_ head: C, size: Int) -> String? {
+  static func binaryProblem<C: Collection<UInt8>>(_ head: C, size: Int?) -> String? {
     var nulLines = 0
     var lineHasNul = false
     var newlines = 0
@@ -243,8 +244,10 @@ final class FileInput: @unchecked Sendable {
         lineHasNul = false
       }
     }
-    guard nulLines >= 2 || (nulLines == 1 && newlines == 0 && head.count >= 4096) else { return nil }
-    return "binary file (NUL bytes), not text: skipped whole (\(size) bytes)"
+    guard nulLines >= 2 || (nulLines == 1 && newlines == 0 && head.count >= 4096) else {
+      return nil
+    }
+    return "binary file (NUL bytes), not text: skipped whole" + (size.map { " (\($0) bytes)" } ?? "")
   }
 
   func parse(_ unit: Unit) -> UnitOutput {
@@ -293,7 +296,8 @@ final class FileInput: @unchecked Sendable {
       var two = [UInt8](repeating: 0, count: 2)
       var got = 0
       while got < 2 {
-        let n = (try? two.withUnsafeMutableBufferPointer { try raw($0.baseAddress! + got, 2 - got) }) ?? 0
+        let n =
+          (try? two.withUnsafeMutableBufferPointer { try raw($0.baseAddress! + got, 2 - got) }) ?? 0
         if n == 0 { break }
         got += n
       }
@@ -321,12 +325,13 @@ final class FileInput: @unchecked Sendable {
       source = withPeeked
     }
     var reader = LineReader(
-      maxLine: limits.maxLineBytes, startOffset: start, crOnly: compressed || !isRegular ? nil : crOnly)
+      maxLine: limits.maxLineBytes, startOffset: start,
+      crOnly: compressed || !isRegular ? nil : crOnly)
     var detected = format
     do {
       if unit.start <= 0, compressed || !isRegular {
         let head = try reader.prime(atFileStart: true, source)
-        if let binary = Self.binaryProblem(head.prefix(64 << 10), size: head.count) {
+        if let binary = Self.binaryProblem(head.prefix(64 << 10), size: nil) {
           out.chunk.report.fileProblems.append(InputProblem(file: name, line: 0, message: binary))
           out.bytesCovered = position
           return out
@@ -342,7 +347,8 @@ final class FileInput: @unchecked Sendable {
       let maxLine = limits.maxLineBytes
       let file = name
       try reader.forEachLine(
-        end: unit.end < 0 ? nil : unit.end, skipPartial: skipPartial, atFileStart: start == 0, source
+        end: unit.end < 0 ? nil : unit.end, skipPartial: skipPartial, atFileStart: start == 0,
+        source
       ) { line in
         out.chunk.lines += 1
         switch line {
@@ -359,10 +365,12 @@ final class FileInput: @unchecked Sendable {
           if n > 0, memchr(p, 0, n) != nil {
             out.chunk.report.skip(
               .nulBytes,
-              InputProblem(file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
+              InputProblem(
+                file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
             return true
           }
-          return parser.parseLine(p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
+          return parser.parseLine(
+            p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
         }
       }
       parser.finish(file: file, into: &out.chunk)
@@ -455,7 +463,9 @@ func checkText(
   report: inout InputReport
 ) {
   let b = UnsafeBufferPointer(start: p, count: n)
-  guard b.contains(where: { $0 >= 0x80 }), String(validating: b, as: UTF8.self) == nil else { return }
+  guard b.contains(where: { $0 >= 0x80 }), String(validating: b, as: UTF8.self) == nil else {
+    return
+  }
   report.replaced(
     field,
     InputProblem(

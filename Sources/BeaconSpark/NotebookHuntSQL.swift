@@ -23,7 +23,6 @@ enum NotebookHuntSQL {
       + NotebookSQL.findingsSelect.replacingFirst("SELECT ", with: "SELECT /*+ COALESCE(1) */ ")
   }
 
-
   static var nulledFields: [CSLField] {
     CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }
   }

@@ -68,7 +68,8 @@ public struct SparkEngine: HuntEngine {
         SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
         service: service)
       let examples = try await client.execute(
-        SparkPlan.query(LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
+        SparkPlan.query(
+          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
         service: service)
       if let output {
         let export = SparkPlan.query(
@@ -235,7 +236,8 @@ public struct SparkEngine: HuntEngine {
   static func periodicityFindings(_ table: ArrowTable) throws -> [PeriodicityFinding] {
     let names = table.fields.map(\.name)
     guard names == PeriodicitySQL.columns else {
-      throw SparkError.protocolError(message: "returned columns \(names), expected \(PeriodicitySQL.columns)")
+      throw SparkError.protocolError(
+        message: "returned columns \(names), expected \(PeriodicitySQL.columns)")
     }
     return try table.rows.map { r in
       func value(_ name: String) -> ArrowValue { r[names.firstIndex(of: name)!] }
@@ -249,7 +251,8 @@ public struct SparkEngine: HuntEngine {
         switch value(name) {
         case .int(let v): return v
         case .null: return nil
-        default: throw SparkError.protocolError(message: "\(name) is not an integer (\(value(name)))")
+        default:
+          throw SparkError.protocolError(message: "\(name) is not an integer (\(value(name)))")
         }
       }
       func d(_ name: String) throws -> Double? {
@@ -264,7 +267,9 @@ public struct SparkEngine: HuntEngine {
           throw SparkError.protocolError(message: "\(name) is not a list (\(value(name)))")
         }
         return try items.map {
-          guard case .int(let v) = $0 else { throw SparkError.protocolError(message: "\(name) holds \($0)") }
+          guard case .int(let v) = $0 else {
+            throw SparkError.protocolError(message: "\(name) holds \($0)")
+          }
           return v
         }
       }
@@ -317,7 +322,8 @@ public struct SparkEngine: HuntEngine {
   static func notebookFindings(_ table: ArrowTable) throws -> [NotebookFinding] {
     let names = table.fields.map(\.name)
     guard names == NotebookFinding.columns else {
-      throw SparkError.protocolError(message: "returned columns \(names), expected \(NotebookFinding.columns)")
+      throw SparkError.protocolError(
+        message: "returned columns \(names), expected \(NotebookFinding.columns)")
     }
     return try table.rows.map { r in
       func s(_ k: Int) throws -> String {
@@ -333,7 +339,8 @@ public struct SparkEngine: HuntEngine {
         return v
       }
       guard case .list(let list) = r[11], case .double(let pct) = r[14] else {
-        throw SparkError.protocolError(message: "Timedeltalist or Percentbeacon has an unexpected type")
+        throw SparkError.protocolError(
+          message: "Timedeltalist or Percentbeacon has an unexpected type")
       }
       return NotebookFinding(
         destinationIP: try s(0), deviceVendor: try s(1), sourceIP: try s(2),
@@ -341,7 +348,9 @@ public struct SparkEngine: HuntEngine {
         protocol: try s(4), timedelta: try i(5), timedeltaCount: try i(6), totalSentBytes: try i(7),
         totalReceivedBytes: try i(8), totalEvents: try i(9), degreeOfSourceIPs: try i(10),
         timedeltaList: try list.map { v in
-          guard case .int(let x) = v else { throw SparkError.protocolError(message: "Timedeltalist holds \(v)") }
+          guard case .int(let x) = v else {
+            throw SparkError.protocolError(message: "Timedeltalist holds \(v)")
+          }
           return x
         },
         timedeltaListCount: try i(12), totalEventCount: try i(13), percentBeacon: pct)

@@ -31,7 +31,8 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
   /// Parses a connection string; errors name what is wrong.
   public init(parsing text: String) throws(SparkError) {
     guard text.hasPrefix("sc://") else {
-      throw .badRemote(text: text, reason: "expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
+      throw .badRemote(
+        text: text, reason: "expected sc://HOST[:PORT][/;token=…;use_ssl=true;user_id=…]")
     }
     var rest = Substring(text.dropFirst(5))
     var params: Substring = ""
@@ -66,7 +67,9 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     self.init(host: host, port: port)
     for pair in params.split(separator: ";") where !pair.isEmpty {
       let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-      guard kv.count == 2 else { throw .badRemote(text: text, reason: "parameter \(pair) has no value") }
+      guard kv.count == 2 else {
+        throw .badRemote(text: text, reason: "parameter \(pair) has no value")
+      }
       let value = kv[1].removingPercentEncoding
       switch kv[0] {
       case "token":

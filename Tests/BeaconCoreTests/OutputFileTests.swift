@@ -50,7 +50,10 @@ import Testing
     #expect(st.st_mode & S_IFMT == S_IFLNK)
     #expect(try text(path) == "through the link\n")
     // Nothing is left beside it.
-    #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["link.jsonl", "secret.jsonl"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+        "link.jsonl", "secret.jsonl",
+      ])
   }
 
   @Test func aFIFOIsWrittenAsAStreamNeverReplaced() throws {

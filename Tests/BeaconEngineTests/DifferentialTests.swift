@@ -63,7 +63,8 @@ import Testing
     #expect(result.summary.input.skippedLines == truth.corruptLines)
     #expect(result.summary.input.rows == truth.rows)  // every simulated row loads; the corrupt lines are extra
 
-    let files = try InputFiles.currentDay(root: folder, endDate: config.endDate).files.sources.map(\.name)
+    let files = try InputFiles.currentDay(root: folder, endDate: config.endDate).files.sources.map(
+      \.name)
     let t = c.thresholds
     var args = [Self.reference]
     if let v = c.vendor { args += ["--vendor", v] }

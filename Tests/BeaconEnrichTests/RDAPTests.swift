@@ -207,7 +207,8 @@ import Testing
     let info = await client.lookup(IPAddress("198.51.100.7")!)
     #expect(
       info.error
-        == "127.0.0.1: redirect to http://127.0.0.2:\(server.port)/plain/ip/198.51.100.7 refused: not HTTPS")
+        == "127.0.0.1: redirect to http://127.0.0.2:\(server.port)/plain/ip/198.51.100.7 refused: not HTTPS"
+    )
     #expect(info.failed)
   }
 

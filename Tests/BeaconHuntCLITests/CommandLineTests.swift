@@ -53,13 +53,17 @@ import Testing
   }
 
   /// A 60 s beacon all day as JSON lines.
-  static let beaconDay: String =
+  static let beaconDay = beaconDay(to: "203.0.113.50")
+
+  /// A 60 s beacon all day from 10.0.0.5 to `destination`:443, as JSON lines.
+  static func beaconDay(to destination: String) -> String {
     (0..<1440).map { k in
       let s = k * 60
       let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
       return
-        #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
+        #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"\#(destination)","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
     }.joined(separator: "\n") + "\n"
+  }
 
   @Test func binaryExists() {
     #expect(

@@ -1,8 +1,9 @@
+import BeaconNet
+import BeaconTestSupport
 import Foundation
 import Testing
 
 @testable import BeaconEnrich
-import BeaconNet
 
 #if canImport(Glibc)
   import Glibc
@@ -49,13 +50,7 @@ import BeaconNet
   }
 
   /// A 60 s beacon all day to a real, located address (MaxMind's test City database knows it).
-  static let day: String =
-    (0..<1440).map { k in
-      let s = k * 60
-      let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
-      return
-        #"{"TimeGenerated":"\#(time)","SourceIP":"10.0.0.5","DestinationIP":"81.2.69.160","SourcePort":50000,"DestinationPort":443,"Protocol":"TCP","ReceivedBytes":1,"SentBytes":2,"DeviceVendor":"Fortinet"}"#
-    }.joined(separator: "\n") + "\n"
+  static let day = CommandLineTests.beaconDay(to: "81.2.69.160")
 
   func hunt(_ args: [String], in s: Scratch, stdin: String? = nil, limit: Double = 60) throws
     -> Spawned
@@ -72,18 +67,21 @@ import BeaconNet
 
   @Test func timesThatOverflowAreCountedBadFieldsInEveryReader() throws {
     let s = try Scratch()
-    try s.write("x.csv", "ts,src,dst,dport\n999999999999,10.0.0.1,8.8.8.8,443\n1.5,10.0.0.1,8.8.8.8,443\n")
+    try s.write(
+      "x.csv", "ts,src,dst,dport\n999999999999,10.0.0.1,8.8.8.8,443\n1.5,10.0.0.1,8.8.8.8,443\n")
     try s.write(
       "x.cef",
       "Dec 01 2021 10:00:00 h CEF:0|V|P|1|1|n|1|rt=9999999999999999 src=10.0.0.1 dst=8.8.8.8 dpt=443\n"
-        + "Dec 01 2021 10:00:00 h CEF:0|V|P|1|1|n|1|rt=-9223372036854775808 src=10.0.0.1 dst=8.8.8.8\n")
+        + "Dec 01 2021 10:00:00 h CEF:0|V|P|1|1|n|1|rt=-9223372036854775808 src=10.0.0.1 dst=8.8.8.8\n"
+    )
     try s.write(
       "conn.log",
       "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n"
         + "999999999999.999999\tC1\t10.0.0.1\t5\t8.8.8.8\t53\tudp\n"
         + "-999999999999\tC2\t10.0.0.1\t5\t8.8.8.8\t53\tudp\n")
     try s.write(
-      "x.json", #"{"TimeGenerated":"9999-12-31T23:59:59.9999999-23:59","SourceIP":"10.0.0.1"}"# + "\n")
+      "x.json",
+      #"{"TimeGenerated":"9999-12-31T23:59:59.9999999-23:59","SourceIP":"10.0.0.1"}"# + "\n")
     for (file, bad) in [("x.csv", 1), ("x.cef", 2), ("conn.log", 2), ("x.json", 0)] {
       let r = try hunt([file], in: s)
       #expect(r.status == 0, "\(file): \(r.stderr)")
@@ -171,8 +169,10 @@ import BeaconNet
     let line = try hunt(["line.json.gz", "--method", "notebook"], in: s)
     #expect(line.status == 0)
     #expect(line.stderr.contains("read      2 rows"))
-    #expect(line.stderr.contains("line.json.gz:2: 314572800 bytes, over the limit of 4 MiB: skipped"))
-    #expect(line.maxRSSBytes < 300 << 20, "peak RSS \(line.maxRSSBytes >> 20) MiB for a 300 MiB line")
+    #expect(
+      line.stderr.contains("line.json.gz:2: 314572800 bytes, over the limit of 4 MiB: skipped"))
+    #expect(
+      line.maxRSSBytes < 300 << 20, "peak RSS \(line.maxRSSBytes >> 20) MiB for a 300 MiB line")
     let capped = try hunt(["line.json.gz", "--max-decompressed-size", "64M"], in: s)
     #expect(capped.status == 0)
     #expect(capped.stderr.contains("inflates past the limit of 64 MiB (a decompression bomb?)"))
@@ -294,20 +294,8 @@ import BeaconNet
   @Test func aPortThatNeverSpeaksSparkConnectFailsInSeconds() throws {
     let s = try Scratch()
     try s.write("all.json", Self.day)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    #expect(listen(fd, 8) == 0)
-    _ = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    let port = UInt16(bigEndian: address.sin_port)
+    let listener = SilentListener()
+    let port = listener.port
     let r = try hunt(
       [
         "all.json", "-q", "--engine", "spark", "--spark-remote", "sc://127.0.0.1:\(port)",
@@ -366,16 +354,19 @@ import BeaconNet
     // A NUL byte in the first line: that line only.
     var nul = Array(lines[0].utf8)
     nul.insert(0, at: 40)
-    try s.write("nul.json", bytes: nul + [0x0A] + Array(lines.dropFirst().joined(separator: "\n").utf8) + [0x0A])
+    try s.write(
+      "nul.json",
+      bytes: nul + [0x0A] + Array(lines.dropFirst().joined(separator: "\n").utf8) + [0x0A])
     // A UTF-8 byte-order mark; CR-only line ends; invalid UTF-8 in DeviceVendor.
     try s.write("bom.json", bytes: [0xEF, 0xBB, 0xBF] + text)
     try s.write("cr.json", bytes: text.map { $0 == 0x0A ? 0x0D : $0 })
     try s.write(
       "vendor.json",
       bytes: Array(
-        lines[0].replacingOccurrences(of: "Fortinet", with: "Forti\u{FFFF}net").utf8).map {
-          $0 == 0xBF ? 0xFF : $0
-        } + [0x0A] + Array(lines.dropFirst().joined(separator: "\n").utf8) + [0x0A])
+        lines[0].replacingOccurrences(of: "Fortinet", with: "Forti\u{FFFF}net").utf8
+      ).map {
+        $0 == 0xBF ? 0xFF : $0
+      } + [0x0A] + Array(lines.dropFirst().joined(separator: "\n").utf8) + [0x0A])
     for (file, rows, extra) in [
       ("nul.json", "1,439", "nul.json:1: a NUL byte in the line: skipped"),
       ("bom.json", "1,440", "read      1,440 rows"), ("cr.json", "1,440", "read      1,440 rows"),

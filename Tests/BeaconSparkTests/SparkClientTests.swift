@@ -1,6 +1,7 @@
 import BeaconArrow
 import BeaconCore
 import BeaconSimulate
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -220,22 +221,8 @@ struct SparkClientTests {
 /// after `--spark-timeout`. Needs no Spark: the listener is the test's own, on 127.0.0.1.
 @Suite struct SilentPortTests {
   @Test func aPortThatNeverSpeaksSparkConnectFailsWithinTheConnectTimeout() async throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #expect(fd >= 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    #expect(listen(fd, 8) == 0)
-    _ = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    let port = Int(UInt16(bigEndian: address.sin_port))
+    let listener = SilentListener()
+    let port = Int(listener.port)
     // The kernel completes the handshake from the backlog; nothing is ever written back.
     var engine = SparkEngine(remote: SparkRemote(host: "127.0.0.1", port: port))
     engine.connectTimeout = 1.5

@@ -111,7 +111,8 @@ extension SparkDifferentialTests {
     var nul = Array(beacon[0].utf8)
     nul.insert(0, at: 30)
     a += nul + [0x0A]
-    a += Array(#"{"TimeGenerated":"2021-11-01T00:00:00Z","Message":""#.utf8)
+    a +=
+      Array(#"{"TimeGenerated":"2021-11-01T00:00:00Z","Message":""#.utf8)
       + [UInt8](repeating: 0x61, count: 5000) + Array("\"}\n".utf8)
     try Data(a).write(to: URL(fileURLWithPath: folder + "/a.json"))
     let b = Array(beacon[100...].joined(separator: "\r").utf8) + [0x0D]

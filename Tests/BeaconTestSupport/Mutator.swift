@@ -44,7 +44,8 @@ public struct Mutator {
         let n = min(b.count - at, Int.random(in: 1...200, using: &rng))
         b.insert(contentsOf: b[at..<(at + n)], at: at)
       case 5:
-        b.insert(contentsOf: Self.special[Int.random(in: 0..<Self.special.count, using: &rng)], at: at)
+        b.insert(
+          contentsOf: Self.special[Int.random(in: 0..<Self.special.count, using: &rng)], at: at)
       default:
         // Cut the file short.
         b.removeSubrange(at...)
