@@ -69,6 +69,7 @@ struct SparkConnectClient: Sendable {
       @Sendable (Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>) async throws
       -> R
   ) async throws -> R {
+    try handshake()
     let transport: HTTP2ClientTransport.Posix
     do {
       transport = try HTTP2ClientTransport.Posix(
@@ -79,39 +80,23 @@ struct SparkConnectClient: Sendable {
     }
     do {
       return try await withGRPCClient(transport: transport) { client in
-        let service = Spark_Connect_SparkConnectService.Client(wrapping: client)
-        try await handshake(service: service)
-        return try await body(service)
+        try await body(Spark_Connect_SparkConnectService.Client(wrapping: client))
       }
     } catch let error as RPCError {
       throw Self.explain(error, remote: remote, timeout: timeout)
     }
   }
 
-  /// `SELECT 1` under the short connect timeout, before the hunt's queries.
-  func handshake(
-    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>
-  ) async throws {
-    var query = Spark_Connect_Relation()
-    query.common.planID = 1
-    query.sql.query = "SELECT 1"
-    var plan = Spark_Connect_Plan()
-    plan.root = query
-    var request = Spark_Connect_ExecutePlanRequest()
-    request.sessionID = sessionID
-    request.userContext = userContext
-    request.plan = plan
-    request.clientType = "beaconhunt"
-    var options = callOptions
-    options.timeout = .milliseconds(Int64(connectTimeout * 1000))
-    do {
-      try await service.executePlan(
-        request: ClientRequest(message: request, metadata: metadata), options: options
-      ) { response in
-        for try await _ in response.messages {}
-      }
-    } catch let error as RPCError where error.code == .deadlineExceeded {
-      throw SparkError.notSparkConnect(remote: remote.description, seconds: connectTimeout)
+  /// The HTTP/2 probe under the short connect timeout, before the hunt's queries.
+  func handshake() throws(SparkError) {
+    switch SparkConnectProbe.probe(
+      host: remote.host, port: remote.port, tls: remote.useTLS, seconds: connectTimeout)
+    {
+    case .speaksHTTP2: return
+    case .unreachable(let detail):
+      throw .unreachable(remote: remote.description, detail: detail)
+    case .silent, .otherProtocol:
+      throw .notSparkConnect(remote: remote.description, seconds: connectTimeout)
     }
   }
 

@@ -3,8 +3,10 @@ import Testing
 
 /// The `beaconhunt` binary as a user runs it: exit codes, files left alone, formats.
 @Suite struct CommandLineTests {
-  /// The built executable, beside the test bundle in the build folder.
+  /// The binary under test: `$BEACONHUNT_BIN` (CI sets it to the release build), else the debug
+  /// build beside the test bundle.
   static let binary: String = {
+    if let bin = ProcessInfo.processInfo.environment["BEACONHUNT_BIN"], !bin.isEmpty { return bin }
     var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
     if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
     for candidate in [dir, dir.deletingLastPathComponent()] {
@@ -69,6 +71,12 @@ import Testing
     #expect(
       FileManager.default.isExecutableFile(atPath: Self.binary),
       "build the package first: \(Self.binary)")
+    // CI tests the release binary; a missing variable there is a failure, not a quiet fallback.
+    if ProcessInfo.processInfo.environment["CI"] == "true" {
+      #expect(
+        Self.binary.contains("/release/"),
+        "CI must set BEACONHUNT_BIN to the release build (see .ci/run), got \(Self.binary)")
+    }
   }
 
   @Test func pathsPrintsTheCurrentDayAndTheNotebooksHistory() throws {
