@@ -35,7 +35,9 @@ let package = Package(
     // Stage 4: the detection methods.
     .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
     // Stage 5: enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
-    .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet"]),
+    .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet", "CCurl"]),
+    // libcurl, for RDAP: a transfer with one deadline, a hard body cap and redirects vetted one by one.
+    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     // Stage 7: the self-contained HTML report (map, table, summary).
     .target(name: "BeaconReport", dependencies: ["BeaconCore"]),
     // Stage 6: JSON lines, CSV, JSON and table writers shared by every engine.
@@ -80,7 +82,8 @@ let package = Package(
 
     // Helpers shared by the test suites (seeded input mutations).
     .target(
-      name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport"),
+      name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport",
+      exclude: ["Fixtures"]),
     .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
     .testTarget(
       name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate", "BeaconTestSupport"]),
@@ -89,8 +92,7 @@ let package = Package(
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
     .testTarget(
       name: "BeaconEnrichTests",
-      dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate", "BeaconTestSupport"],
-      exclude: ["Fixtures"]),
+      dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate", "BeaconTestSupport"]),
     .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
       name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),

@@ -1,10 +1,7 @@
 import BeaconCore
 import BeaconNet
+import CCurl
 import Foundation
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// Who holds an address block, from RDAP (RFC 9082/9083): the registry's network record.
 public struct RDAPInfo: Codable, Sendable, Equatable {
@@ -88,6 +85,9 @@ public final class RDAPClient: @unchecked Sendable {
   public let interval: TimeInterval
   /// The largest answer read; a longer one fails its lookup.
   public let maxBodyBytes: Int
+  /// 1 MiB: registries' answers for an address are 5–50 KB; a larger one is refused before it can
+  /// cost memory (parsing JSON takes many times its size).
+  public static let defaultMaxBodyBytes = 1 << 20
   /// What went wrong that is not one finding's (the cache could not be written), for the summary.
   public private(set) var warnings: [String] = []
   /// How long a cached answer is used (30 days: registrations change slowly).
@@ -108,7 +108,7 @@ public final class RDAPClient: @unchecked Sendable {
 
   public init(
     bootstrap: URL = RDAPClient.ianaBootstrap, cachePath: String?, timeout: TimeInterval = 10,
-    interval: TimeInterval = 1, maxBodyBytes: Int = 4 << 20
+    interval: TimeInterval = 1, maxBodyBytes: Int = RDAPClient.defaultMaxBodyBytes
   ) throws(EnrichError) {
     bootstrapBase = bootstrap
     self.cachePath = cachePath
@@ -144,7 +144,7 @@ public final class RDAPClient: @unchecked Sendable {
 
   /// One request: its status and body, or why it failed, in one line. The whole request (connect,
   /// redirects, every byte of the body) has one deadline, `timeout`; the body is capped at
-  /// `maxBodyBytes`; redirects are followed only to URLs `allowed` accepts.
+  /// `maxBodyBytes`; each redirect is followed only to a URL `allowed` accepts.
   func get(_ url: URL) async -> Result<(Int, Data), RDAPFailure> {
     guard Self.allowed(url) else {
       return .failure(RDAPFailure("\(url.absoluteString) is not HTTPS"))
@@ -156,18 +156,32 @@ public final class RDAPClient: @unchecked Sendable {
     }
     lastRequest[key] = Date()
     requests += 1
-    var request = URLRequest(url: url)
-    request.setValue("application/rdap+json", forHTTPHeaderField: "Accept")
-    request.timeoutInterval = timeout
-    let transfer = RDAPTransfer(limit: maxBodyBytes, timeout: timeout)
-    let config = URLSessionConfiguration.ephemeral
-    config.timeoutIntervalForRequest = timeout
-    config.timeoutIntervalForResource = timeout
-    let session = URLSession(configuration: config, delegate: transfer, delegateQueue: nil)
-    defer { session.invalidateAndCancel() }
-    return await withCheckedContinuation { continuation in
-      transfer.start(session.dataTask(with: request), continuation)
+    let deadline = Date().addingTimeInterval(timeout)
+    var current = url
+    for _ in 0..<RDAPTransfer.maxRedirects + 1 {
+      let left = deadline.timeIntervalSinceNow
+      guard left > 0 else {
+        return .failure(RDAPFailure("no complete answer within \(RDAPTransfer.seconds(timeout))"))
+      }
+      let target = current
+      let limit = maxBodyBytes
+      let total = timeout
+      let step = await withCheckedContinuation { c in
+        DispatchQueue.global().async {
+          c.resume(returning: RDAPTransfer.fetch(target, seconds: left, total: total, limit: limit))
+        }
+      }
+      switch step {
+      case .answer(let status, let body): return .success((status, body))
+      case .failed(let message): return .failure(RDAPFailure(message))
+      case .redirect(let next):
+        guard Self.allowed(next) else {
+          return .failure(RDAPFailure("redirect to \(next.absoluteString) refused: not HTTPS"))
+        }
+        current = next
+      }
     }
+    return .failure(RDAPFailure("more than \(RDAPTransfer.maxRedirects) redirects"))
   }
 
   /// The bootstrap's services (RFC 9224: `[[ranges…], [base URLs…]]`), for IPv4 and IPv6.
@@ -285,118 +299,87 @@ struct RDAPFailure: Error {
   init(_ message: String) { self.message = message }
 }
 
-/// One request's delegate: caps the body, vets redirects and enforces the deadline, then resumes
-/// its caller exactly once.
-final class RDAPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-  // @unchecked: every field is guarded by `lock`.
-  private let lock = NSLock()
-  private let limit: Int
-  private let timeout: TimeInterval
-  private var body = Data()
-  private var status = 0
-  private var failure: String?
-  private var continuation: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>?
+/// One HTTP request over libcurl, synchronous (run off the caller's task): the body goes through a
+/// write callback that refuses the byte past the cap, which ends the transfer at once, so memory
+/// stays at the cap whatever the server sends; redirects are returned, not followed, so each is
+/// vetted.
+enum RDAPTransfer {
+  static let maxRedirects = 5
 
-  init(limit: Int, timeout: TimeInterval) {
-    self.limit = limit
-    self.timeout = timeout
+  enum Step {
+    case answer(Int, Data)
+    case redirect(URL)
+    case failed(String)
   }
 
-  func start(
-    _ task: URLSessionDataTask,
-    _ continuation: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>
-  ) {
-    lock.withLock { self.continuation = continuation }
-    let seconds = timeout
-    // One deadline for the whole request: a server that trickles bytes is cut off too.
-    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak task] in
-      self?.fail("no complete answer within \(RDAPTransfer.seconds(seconds))")
-      task?.cancel()
-    }
-    task.resume()
+  /// What the write callback fills: the body so far, up to `limit`.
+  final class Sink {
+    var body = Data()
+    let limit: Int
+    var over = false
+    init(limit: Int) { self.limit = limit }
   }
+
+  static let started: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
   static func seconds(_ s: TimeInterval) -> String {
     s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
   }
 
-  private func fail(_ message: String) {
-    lock.withLock { if failure == nil { failure = message } }
-  }
-
-  private func finish(_ result: Result<(Int, Data), RDAPFailure>) {
-    let c: CheckedContinuation<Result<(Int, Data), RDAPFailure>, Never>? = lock.withLock {
-      defer { continuation = nil }
-      return continuation
-    }
-    c?.resume(returning: result)
-  }
-
-  func urlSession(
-    _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-  ) {
-    let tooLarge = response.expectedContentLength > Int64(limit)
-    lock.withLock {
-      status = (response as? HTTPURLResponse)?.statusCode ?? 0
-      if tooLarge, failure == nil { failure = "answer larger than \(limit) bytes" }
-    }
-    completionHandler(tooLarge ? .cancel : .allow)
-  }
-
-  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-    let over = lock.withLock { () -> Bool in
-      body.append(data)
-      if body.count > limit {
-        if failure == nil { failure = "answer larger than \(limit) bytes" }
-        body = Data()
-        return true
+  static func fetch(_ url: URL, seconds: Double, total: Double, limit: Int) -> Step {
+    guard started, let handle = curl_easy_init() else { return .failed("libcurl could not start") }
+    defer { curl_easy_cleanup(handle) }
+    let sink = Sink(limit: limit)
+    let box = Unmanaged.passRetained(sink)
+    defer { box.release() }
+    var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(
+      nil, "Accept: application/rdap+json")
+    defer { curl_slist_free_all(headers) }
+    let milliseconds = max(1, Int((seconds * 1000).rounded(.up)))
+    _ = bh_curl_set_string(handle, CURLOPT_URL, url.absoluteString)
+    _ = bh_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+    _ = bh_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+    _ = bh_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+    _ = bh_curl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
+    _ = bh_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds)
+    _ = bh_curl_set_string(handle, CURLOPT_USERAGENT, "beaconhunt")
+    _ = bh_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers)
+    _ = bh_curl_set_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
+    _ = bh_curl_set_write(handle) { data, size, count, user in
+      guard let user, let data else { return 0 }
+      let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+      let n = size * count
+      guard sink.body.count + n <= sink.limit else {
+        sink.over = true
+        return 0  // a short count: libcurl ends the transfer (CURLE_WRITE_ERROR)
       }
-      return false
+      data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append($0, count: n) }
+      return n
     }
-    if over { dataTask.cancel() }
-  }
-
-  func urlSession(
-    _ session: URLSession, task: URLSessionTask,
-    willPerformHTTPRedirection response: HTTPURLResponse,
-    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-  ) {
-    guard let url = request.url, RDAPClient.allowed(url) else {
-      fail("redirect to \(request.url?.absoluteString ?? "nowhere") refused: not HTTPS")
-      completionHandler(nil)
-      task.cancel()
-      return
+    _ = headers
+    let code = curl_easy_perform(handle)
+    if sink.over { return .failed("answer larger than \(limit) bytes") }
+    guard code == CURLE_OK else {
+      switch code {
+      case CURLE_OPERATION_TIMEDOUT:
+        return .failed("no complete answer within \(Self.seconds(total))")
+      case CURLE_COULDNT_CONNECT: return .failed("connection refused")
+      case CURLE_COULDNT_RESOLVE_HOST: return .failed("host not found")
+      case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM:
+        return .failed("TLS failed (certificate or handshake)")
+      default: return .failed(String(cString: curl_easy_strerror(code)))
+      }
     }
-    completionHandler(request)
-  }
-
-  func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-    let (failure, status, body) = lock.withLock { (self.failure, self.status, self.body) }
-    if let failure {
-      finish(.failure(RDAPFailure(failure)))
-    } else if let error {
-      finish(.failure(RDAPFailure(Self.describe(error))))
-    } else {
-      finish(.success((status, body)))
+    var status = 0
+    _ = bh_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    if (300..<400).contains(status) {
+      var location: UnsafeMutablePointer<CChar>? = nil
+      _ = bh_curl_get_string(handle, CURLINFO_REDIRECT_URL, &location)
+      guard let location, let next = URL(string: String(cString: location)) else {
+        return .failed("HTTP \(status) without a usable Location")
+      }
+      return .redirect(next)
     }
-  }
-
-  /// A transport error in words (never an `NSError` dump).
-  static func describe(_ error: Error) -> String {
-    guard let e = error as? URLError else { return "request failed" }
-    switch e.code {
-    case .timedOut: return "no answer in time"
-    case .cannotConnectToHost: return "connection refused"
-    case .cannotFindHost, .dnsLookupFailed: return "host not found"
-    case .networkConnectionLost: return "connection lost"
-    case .notConnectedToInternet: return "no network"
-    case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-      .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-      return "TLS failed (certificate or handshake)"
-    case .badServerResponse: return "bad HTTP answer"
-    case .cancelled: return "cancelled"
-    default: return "request failed (URL error \(e.code.rawValue))"
-    }
+    return .answer(status, sink.body)
   }
 }

@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconNet
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -136,42 +137,12 @@ import Testing
     #expect(info.error == "127.0.0.1: connection refused")
   }
 
-  /// `Fixtures/hostile_rdap_server.py` on 127.0.0.1: it trickles, floods, redirects to plain
-  /// HTTP on another host and sends 80,000 entities. Stopped when the test ends.
-  final class HostileServer {
-    let process = Process()
-    var port = 0
-
-    init() throws {
-      let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/hostile_rdap_server.py").path
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", "-u", script]
-      let out = Pipe()
-      process.standardOutput = out
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      var text = ""
-      while !text.contains("\n") {
-        let chunk = out.fileHandleForReading.availableData
-        guard !chunk.isEmpty else { break }
-        text += String(decoding: chunk, as: UTF8.self)
-      }
-      port = Int(text.split(separator: " ").last?.split(separator: "\n").first ?? "") ?? 0
-      guard port > 0 else { throw SetupError("the hostile RDAP server did not start: \(text)") }
-    }
-
-    func client(_ mode: String, timeout: Double = 2) throws -> RDAPClient {
-      try RDAPClient(
-        bootstrap: URL(string: "http://127.0.0.1:\(port)/\(mode)/")!, cachePath: nil,
-        timeout: timeout, interval: 0)
-    }
-
-    func stop() {
-      kill(process.processIdentifier, SIGKILL)
-      var status: Int32 = 0
-      _ = waitpid(process.processIdentifier, &status, 0)
-    }
+  static func client(_ server: HostileRDAPServer, _ mode: String, timeout: Double = 2) throws
+    -> RDAPClient
+  {
+    try RDAPClient(
+      bootstrap: URL(string: server.bootstrap(mode))!, cachePath: nil, timeout: timeout,
+      interval: 0)
   }
 
   static func seconds(_ body: () async -> Void) async -> Double {
@@ -181,9 +152,9 @@ import Testing
   }
 
   @Test func aServerThatTricklesBytesMeetsOneDeadline() async throws {
-    let server = try HostileServer()
+    let server = try HostileRDAPServer()
     defer { server.stop() }
-    let client = try server.client("trickle", timeout: 1.5)
+    let client = try Self.client(server, "trickle", timeout: 1.5)
     var info = RDAPInfo(error: "")
     let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
     #expect(info.error == "127.0.0.1: no complete answer within 1.5 s")
@@ -191,19 +162,19 @@ import Testing
   }
 
   @Test func anEndlessBodyIsCutAtTheCap() async throws {
-    let server = try HostileServer()
+    let server = try HostileRDAPServer()
     defer { server.stop() }
-    let client = try server.client("flood", timeout: 30)
+    let client = try Self.client(server, "flood", timeout: 30)
     var info = RDAPInfo(error: "")
     let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
-    #expect(info.error == "127.0.0.1: answer larger than \(4 << 20) bytes")
+    #expect(info.error == "127.0.0.1: answer larger than \(RDAPClient.defaultMaxBodyBytes) bytes")
     #expect(took < 20, "took \(took) s")
   }
 
   @Test func aRedirectToPlainHTTPElsewhereIsRefused() async throws {
-    let server = try HostileServer()
+    let server = try HostileRDAPServer()
     defer { server.stop() }
-    let client = try server.client("redirect")
+    let client = try Self.client(server, "redirect")
     let info = await client.lookup(IPAddress("198.51.100.7")!)
     #expect(
       info.error
@@ -213,13 +184,13 @@ import Testing
   }
 
   @Test func anAnswerWithManyEntitiesIsWalkedBoundedly() async throws {
-    let server = try HostileServer()
+    let server = try HostileRDAPServer()
     defer { server.stop() }
-    let client = try server.client("entities", timeout: 10)
+    let client = try Self.client(server, "entities", timeout: 10)
     var info = RDAPInfo(error: "")
     let took = await Self.seconds { info = await client.lookup(IPAddress("198.51.100.7")!) }
     #expect(info.handle == "NET-X" && info.error == nil)
-    // The registrant sits after 80,000 other entities: past the walk's bound, so it is not read.
+    // The registrant sits after 20,000 other entities: past the walk's bound, so it is not read.
     #expect(info.registrant == nil)
     #expect(took < 5, "took \(took) s")
   }

@@ -291,6 +291,45 @@ import Testing
 
   // MARK: network
 
+  @Test func hostileRDAPServersCostOneDeadlineAndOneCapEach() throws {
+    let s = try Scratch()
+    let server = try HostileRDAPServer()
+    defer { server.stop() }
+    // 81.2.69.160 is outside the server's bootstrap ranges; the test's own address is inside.
+    try s.write("day.json", CommandLineTests.beaconDay(to: "198.51.100.7"))
+    for (mode, error, limit) in [
+      ("trickle", "127.0.0.1: no complete answer within 1.5 s", 8.0),
+      ("flood", "127.0.0.1: answer larger than \(RDAPClient.defaultMaxBodyBytes) bytes", 20),
+      (
+        "redirect",
+        "127.0.0.1: redirect to http://127.0.0.2:\(server.port)/plain/ip/198.51.100.7 refused: not HTTPS",
+        8
+      ),
+    ] {
+      let r = try hunt(
+        [
+          "day.json", "-q", "--direction", "any", "--rdap", "--rdap-bootstrap",
+          server.bootstrap(mode), "--rdap-cache", "rdap-\(mode).json", "--rdap-timeout", "1.5",
+          "-o", "\(mode).jsonl",
+        ], in: s, limit: 60)
+      #expect(r.status == 2, "\(mode): \(r.stderr)")
+      #expect(r.seconds < limit, "\(mode): \(r.seconds) s")
+      #expect(
+        s.read("\(mode).jsonl")?.contains(#""RDAPError":"\#(error)""#) == true,
+        "\(mode): \(s.read("\(mode).jsonl") ?? "no output")")
+      #expect(r.maxRSSBytes < 200 << 20, "\(mode): \(r.maxRSSBytes >> 20) MiB")
+    }
+    // 20,000 entities: read within the cap and walked boundedly; an answer, not a failure.
+    let many = try hunt(
+      [
+        "day.json", "-q", "--direction", "any", "--rdap", "--rdap-bootstrap",
+        server.bootstrap("entities"), "--rdap-cache", "rdap-entities.json", "-o", "entities.jsonl",
+      ], in: s, limit: 60)
+    #expect(many.status == 0, "\(many.stderr)")
+    #expect(many.seconds < 10 && many.maxRSSBytes < 200 << 20, "\(many.maxRSSBytes >> 20) MiB")
+    #expect(s.read("entities.jsonl")?.contains(#""DestinationNetworkName":"NET-X MANY""#) == true)
+  }
+
   @Test func aPortThatNeverSpeaksSparkConnectFailsInSeconds() throws {
     let s = try Scratch()
     try s.write("all.json", Self.day)

@@ -1,5 +1,5 @@
 """A hostile RDAP server on 127.0.0.1 for BeaconHunt's tests: it trickles, floods, redirects to
-plain HTTP elsewhere and sends answers with hundreds of thousands of entities. Every loop is
+plain HTTP elsewhere and sends answers with tens of thousands of entities. Every loop is
 bounded in bytes and time, and the server only listens on loopback.
 
 Usage: python3 hostile_rdap_server.py  (prints "port N" once listening)
@@ -62,9 +62,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
         elif mode == "entities":
-            # About 3 MB: under the body cap, but far more entities than any registration has.
+            # About 740 KB: under the 1 MiB body cap, but far more entities than any registration has.
             entity = '{"roles":["technical"],"handle":"E"}'
-            body = '{"handle":"NET-X","name":"MANY","entities":[' + ",".join([entity] * 80000)
+            body = '{"handle":"NET-X","name":"MANY","entities":[' + ",".join([entity] * 20000)
             body += ',{"roles":["registrant"],"handle":"LAST"}]}'
             self.send_json(body)
         else:
