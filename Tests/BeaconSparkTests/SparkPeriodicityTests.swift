@@ -58,10 +58,10 @@ struct SparkPeriodicityTests {
       try await client.execute(
         SparkPlan.query(
           sql, lines: [folder + "/a.json"],
-          parameters: [
+          parameters: SparkEngine.loadParameters(HuntSpec(input: .paths([folder]))).merging([
             NotebookSQLParameter.allVendors.rawValue: SparkPlan.literal(true),
             NotebookSQLParameter.vendor.rawValue: SparkPlan.literal(""),
-          ]), service: service)
+          ]) { $1 }), service: service)
     }
     var seen: [ExactString: [ArrowValue]] = [:]
     for r in table.rows { if case .string(let ip) = r[0] { seen[ExactString(ip)] = r } }
