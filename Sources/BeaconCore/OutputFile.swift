@@ -55,7 +55,11 @@ public enum OutputFile {
       // A link to nothing: creating through it would write wherever it points.
       throw .notWritable(path: path, kind: "a broken symbolic link")
     }
-    let folder = parent(of: path)
+    try requireWritableFolder(parent(of: path), for: path)
+  }
+
+  /// `folder` exists, is a folder, and files can be made in it (for `path`, in messages).
+  static func requireWritableFolder(_ folder: String, for path: String) throws(OutputError) {
     var dir = stat()
     guard stat(folder, &dir) == 0, dir.st_mode & S_IFMT == S_IFDIR else {
       throw .folderMissing(path: path, folder: folder)
@@ -78,14 +82,7 @@ public enum OutputFile {
       }
       return
     }
-    let parent = parent(of: folder)
-    var p = stat()
-    guard stat(parent, &p) == 0, p.st_mode & S_IFMT == S_IFDIR else {
-      throw .folderMissing(path: folder, folder: parent)
-    }
-    guard access(parent, W_OK | X_OK) == 0 else {
-      throw .folderNotWritable(path: folder, folder: parent)
-    }
+    try requireWritableFolder(parent(of: folder), for: folder)
   }
 
   /// Fails when two of `paths` name one file (the same path, or two links to one file).

@@ -106,6 +106,18 @@ import Testing
     #expect(throws: OutputError.self) { try OutputFile.check(broken, force: true) }
   }
 
+  @Test func aCacheFolderMustBeAFolderOrMakeable() throws {
+    try OutputFile.checkFolder(folder)
+    try OutputFile.checkFolder(folder + "/new-cache")
+    try OutputFile.write("x", to: folder + "/file", force: false)
+    #expect(throws: OutputError.notWritable(path: folder + "/file", kind: "a regular file")) {
+      try OutputFile.checkFolder(folder + "/file")
+    }
+    #expect(throws: OutputError.folderMissing(path: folder + "/a/b", folder: folder + "/a")) {
+      try OutputFile.checkFolder(folder + "/a/b")
+    }
+  }
+
   @Test func twoOutputsNamingOneFileAreRefused() throws {
     let a = folder + "/a.jsonl"
     #expect(throws: OutputError.sameFile(first: a, second: a)) {
