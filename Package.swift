@@ -36,8 +36,8 @@ let package = Package(
     .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
     // Stage 5: enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
     .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet", "CCurl"]),
-    // libcurl, for RDAP: a transfer with one deadline, a hard body cap and redirects vetted one by one.
-    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    // Trampolines for libcurl's variadic calls (RDAP loads libcurl at run time; no headers needed).
+    .systemLibrary(name: "CCurl"),
     // Stage 7: the self-contained HTML report (map, table, summary).
     .target(name: "BeaconReport", dependencies: ["BeaconCore"]),
     // Stage 6: JSON lines, CSV, JSON and table writers shared by every engine.

@@ -1,6 +1,5 @@
 import BeaconCore
 import BeaconNet
-import CCurl
 import Foundation
 
 /// Who holds an address block, from RDAP (RFC 9082/9083): the registry's network record.
@@ -320,32 +319,33 @@ enum RDAPTransfer {
     init(limit: Int) { self.limit = limit }
   }
 
-  static let started: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
-
   static func seconds(_ s: TimeInterval) -> String {
     s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
   }
 
   static func fetch(_ url: URL, seconds: Double, total: Double, limit: Int) -> Step {
-    guard started, let handle = curl_easy_init() else { return .failed("libcurl could not start") }
-    defer { curl_easy_cleanup(handle) }
+    guard let curl = Curl.shared else {
+      return .failed("RDAP needs libcurl (libcurl.so.4, Debian's libcurl4), which was not found")
+    }
+    guard let handle = curl.easyInit() else { return .failed("libcurl could not start") }
+    defer { curl.easyCleanup(handle) }
     let sink = Sink(limit: limit)
     let box = Unmanaged.passRetained(sink)
     defer { box.release() }
-    var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(
-      nil, "Accept: application/rdap+json")
-    defer { curl_slist_free_all(headers) }
+    let headers = curl.slistAppend(nil, "Accept: application/rdap+json")
+    defer { curl.slistFreeAll(headers) }
     let milliseconds = max(1, Int((seconds * 1000).rounded(.up)))
-    _ = bh_curl_set_string(handle, CURLOPT_URL, url.absoluteString)
-    _ = bh_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-    _ = bh_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-    _ = bh_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-    _ = bh_curl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
-    _ = bh_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds)
-    _ = bh_curl_set_string(handle, CURLOPT_USERAGENT, "beaconhunt")
-    _ = bh_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers)
-    _ = bh_curl_set_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
-    _ = bh_curl_set_write(handle) { data, size, count, user in
+    // libcurl copies the strings it is given, so passing temporaries is safe.
+    curl.set(handle, .url, url.absoluteString)
+    curl.set(handle, .protocolsString, "http,https")
+    curl.set(handle, .followLocation, 0)
+    curl.set(handle, .noSignal, 1)
+    curl.set(handle, .timeoutMS, milliseconds)
+    curl.set(handle, .connectTimeoutMS, milliseconds)
+    curl.set(handle, .userAgent, "beaconhunt")
+    curl.set(handle, .httpHeader, UnsafeRawPointer(headers))
+    curl.set(handle, .writeData, UnsafeRawPointer(box.toOpaque()))
+    let write: Curl.WriteCallback = { data, size, count, user in
       guard let user, let data else { return 0 }
       let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
       let n = size * count
@@ -356,26 +356,26 @@ enum RDAPTransfer {
       data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append($0, count: n) }
       return n
     }
-    _ = headers
-    let code = curl_easy_perform(handle)
+    curl.set(handle, .writeFunction, write)
+    let code = curl.easyPerform(handle)
     if sink.over { return .failed("answer larger than \(limit) bytes") }
-    guard code == CURLE_OK else {
+    guard code == Curl.Code.ok else {
       switch code {
-      case CURLE_OPERATION_TIMEDOUT:
+      case Curl.Code.operationTimedOut:
         return .failed("no complete answer within \(Self.seconds(total))")
-      case CURLE_COULDNT_CONNECT: return .failed("connection refused")
-      case CURLE_COULDNT_RESOLVE_HOST: return .failed("host not found")
-      case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM:
+      case Curl.Code.couldNotConnect: return .failed("connection refused")
+      case Curl.Code.couldNotResolveHost: return .failed("host not found")
+      case Curl.Code.sslConnectError, Curl.Code.peerFailedVerification,
+        Curl.Code.sslCertificateProblem:
         return .failed("TLS failed (certificate or handshake)")
-      default: return .failed(String(cString: curl_easy_strerror(code)))
+      default:
+        return .failed(curl.easyStrerror(code).map { String(cString: $0) } ?? "error \(code)")
       }
     }
-    var status = 0
-    _ = bh_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    let status = curl.long(handle, .responseCode)
     if (300..<400).contains(status) {
-      var location: UnsafeMutablePointer<CChar>? = nil
-      _ = bh_curl_get_string(handle, CURLINFO_REDIRECT_URL, &location)
-      guard let location, let next = URL(string: String(cString: location)) else {
+      guard let location = curl.string(handle, .redirectURL), let next = URL(string: location)
+      else {
         return .failed("HTTP \(status) without a usable Location")
       }
       return .redirect(next)

@@ -1,23 +1,13 @@
-#include <curl/curl.h>
+// libcurl is loaded at run time (dlopen of libcurl.so.4, which the machine has because
+// Foundation's networking uses it), so building BeaconHunt needs no curl headers. Swift cannot
+// call C's variadic functions, so curl_easy_setopt and curl_easy_getinfo, found with dlsym, are
+// called through these typed trampolines.
+typedef int (*bh_curl_variadic_fn)(void *, int, ...);
 
-// curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call: one typed
-// wrapper for each kind of argument BeaconHunt passes.
-static inline CURLcode bh_curl_set_long(CURL *c, CURLoption o, long v) {
-  return curl_easy_setopt(c, o, v);
+static inline int bh_curl_call_long(void *fn, void *handle, int option, long value) {
+  return ((bh_curl_variadic_fn)fn)(handle, option, value);
 }
-static inline CURLcode bh_curl_set_string(CURL *c, CURLoption o, const char *v) {
-  return curl_easy_setopt(c, o, v);
-}
-static inline CURLcode bh_curl_set_pointer(CURL *c, CURLoption o, void *v) {
-  return curl_easy_setopt(c, o, v);
-}
-typedef size_t (*bh_curl_write_fn)(char *, size_t, size_t, void *);
-static inline CURLcode bh_curl_set_write(CURL *c, bh_curl_write_fn f) {
-  return curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, f);
-}
-static inline CURLcode bh_curl_get_long(CURL *c, CURLINFO i, long *v) {
-  return curl_easy_getinfo(c, i, v);
-}
-static inline CURLcode bh_curl_get_string(CURL *c, CURLINFO i, char **v) {
-  return curl_easy_getinfo(c, i, v);
+
+static inline int bh_curl_call_pointer(void *fn, void *handle, int option, const void *value) {
+  return ((bh_curl_variadic_fn)fn)(handle, option, value);
 }
