@@ -10,6 +10,8 @@ public enum PeriodicitySteps {
     public var historySummarised = 0
     public var historyMissing = 0
     public var historySkippedLines = 0
+    /// History files not read (native only: a cluster's listing is not seen from the client).
+    public var historySkippedFiles = 0
     public var afterVendor = 0
     public var validRows = 0
     public var invalidAddresses = 0
@@ -45,7 +47,9 @@ public enum PeriodicitySteps {
           detail:
             "\(c.lookbackDays) asked: \(c.historyFromCache) from the cache, \(c.historySummarised) summarised, \(c.historyMissing) missing"
             + (c.historySkippedLines > 0
-              ? "; \(groupedDigits(c.historySkippedLines)) bad lines skipped in them" : "")))
+              ? "; \(groupedDigits(c.historySkippedLines)) bad lines skipped in them" : "")
+            + (c.historySkippedFiles > 0
+              ? "; \(groupedDigits(c.historySkippedFiles)) files not read" : "")))
     }
     steps += [
       StepCount(

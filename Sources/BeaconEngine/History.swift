@@ -11,6 +11,8 @@ struct History {
   var summarised = 0
   var missing = 0
   var skippedLines = 0
+  /// Files of the history days that were not read (unreadable, binary, FIFOs …).
+  var skippedFiles = 0
 
   static func load(_ spec: HuntSpec, loader: RecordLoader) throws -> History {
     var h = History()
@@ -33,7 +35,8 @@ struct History {
           continue
         }
         let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
-        h.skippedLines += rows.report.skippedLines + rows.report.fileProblems.count
+        h.skippedLines += rows.report.skippedLines
+        h.skippedFiles += rows.report.fileProblems.count
         let prepared = try PeriodicityPrepare.apply(
           rows.records, vendor: spec.vendor, parameters: spec.periodicity)
         var summary = DaySummary(date: date.description, fingerprint: fingerprint)

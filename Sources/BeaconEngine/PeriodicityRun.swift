@@ -98,6 +98,7 @@ enum PeriodicityRun {
       c.historySummarised = history.summarised
       c.historyMissing = history.missing
       c.historySkippedLines = history.skippedLines
+      c.historySkippedFiles = history.skippedFiles
     }
     c.afterVendor = prepared.afterVendor
     c.validRows = prepared.validRows

@@ -65,12 +65,7 @@ struct EnrichOptions: ParsableArguments {
 
   /// The RDAP client, when `--rdap` is given.
   func rdapClient() throws -> RDAPClient? {
-    guard rdap else {
-      if rdapCache != nil || rdapBootstrap != nil {
-        throw ValidationError("--rdap-cache and --rdap-bootstrap need --rdap")
-      }
-      return nil
-    }
+    guard rdap else { return nil }
     var bootstrap = RDAPClient.ianaBootstrap
     if let text = rdapBootstrap {
       guard let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {

@@ -92,7 +92,6 @@ struct HuntCommand: AsyncParsableCommand {
     let table = try await enrichment.apply(
       columns: found.columns, rows: found.rows, quiet: output.quiet)
     try emit(columns: table.columns, rows: table.rows, output)
-    defer { if table.failures > 0 { enrichmentFailed(table.failures) } }
     if let report {
       var parameters: [(String, String)] = [
         ("engine", result.summary.engine), ("method", spec.method.rawValue),
@@ -127,6 +126,8 @@ struct HuntCommand: AsyncParsableCommand {
         attributions: enrichment.enricher?.attributions ?? [], force: output.force,
         quiet: output.quiet)
     }
+    // After every output is written: a failed report write must report itself, not exit 2.
+    if table.failures > 0 { enrichmentFailed(table.failures) }
   }
 }
 

@@ -192,13 +192,7 @@ struct ByteSize: ExpressibleByArgument {
     bytes = b
   }
 
-  var defaultValueDescription: String { InputLimits.text(bytes).replacingOccurrences(" iB", "") }
-}
-
-extension String {
-  fileprivate func replacingOccurrences(_ a: String, _ b: String) -> String {
-    split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
-  }
+  var defaultValueDescription: String { InputLimits.text(bytes) }
 }
 
 /// How much one input may make the hunter hold or do (see "Failure behaviour" in the README).

@@ -139,7 +139,8 @@ public enum InputFiles {
           set.skipped.append(
             InputProblem(
               file: path, line: 0,
-              message: "not a regular file (\(kind(st))): skipped, never opened"))
+              message:
+                "not a regular file (\(TextFile.fileKind(st.st_mode))): skipped, never opened"))
         }
       }
     }
@@ -147,8 +148,6 @@ public enum InputFiles {
     set.skipped.sort { utf8Less($0.file, $1.file) }
     return set
   }
-
-  static func kind(_ st: stat) -> String { TextFile.fileKind(st.st_mode) }
 
   /// Expands command-line inputs: files as given (regular files, or pipes such as `<(…)`),
   /// folders recursively, `-` as standard input.
@@ -182,7 +181,8 @@ public enum InputFiles {
         // Named on the command line: a pipe the user made (process substitution), read as a stream.
         out.sources.append(.file(p))
       default:
-        throw .unreadableInput(path: p, reason: "\(kind(st)), not a file, folder or pipe")
+        throw .unreadableInput(
+          path: p, reason: "\(TextFile.fileKind(st.st_mode)), not a file, folder or pipe")
       }
     }
     return out

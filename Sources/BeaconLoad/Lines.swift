@@ -38,9 +38,7 @@ struct LineReader: ~Copyable {
   /// The input offset of `buffer[0]`, for segment ends.
   private var bufferOffset: Int
   /// CR ends lines (old Mac files); nil: decided from the first block.
-  private(set) var crOnly: Bool?
-  /// Bytes taken from the source so far.
-  private(set) var bytesRead = 0
+  private var crOnly: Bool?
 
   init(maxLine: Int, startOffset: Int = 0, crOnly: Bool? = nil) {
     self.maxLine = max(1, maxLine)
@@ -77,7 +75,6 @@ struct LineReader: ~Copyable {
 
   /// Counts new bytes at `buffer[hi..<hi+n]`, deciding (once) and applying the CR-only rule.
   private mutating func take(_ n: Int) {
-    bytesRead += n
     if crOnly == nil {
       let hasLF = memchr(buffer + hi, 0x0A, n) != nil
       crOnly = !hasLF && memchr(buffer + hi, 0x0D, n) != nil

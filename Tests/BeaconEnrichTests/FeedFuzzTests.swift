@@ -20,13 +20,22 @@ import Testing
     var mutator = Mutator(seed: 0xFEED_0009)
     let path = NSTemporaryDirectory() + "beaconhunt-feed-fuzz-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: path) }
+    var loaded = 0
+    var refused = 0
     for name in names {
       let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.samples + "/" + name)))
       for _ in 0..<150 {
         try Data(mutator.mutate(bytes)).write(to: URL(fileURLWithPath: path))
         var ti = ThreatIntel()
-        _ = try? ti.load(path)
+        do {
+          try ti.load(path)
+          loaded += 1
+        } catch is EnrichError {
+          refused += 1
+        }
       }
     }
+    // Both outcomes happen, and every refusal is the typed error that names the file.
+    #expect(loaded > 0 && refused > 0 && loaded + refused == names.count * 150)
   }
 }
