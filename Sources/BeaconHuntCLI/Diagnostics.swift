@@ -41,7 +41,9 @@ enum Diagnostics {
       if case .sameFile = e { return (output(e), .usage) }
       return (output(e), .output)
     case let e as PrepareError: return (prepare(e), .usage)
-    case let e as EnrichError: return (enrich(e), .usage)
+    case let e as EnrichError:
+      // A findings file without the column is bad input; the rest are the options' files.
+      return (enrich(e), e == .noDestinationColumn ? .input : .usage)
     case let e as TextFileError: return (textFile(e, flag: nil), .input)
     case let e as FindingsFileError: return (findings(e), .input)
     case let e as SparkError: return spark(e)
