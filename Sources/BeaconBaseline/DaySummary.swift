@@ -13,8 +13,9 @@ public struct DaySummary: Codable, Sendable, Equatable {
   }
 
   /// The format version; a summary of another version is recomputed. Version 2 keys destinations
-  /// by their exact bytes (a list, not a JSON object), as Spark groups them.
-  public static let version = 2
+  /// by their exact bytes (a list, not a JSON object), as Spark groups them; version 3 counts
+  /// internal sources only, and keeps only the hunted day's rows.
+  public static let version = 3
 
   public var version = DaySummary.version
   public var date: String
@@ -29,17 +30,19 @@ public struct DaySummary: Codable, Sendable, Equatable {
     self.fingerprint = fingerprint
   }
 
-  /// Summarises prepared rows (after direction filtering).
-  public mutating func add(_ rows: [ConnectionRecord]) {
+  /// Summarises prepared rows (after direction filtering); only internal sources count.
+  public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     var p = Prevalence()
     p.add(self)
-    p.add(rows)
+    p.add(rows, sourceInternal: sourceInternal)
     destinations = p.destinations
   }
 }
 
-/// Destination prevalence (distinct sources) and first-seen times over history and today, keyed
-/// by exact bytes so that both engines group the same strings.
+/// Destination prevalence (distinct internal sources: with `--direction any`, the internet's
+/// scanners of a sensor do not make a C2 port "popular") and first-seen times over history and
+/// today, keyed by exact bytes so that both engines group the same strings. A destination
+/// reached only from outside has prevalence 0 and is still first seen.
 public struct Prevalence: Sendable {
   var sources: [ExactString: Set<ExactString>] = [:]
   var first: [ExactString: Int64] = [:]
@@ -54,11 +57,15 @@ public struct Prevalence: Sendable {
     }
   }
 
-  public mutating func add(_ rows: [ConnectionRecord]) {
-    for r in rows {
+  public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
+    for (r, isInternal) in zip(rows, sourceInternal) {
       guard let d = r.destinationIP, let s = r.sourceIP else { continue }
       let ip = ExactString(d)
-      sources[ip, default: []].insert(ExactString(s))
+      if isInternal {
+        sources[ip, default: []].insert(ExactString(s))
+      } else if sources[ip] == nil {
+        sources[ip] = []
+      }
       first[ip] = min(first[ip] ?? .max, r.time.ticks)
     }
   }

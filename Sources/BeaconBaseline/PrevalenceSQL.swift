@@ -1,13 +1,14 @@
-/// `Prevalence` as Spark SQL: distinct sources and first-seen time per destination, over today's
+/// `Prevalence` as Spark SQL: distinct internal sources and first-seen time per destination, over today's
 /// prepared rows and the history days' (which Spark reads and prepares on the cluster, where the
 /// native engine reads cached `DaySummary` files).
 public enum PrevalenceSQL {
   /// `bh_prevalence(DestinationIP, Prevalence, DestinationFirstTicks)` over the given views.
   public static func prevalenceCTE(of views: [String]) -> String {
-    let rows = views.map { "SELECT SourceIP, DestinationIP, Ticks FROM \($0)" }
+    let rows = views.map { "SELECT SourceIP, DestinationIP, Ticks, src_internal FROM \($0)" }
     return """
       bh_prevalence AS (
-        SELECT DestinationIP, count(DISTINCT SourceIP) AS Prevalence, min(Ticks) AS DestinationFirstTicks
+        SELECT DestinationIP, count(DISTINCT CASE WHEN src_internal THEN SourceIP END) AS Prevalence,
+          min(Ticks) AS DestinationFirstTicks
         FROM (\(rows.joined(separator: " UNION ALL "))) GROUP BY DestinationIP
       )
       """

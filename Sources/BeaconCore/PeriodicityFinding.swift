@@ -4,6 +4,9 @@ public enum FlowKind: String, Sendable {
   case beacon
   /// Very fast, dense connections (reconnect storms), kept apart from beacon scores.
   case strobe
+  /// Regular check-ins for part of the window only (an operator's session): persistence is
+  /// taken over the burst's own span.
+  case burst
 }
 
 /// One finding of the periodicity method: a flow, its score with the sub-scores behind it, the
@@ -27,6 +30,8 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   /// Share of expected check-ins that did not happen.
   public var missedBeatShare: Double
   public var connections: Int64
+  /// Check-ins the intervals were taken between: connections less retries and merged repeats.
+  public var checkIns: Int64
   public var firstSeen: Timestamp
   public var lastSeen: Timestamp
   /// Sums of the known byte counts; nil when a sum overflows 64 bits (hostile input).
@@ -34,6 +39,9 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   public var totalReceivedBytes: Int64?
   /// Distinct internal sources that reached the destination (today and in the history).
   public var prevalence: Int64
+  /// Distinct internal sources whose flow to this destination, port and protocol is itself
+  /// periodic (this one included): the prevalence of the behaviour, which lowers the score.
+  public var periodicPeers: Int64
   /// When the destination was first seen (in the history, or today).
   public var destinationFirstSeen: Timestamp
   public var reason: String
@@ -56,6 +64,7 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     period: Double, jitter: Double, missedBeatShare: Double, connections: Int64,
     firstSeen: Timestamp,
     lastSeen: Timestamp, totalSentBytes: Int64?, totalReceivedBytes: Int64?, prevalence: Int64,
+    periodicPeers: Int64 = 1, checkIns: Int64? = nil,
     destinationFirstSeen: Timestamp? = nil, reason: String, intervalHistogram: [Int64] = [],
     timeline: [Int64] = []
   ) {
@@ -80,6 +89,8 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     self.totalSentBytes = totalSentBytes
     self.totalReceivedBytes = totalReceivedBytes
     self.prevalence = prevalence
+    self.periodicPeers = periodicPeers
+    self.checkIns = checkIns ?? connections
     self.reason = reason
     if let d = destinationFirstSeen {
       self.destinationFirstSeen = d
@@ -92,8 +103,9 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
     "Dispersion",
     "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare", "Connections",
-    "FirstSeen",
-    "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "DestinationFirstSeen",
+    "CheckIns", "FirstSeen",
+    "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "PeriodicPeers",
+    "DestinationFirstSeen",
     "Reason", "IntervalHistogram", "Timeline",
   ]
 
@@ -105,11 +117,12 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
       self.protocol.map(Cell.string) ?? .null, .string(kind.rawValue), r(score), r(regularity),
       r(dispersion),
       r(persistence), sizeConsistency.map(r) ?? .null, r(period), r(jitter), r(missedBeatShare),
-      .int(connections),
+      .int(connections), .int(checkIns),
       .string(firstSeen.description), .string(lastSeen.description),
       totalSentBytes.map(Cell.int) ?? .null,
       totalReceivedBytes.map(Cell.int) ?? .null,
-      .int(prevalence), .string(destinationFirstSeen.description), .string(reason),
+      .int(prevalence), .int(periodicPeers), .string(destinationFirstSeen.description),
+      .string(reason),
       .intList(intervalHistogram), .intList(timeline),
     ]
   }
@@ -125,9 +138,17 @@ public struct PeriodicityParameters: Sendable, Equatable {
   public var minScore = 0.75
   /// Connections closer than this (seconds) are one check-in.
   public var mergeWindow = 1.0
-  /// Destinations reached by at least this many distinct internal sources are treated as popular
-  /// infrastructure and not reported.
+  /// TCP connections from the same source port within this many seconds of the previous one
+  /// are retries of one attempt (`PeriodicityMethod.retries` says why 60 s).
+  public var retryWindow = 60.0
+  /// Behaviour is popular (infrastructure) when at least this many internal sources show it…
   public var popularDestination = 10
+  /// …or this share of the hunt's internal sources, whichever is more.
+  public var popularShare = 0.05
+  /// A burst (an operator's session) needs at least this many check-ins…
+  public var burstMinCheckIns = 30
+  /// …over at least this many seconds.
+  public var burstMinSpan = 3600.0
   /// Median interval (seconds) below which a dense flow is a strobe…
   public var strobeInterval = 1.0
   /// …when it has at least this many connections.

@@ -13,19 +13,34 @@ public enum PeriodicitySteps {
     /// History files not read (native only: a cluster's listing is not seen from the client).
     public var historySkippedFiles = 0
     public var afterVendor = 0
+    /// The days kept (the hunted day, or the data's span), and the rows in them.
+    public var window = TimeWindow.Span(firstDay: 0, lastDay: 0)
+    public var windowIsDay = false
+    public var inWindow = 0
+    /// The least time outside the window, in ticks.
+    public var outsideExample: Int64?
     public var validRows = 0
     public var invalidAddresses = 0
     /// The least (byte order) invalid row, as `SourceIP …, DestinationIP …`.
     public var invalidExample: String?
     public var afterDirection = 0
+    public var icmpErrors = 0
+    public var noiseDestinations = 0
+    public var afterNoise = 0
     public var afterAllowlist = 0
     public var allowNetworks = 0
+    public var allowPorts = 0
     public var allowHostNames = 0
     public var allowlistGiven = false
     public var flows = 0
+    /// Distinct internal sources of the hunted rows, and the popular threshold they give.
+    public var internalHosts = 0
+    public var popularThreshold = 0
+    /// Flows periodic enough to report but for the many internal hosts polling the same target.
     public var popular = 0
     public var candidates = 0
     public var beacons = 0
+    public var bursts = 0
     public var strobes = 0
 
     public init() {}
@@ -56,6 +71,9 @@ public enum PeriodicitySteps {
         "vendor filter", c.afterVendor,
         detail: vendor.map { "DeviceVendor == \"\($0)\"" } ?? "all vendors"),
       StepCount(
+        "time window", c.inWindow,
+        detail: windowDetail(c)),
+      StepCount(
         "valid addresses", c.validRows,
         detail: c.invalidAddresses > 0
           ? "\(groupedDigits(c.invalidAddresses)) rows without a valid SourceIP and DestinationIP, e.g. "
@@ -64,20 +82,48 @@ public enum PeriodicitySteps {
         "direction", c.afterDirection,
         detail: p.anyDirection ? "any" : "internal → external"),
       StepCount(
+        "noise", c.afterNoise,
+        detail:
+          "\(groupedDigits(c.icmpErrors)) ICMP error replies, \(groupedDigits(c.noiseDestinations)) to link-local, multicast or broadcast addresses"
+      ),
+      StepCount(
         "allowlist", c.afterAllowlist,
         detail: !c.allowlistGiven
           ? "none given"
-          : "\(groupedDigits(c.afterDirection - c.afterAllowlist)) rows dropped; \(c.allowNetworks) networks"
+          : "\(groupedDigits(c.afterNoise - c.afterAllowlist)) rows dropped; \(c.allowNetworks) networks, \(c.allowPorts) ports"
             + (c.allowHostNames == 0
               ? "" : ", \(c.allowHostNames) host names (unused: the input has no host names)")),
       StepCount("flows", c.flows, detail: "source, destination, port, protocol"),
-      StepCount(
-        "popular destinations", c.popular,
-        detail: "flows to destinations with ≥ \(p.popularDestination) sources, not reported"),
       StepCount("candidates", c.candidates, detail: "flows with enough connections"),
+      StepCount(
+        "popular behaviour", c.popular,
+        detail:
+          "periodic flows scored below \(p.minScore) because many internal hosts poll the same destination and port (½ the score at \(c.popularThreshold) of \(c.internalHosts) internal hosts)"
+      ),
       StepCount("beacons", c.beacons, detail: "score ≥ \(p.minScore)"),
+      StepCount(
+        "bursts", c.bursts, detail: "periodic for part of the window, score ≥ \(p.minScore)"),
       StepCount("strobes", c.strobes),
     ]
     return steps
+  }
+
+  static func windowDetail(_ c: Counts) -> String {
+    let first = CivilDate(daysSinceEpoch: Int(c.window.firstDay))
+    let last = CivilDate(daysSinceEpoch: Int(c.window.lastDay))
+    var text =
+      c.windowIsDay
+      ? "the hunted day \(first) (UTC)"
+      : "the data's span \(first)\(first == last ? "" : " – \(last)") (UTC)"
+    let outside = c.afterVendor - c.inWindow
+    if outside > 0 {
+      text +=
+        "; \(groupedDigits(outside)) rows outside it, not hunted"
+        + (c.outsideExample.map { ", e.g. \(Timestamp(ticks: $0))" } ?? "")
+    }
+    if c.inWindow > 0, c.window.looksRelative {
+      text += "; warning: times in 1970 look relative (seconds since the capture began), not dates"
+    }
+    return text
   }
 }

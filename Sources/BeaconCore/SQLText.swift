@@ -70,7 +70,13 @@ public enum PeriodicitySQLParameter: String, CaseIterable, Sendable {
   case minPeriods = "min_periods"
   case minScore = "min_score"
   case mergeWindow = "merge_window"
+  case retryWindow = "retry_window"
   case popularDestination = "popular_destination"
+  case popularShare = "popular_share"
+  case burstMinCheckIns = "burst_min_check_ins"
+  case burstMinSpan = "burst_min_span"
+  /// Integer: the hunted day, in days since the epoch (export hunts).
+  case windowDay = "window_day"
   case strobeInterval = "strobe_interval"
   case strobeMinConnections = "strobe_min_connections"
 

@@ -13,6 +13,20 @@ import BeaconCore
 /// - Beacons run around the clock, sessions do not: persistence is the share of the observed
 ///   window's buckets (an hour, or two periods if longer) in which the flow was active.
 public enum PeriodicityMethod {
+  /// The score's weights (regularity, dispersion, persistence, size consistency), one place for
+  /// both engines: `PeriodicitySQL` interpolates these values, it never retypes them.
+  public enum Weight {
+    public static let regularity = 0.35
+    public static let dispersion = 0.25
+    public static let persistence = 0.2
+    public static let size = 0.2
+  }
+
+  /// Persistence divides the observed span into this many slots (of at most an hour, and at
+  /// least two periods), so a 90-minute capture is judged on 24 slots, not on two hours.
+  public static let persistenceSlots = 24.0
+  public static let maxSlotSeconds = 3600.0
+
   /// One flow's connections, in time order.
   public struct Flow: Sendable {
     public var sourceIP: String
@@ -22,12 +36,14 @@ public enum PeriodicityMethod {
     public var times: [Timestamp]
     public var sent: [Int64?]
     public var received: [Int64?]
+    /// Source ports, beside `times`; nil where the input has none.
+    public var sourcePorts: [Int32?]
     public var prevalence: Int
 
     public init(
       sourceIP: String, destinationIP: String, destinationPort: Int32?, protocol: String?,
       times: [Timestamp],
-      sent: [Int64?], received: [Int64?], prevalence: Int
+      sent: [Int64?], received: [Int64?], sourcePorts: [Int32?]? = nil, prevalence: Int
     ) {
       self.sourceIP = sourceIP
       self.destinationIP = destinationIP
@@ -36,6 +52,7 @@ public enum PeriodicityMethod {
       self.times = times
       self.sent = sent
       self.received = received
+      self.sourcePorts = sourcePorts ?? Array(repeating: nil, count: times.count)
       self.prevalence = prevalence
     }
   }
@@ -45,13 +62,50 @@ public enum PeriodicityMethod {
     public var checkIns: Int
     public var period: Double
     public var jitter: Double
+    /// Share of the expected check-ins over the whole series that did not happen, the long gaps
+    /// (over 4.5 periods) included: what the reason line reports.
     public var missedBeatShare: Double
-    /// Intervals too long to be a few missed beats (over 4.5 periods).
+    /// The same share within near intervals (up to 4.5 periods), which the dispersion uses.
+    public var nearMissedShare: Double
+    /// Intervals too long to be a few missed beats (over 4.5 periods), and their share.
+    public var gaps: Int
     public var gapShare: Double
     /// Intervals under 0.45 periods: bursts, which bounded jitter does not produce.
     public var shortShare: Double
     public var regularity: Double
     public var dispersion: Double
+  }
+
+  /// Whether the retry rule applies: TCP retransmits an unanswered or refused open from the same
+  /// source port, while UDP clients (NTP from port 123, DNS) legitimately reuse one.
+  public static func retriesApply(_ protocol: String?) -> Bool {
+    guard let p = `protocol`?.lowercased() else { return false }
+    return p == "tcp" || p == "6"
+  }
+
+  /// Which connections (sorted by time) repeat an earlier one: TCP, the same source port as a
+  /// connection of the flow less than `retryWindow` seconds before. A new connection gets a
+  /// new ephemeral port, and TIME_WAIT (60 s on Linux, 120–240 s on Windows) keeps a closed
+  /// 4-tuple from being reused sooner, so within the window the same port is the same attempt
+  /// (SYN retransmits back off 1, 2, 4 … 32 s on Linux; Windows retries a refused open after
+  /// 0.5 s and an unanswered one after 3 and 6 s).
+  public static func retries(
+    _ times: [Timestamp], sourcePorts: [Int32?], protocol: String?, retryWindow: Double
+  ) -> [Bool] {
+    guard retriesApply(`protocol`) else { return Array(repeating: false, count: times.count) }
+    var last: [Int32: Double] = [:]
+    var out: [Bool] = []
+    out.reserveCapacity(times.count)
+    for (t, port) in zip(times, sourcePorts) {
+      guard let port else {
+        out.append(false)
+        continue
+      }
+      let s = t.epochSeconds
+      out.append(last[port].map { s - $0 < retryWindow } ?? false)
+      last[port] = s
+    }
+    return out
   }
 
   /// Check-in times from connection times: a connection less than `mergeWindow` seconds after
@@ -104,16 +158,20 @@ public enum PeriodicityMethod {
     var residuals: [Double] = []
     var beats = 0.0
     var missed = 0.0
+    var allBeats = 0.0
+    var allMissed = 0.0
     var gaps = 0
     var short = 0
     for d in deltas {
       let r = d / period
       if r < 0.45 { short += 1 }
+      let k = max(1, r.rounded())
+      allBeats += k
+      allMissed += k - 1
       if r > 4.5 {
         gaps += 1
         continue
       }
-      let k = max(1, r.rounded())
       residuals.append(abs(r / k - 1))
       beats += k
       missed += k - 1
@@ -122,26 +180,44 @@ public enum PeriodicityMethod {
     let jitter = residuals.isEmpty ? 1 : min(1, 2 * median(residuals))
     let gapShare = Double(gaps) / n
     let shortShare = Double(short) / n
-    let missedShare = beats > 0 ? missed / beats : 0
+    let nearMissed = beats > 0 ? missed / beats : 0
     // Jitter up to 50 % keeps regularity at 0.5 or more; gaps count against it.
     let regularity = clamp(1 - jitter) * (1 - gapShare)
     // Bursts (short intervals) and many missed beats are what browsing looks like.
-    let dispersion = clamp(1 - 3 * shortShare) * clamp(1 - 2 * max(0, missedShare - 0.25))
+    let dispersion = clamp(1 - 3 * shortShare) * clamp(1 - 2 * max(0, nearMissed - 0.25))
     return Evidence(
-      checkIns: checkIns.count, period: period, jitter: jitter, missedBeatShare: missedShare,
-      gapShare: gapShare,
-      shortShare: shortShare, regularity: regularity, dispersion: dispersion)
+      checkIns: checkIns.count, period: period, jitter: jitter,
+      missedBeatShare: allBeats > 0 ? allMissed / allBeats : 0, nearMissedShare: nearMissed,
+      gaps: gaps, gapShare: gapShare, shortShare: shortShare, regularity: regularity,
+      dispersion: dispersion)
   }
 
-  /// Share of the observed window's buckets (an hour, or two periods if longer) with a check-in.
+  /// The slots persistence is measured in, and how many of them hold a check-in.
+  public struct Persistence: Sendable, Equatable {
+    public var active: Int
+    public var slots: Int
+    /// Seconds per slot.
+    public var slot: Double
+    public var share: Double { Double(active) / Double(slots) }
+
+    public init(active: Int, slots: Int, slot: Double) {
+      self.active = active
+      self.slots = slots
+      self.slot = slot
+    }
+  }
+
+  /// Share of `persistenceSlots` slots of the span (each at most `maxSlotSeconds` and at least
+  /// two periods) that hold a check-in.
   public static func persistence(_ checkIns: [Double], period: Double, window: ClosedRange<Double>)
-    -> Double
+    -> Persistence
   {
-    let bucket = max(3600, 2 * period)
-    let total = max(1, Int(((window.upperBound - window.lowerBound) / bucket).rounded(.up)))
+    let span = window.upperBound - window.lowerBound
+    let slot = max(2 * period, min(maxSlotSeconds, span / persistenceSlots))
+    let total = max(1, Int((span / slot).rounded(.up)))
     var active = Set<Int>()
-    for t in checkIns { active.insert(min(total - 1, Int((t - window.lowerBound) / bucket))) }
-    return Double(active.count) / Double(total)
+    for t in checkIns { active.insert(min(total - 1, Int((t - window.lowerBound) / slot))) }
+    return Persistence(active: active.count, slots: total, slot: slot)
   }
 
   /// 1 for constant check-in sizes, falling to 0 as the median absolute deviation reaches half
@@ -155,7 +231,43 @@ public enum PeriodicityMethod {
     return clamp(1 - mad / m / 0.5)
   }
 
+  /// The weighted score; size counts only where sizes are known.
+  public static func combine(
+    regularity: Double, dispersion: Double, persistence: Double, size: Double?
+  ) -> Double {
+    var weighted =
+      Weight.regularity * regularity + Weight.dispersion * dispersion + Weight.persistence
+      * persistence
+    var weights = Weight.regularity + Weight.dispersion + Weight.persistence
+    if let size {
+      weighted += Weight.size * size
+      weights += Weight.size
+    }
+    return weighted / weights
+  }
+
+  /// How much a flow's score keeps when `peers` internal sources (itself included) poll the
+  /// same destination, port and protocol periodically: all of it up to half the popular
+  /// threshold, then falling linearly to ½ at the threshold. Behaviour that much of the
+  /// organisation shows (NTP, telemetry, update checks) scores below any report threshold, while
+  /// a campaign of a few infected hosts sharing one C2 keeps its score.
+  public static func rarity(peers: Int, popular: Int) -> Double {
+    let knee = Double(popular) / 2
+    return 1 - rarityDrop * clamp((Double(peers) - knee) / knee)
+  }
+
+  /// The share of the score behaviour loses at the popular threshold.
+  public static let rarityDrop = 0.5
+
+  /// The popular threshold for a hunt with `internalHosts` distinct internal sources.
+  public static func popularThreshold(internalHosts: Int, parameters p: PeriodicityParameters)
+    -> Int
+  {
+    max(p.popularDestination, Int((p.popularShare * Double(internalHosts)).rounded(.up)))
+  }
+
   /// Scores one flow; nil when it has too little evidence or is not periodic enough to report.
+  /// The score is before `rarity`, which needs every flow's result (`PeriodicityRun`).
   public static func score(
     _ flow: Flow, window: ClosedRange<Double>, parameters p: PeriodicityParameters
   ) -> PeriodicityFinding? {
@@ -184,33 +296,42 @@ public enum PeriodicityMethod {
           intervalHistogram: histogram(deltas, period: m), timeline: timeline(raw, window: window))
       }
     }
-    let series = checkIns(flow.times, mergeWindow: p.mergeWindow)
+    let retried = retries(
+      flow.times, sourcePorts: flow.sourcePorts, protocol: flow.protocol,
+      retryWindow: p.retryWindow)
+    let attempts = zip(flow.times, retried).compactMap { $1 ? nil : $0 }
+    let series = checkIns(attempts, mergeWindow: p.mergeWindow)
     guard series.count >= p.minConnections, let e = evidence(series) else { return nil }
-    guard (series.last! - series.first!) / e.period >= p.minPeriods else { return nil }
-    let persist = persistence(series, period: e.period, window: window)
+    let span = series.last! - series.first!
+    guard span / e.period >= p.minPeriods else { return nil }
     let size = sizeConsistency(flow.sent)
-    var weighted = 0.35 * e.regularity + 0.25 * e.dispersion + 0.2 * persist
-    var weights = 0.8
-    if let size {
-      weighted += 0.2 * size
-      weights += 0.2
+    var kind = FlowKind.beacon
+    var persist = persistence(series, period: e.period, window: window)
+    var score = combine(
+      regularity: e.regularity, dispersion: e.dispersion, persistence: persist.share, size: size)
+    if score < p.minScore {
+      // An operator's session: periodic while it lasts. Persistence over its own span.
+      guard series.count >= p.burstMinCheckIns, span >= p.burstMinSpan else { return nil }
+      persist = persistence(series, period: e.period, window: series.first!...series.last!)
+      score = combine(
+        regularity: e.regularity, dispersion: e.dispersion, persistence: persist.share, size: size)
+      guard score >= p.minScore else { return nil }
+      kind = .burst
     }
-    let score = weighted / weights
-    guard score >= p.minScore else { return nil }
     let reason = beaconReason(
-      period: e.period, jitter: e.jitter, missedBeatShare: e.missedBeatShare,
-      checkIns: series.count, span: series.last! - series.first!, persistence: persist,
-      sizeConsistency: size)
+      kind: kind, period: e.period, jitter: e.jitter, missedBeatShare: e.missedBeatShare,
+      gaps: e.gaps, checkIns: series.count, connections: raw.count, span: span,
+      persistence: persist, sizeConsistency: size)
     return PeriodicityFinding(
       sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
       destinationPort: flow.destinationPort,
-      protocol: flow.protocol, kind: .beacon, score: score, regularity: e.regularity,
+      protocol: flow.protocol, kind: kind, score: score, regularity: e.regularity,
       dispersion: e.dispersion,
-      persistence: persist, sizeConsistency: size, period: e.period, jitter: e.jitter,
+      persistence: persist.share, sizeConsistency: size, period: e.period, jitter: e.jitter,
       missedBeatShare: e.missedBeatShare, connections: Int64(flow.times.count),
       firstSeen: flow.times.first!,
       lastSeen: flow.times.last!, totalSentBytes: sentTotal, totalReceivedBytes: receivedTotal,
-      prevalence: Int64(flow.prevalence), reason: reason,
+      prevalence: Int64(flow.prevalence), checkIns: Int64(series.count), reason: reason,
       intervalHistogram: histogram(
         (1..<series.count).map { series[$0] - series[$0 - 1] }, period: e.period),
       timeline: timeline(raw, window: window))
@@ -243,20 +364,25 @@ public enum PeriodicityMethod {
 
   /// The one-line reason of a strobe. Both engines build it from the same numbers.
   public static func strobeReason(connections: Int, median m: Double, span: Double) -> String {
-    let perMinute = Double(connections) / max(1, span / 60)
-    return
-      "strobe: \(connections) connections, median \(fixed(m, 2)) s apart (\(fixed(perMinute, 0))/min)"
+    "strobe: \(connections) connections in \(duration(span)), median \(fixed(m, 2)) s apart"
   }
 
-  /// The one-line reason of a beacon. Both engines build it from the same numbers.
+  /// The one-line reason of a beacon or a burst. Both engines build it from the same numbers,
+  /// and every number in it is one the score used.
   public static func beaconReason(
-    period: Double, jitter: Double, missedBeatShare: Double, checkIns: Int, span: Double,
-    persistence: Double, sizeConsistency: Double?
+    kind: FlowKind, period: Double, jitter: Double, missedBeatShare: Double, gaps: Int,
+    checkIns: Int, connections: Int, span: Double, persistence: Persistence,
+    sizeConsistency: Double?
   ) -> String {
-    "beacon every \(duration(period)) ±\(Int((jitter * 100).rounded())) %"
-      + (missedBeatShare >= 0.01 ? ", \(Int((missedBeatShare * 100).rounded())) % missed" : "")
-      + ", \(checkIns) check-ins over \(duration(span))"
-      + ", active in \(Int((persistence * 100).rounded())) % of the window"
+    let missed = Int((missedBeatShare * 100).rounded())
+    let gapText = gaps == 0 ? "" : " (\(gaps) gap\(gaps == 1 ? "" : "s") over 4.5 periods)"
+    return
+      "\(kind == .burst ? "burst" : "beacon") every \(duration(period)) ±\(Int((jitter * 100).rounded())) %"
+      + (missed >= 1 || gaps > 0 ? ", \(missed) % missed\(gapText)" : "")
+      + ", \(checkIns) check-ins"
+      + (connections > checkIns ? " (\(connections) connections)" : "")
+      + " over \(duration(span))"
+      + ", active in \(persistence.active) of \(persistence.slots) slots of \(duration(persistence.slot))"
       + (sizeConsistency.map { $0 >= 0.8 ? ", near-constant size" : "" } ?? "")
   }
 
@@ -295,8 +421,10 @@ public enum PeriodicityMethod {
 
   /// 75 → "75 s", 300 → "5.0 min", 7200 → "2.0 h".
   static func duration(_ s: Double) -> String {
-    s < 120
-      ? "\(fixed(s, s < 10 ? 1 : 0)) s"
-      : s < 7200 ? "\(fixed(s / 60, 1)) min" : "\(fixed(s / 3600, 1)) h"
+    s >= 172_800
+      ? "\(fixed(s / 86_400, 1)) days"
+      : s < 120
+        ? "\(fixed(s, s < 10 ? 1 : 0)) s"
+        : s < 7200 ? "\(fixed(s / 60, 1)) min" : "\(fixed(s / 3600, 1)) h"
   }
 }

@@ -10,7 +10,8 @@ public enum PeriodicitySQL {
     "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
     "Dispersion", "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare",
     "Connections", "FirstTicks", "LastTicks", "TotalSentBytes", "TotalReceivedBytes", "Prevalence",
-    "DestinationFirstTicks", "CheckIns", "CheckInSpan", "IntervalHistogram", "Timeline",
+    "PeriodicPeers", "DestinationFirstTicks", "CheckIns", "CheckInSpan", "Gaps", "ActiveSlots",
+    "Slots", "SlotSeconds", "IntervalHistogram", "Timeline",
   ]
 
   /// `PeriodicityMethod.histogram`: ratios of an array of intervals to `period`, binned.
@@ -56,31 +57,71 @@ public enum PeriodicitySQL {
     return "CASE WHEN size(\(perBeat)) > 0 THEN \(median(perBeat, v)) ELSE \(period) END"
   }
 
-  /// `bh_window` … `bh_findings` over `bh_pprepared` and `bh_prevalence`.
+  /// `PeriodicityMethod.combine` with the weights interpolated, in the same order of operations.
+  static func combine(_ regularity: String, _ dispersion: String, _ persistence: String) -> String {
+    let W = PeriodicityMethod.Weight.self
+    let base =
+      "\(W.regularity)D * \(regularity) + \(W.dispersion)D * \(dispersion) + \(W.persistence)D * \(persistence)"
+    let weights = "\(W.regularity)D + \(W.dispersion)D + \(W.persistence)D"
+    return """
+      CASE WHEN size_consistency IS NULL THEN (\(base)) / (\(weights))
+        ELSE (\(base) + \(W.size)D * size_consistency) / (\(weights) + \(W.size)D) END
+      """
+  }
+
+  /// `PeriodicityMethod.persistence` of `cis` over `lo`…`hi`: `<name>_slot`, `<name>_slots` and
+  /// `<name>_active` columns.
+  static func persistence(_ name: String, lo: String, hi: String) -> String {
+    let M = PeriodicityMethod.self
+    // `greatest` passes over NULL: without a period there is no slot (the flow is not scored).
+    let slot =
+      "CASE WHEN period > 0.0D THEN greatest(2 * period, least(\(M.maxSlotSeconds)D, (\(hi) - \(lo)) / \(M.persistenceSlots)D)) END"
+    let slots = "greatest(1L, CAST(ceil((\(hi) - \(lo)) / \(slot)) AS BIGINT))"
+    return """
+      \(slot) AS \(name)_slot, \(slots) AS \(name)_slots,
+      size(array_distinct(transform(cis, t -> least(\(slots) - 1, CAST((t - \(lo)) / \(slot) AS BIGINT))))) AS \(name)_active
+      """
+  }
+
+  /// `bh_retry` … `bh_findings` over `bh_pprepared` and `bh_prevalence`.
   ///
-  /// Why no `WHERE` between the layers, and the final row wrapped in a struct and exploded: the
+  /// Why no `WHERE` between the layers, and rows wrapped in a struct and exploded: the
   /// optimizer pushes a filter down through projections by substituting their expressions, which
   /// re-evaluates every array statistic inside the filter (minutes instead of seconds on 24 k
   /// rows). A filter on a generator's output cannot be pushed below the generator, so each
   /// statistic is computed once.
   public static var detectCTE: String {
     let P = PeriodicitySQLParameter.self
+    let M = PeriodicityMethod.self
     let k = "greatest(1.0D, round(v))"
+    let tcp = ["tcp", "6"].map(SQLText.stringLiteral).joined(separator: ", ")
+    let knee = "(CAST(popular_at AS DOUBLE) / 2.0D)"
+    let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
     return """
+      bh_retry AS (
+        SELECT *, coalesce(lower(Protocol) IN (\(tcp)) AND SourcePort IS NOT NULL
+          AND CAST(Ticks AS DOUBLE) / 1.0E7D - CAST(lag(Ticks) OVER (
+            PARTITION BY SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks) AS DOUBLE) / 1.0E7D
+            < \(P.retryWindow.marker), false) AS retry
+        FROM bh_pprepared
+      ),
       bh_window AS (
-        SELECT CAST(min(Ticks) AS DOUBLE) / 1.0E7D AS lo, CAST(max(Ticks) AS DOUBLE) / 1.0E7D AS hi FROM bh_pprepared
+        SELECT CAST(min(Ticks) AS DOUBLE) / 1.0E7D AS lo, CAST(max(Ticks) AS DOUBLE) / 1.0E7D AS hi,
+          count(DISTINCT CASE WHEN src_internal THEN SourceIP END) AS internal_hosts
+        FROM bh_pprepared
       ),
       bh_flows AS (
         SELECT f.*, p.Prevalence, p.DestinationFirstTicks,
-          p.Prevalence >= \(P.popularDestination.marker) AS popular,
-          p.Prevalence < \(P.popularDestination.marker)
-            AND f.n >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker)) AS candidate
+          f.n >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker)) AS candidate
         FROM (
           SELECT SourceIP, DestinationIP, DestinationPort, Protocol, count(*) AS n,
-            array_sort(collect_list(Ticks)) AS ticks, collect_list(SentBytes) AS sent_known,
+            bool_or(src_internal) AS src_internal,
+            array_sort(collect_list(Ticks)) AS ticks,
+            array_sort(collect_list(CASE WHEN NOT retry THEN Ticks END)) AS attempt_ticks,
+            collect_list(SentBytes) AS sent_known,
             CASE WHEN count(SentBytes) = 0 THEN 0L ELSE try_sum(SentBytes) END AS TotalSentBytes,
             CASE WHEN count(ReceivedBytes) = 0 THEN 0L ELSE try_sum(ReceivedBytes) END AS TotalReceivedBytes
-          FROM bh_pprepared GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
+          FROM bh_retry GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
         ) f JOIN bh_prevalence p ON f.DestinationIP = p.DestinationIP
       ),
       bh_candidates AS (
@@ -88,9 +129,10 @@ public enum PeriodicitySQL {
       ),
       bh_series AS (
         SELECT *, \(deltas("secs")) AS draw,
-          filter(secs, (t, i) -> i = 0 OR t - try_element_at(secs, i) >= \(P.mergeWindow.marker)) AS cis,
+          filter(asecs, (t, i) -> i = 0 OR t - try_element_at(asecs, i) >= \(P.mergeWindow.marker)) AS cis,
           transform(sent_known, x -> CAST(x AS DOUBLE)) AS known
-        FROM (SELECT *, transform(ticks, t -> CAST(t AS DOUBLE) / 1.0E7D) AS secs FROM bh_candidates)
+        FROM (SELECT *, transform(ticks, t -> CAST(t AS DOUBLE) / 1.0E7D) AS secs,
+          transform(attempt_ticks, t -> CAST(t AS DOUBLE) / 1.0E7D) AS asecs FROM bh_candidates)
       ),
       bh_stats AS (
         SELECT *, \(median("draw", "srt")) AS strobe_median,
@@ -123,44 +165,54 @@ public enum PeriodicitySQL {
           CASE WHEN size(residuals) = 0 THEN 1.0D ELSE least(1.0D, 2 * \(median("residuals", "srt"))) END AS jitter,
           try_divide(CAST(gaps AS DOUBLE), CAST(size(dcis) AS DOUBLE)) AS gap_share,
           try_divide(CAST(short AS DOUBLE), CAST(size(dcis) AS DOUBLE)) AS short_share,
-          CASE WHEN beats > 0.0D THEN missed / beats ELSE 0.0D END AS missed_share
+          CASE WHEN beats > 0.0D THEN missed / beats ELSE 0.0D END AS near_missed,
+          CASE WHEN all_beats > 0.0D THEN all_missed / all_beats ELSE 0.0D END AS missed_share
         FROM (
           SELECT *, size(filter(r, v -> v < 0.45D)) AS short, size(filter(r, v -> v > 4.5D)) AS gaps,
             transform(filter(r, v -> NOT (v > 4.5D)), v -> abs(v / \(k) - 1.0D)) AS residuals,
             aggregate(filter(r, v -> NOT (v > 4.5D)), 0.0D, (acc, v) -> acc + \(k)) AS beats,
-            aggregate(filter(r, v -> NOT (v > 4.5D)), 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS missed
+            aggregate(filter(r, v -> NOT (v > 4.5D)), 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS missed,
+            aggregate(r, 0.0D, (acc, v) -> acc + \(k)) AS all_beats,
+            aggregate(r, 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS all_missed
           FROM bh_ratios
         )
       ),
-      bh_scores AS (
-        SELECT *, CASE WHEN size_consistency IS NULL
-            THEN (0.35D * regularity + 0.25D * dispersion + 0.2D * persistence) / 0.8D
-            ELSE (0.35D * regularity + 0.25D * dispersion + 0.2D * persistence + 0.2D * size_consistency) / (0.8D + 0.2D)
-          END AS score
+      bh_persistence AS (
+        SELECT *, CAST(win_active AS DOUBLE) / CAST(win_slots AS DOUBLE) AS win_persistence,
+          CAST(own_active AS DOUBLE) / CAST(own_slots AS DOUBLE) AS own_persistence
         FROM (
-          SELECT *, \(clamp("1.0D - jitter")) * (1.0D - gap_share) AS regularity,
-            \(clamp("1.0D - 3 * short_share")) * \(clamp("1.0D - 2 * greatest(0.0D, missed_share - 0.25D)")) AS dispersion,
-            CAST(size(array_distinct(transform(cis, t -> least(buckets - 1,
-              CAST((t - w.lo) / bucket AS BIGINT))))) AS DOUBLE) / CAST(buckets AS DOUBLE) AS persistence
+          SELECT *, \(persistence("win", lo: "w.lo", hi: "w.hi")),
+            \(persistence("own", lo: "element_at(cis, 1)", hi: "element_at(cis, -1)"))
           FROM (
-            SELECT e.*, w.lo, w.hi, greatest(1L, CAST(ceil((w.hi - w.lo) / greatest(3600.0D, 2 * e.period)) AS BIGINT)) AS buckets,
-              greatest(3600.0D, 2 * e.period) AS bucket
+            SELECT e.*, w.lo, w.hi, w.internal_hosts,
+              \(clamp("1.0D - jitter")) * (1.0D - gap_share) AS regularity,
+              \(clamp("1.0D - 3 * short_share")) * \(clamp("1.0D - 2 * greatest(0.0D, near_missed - 0.25D)")) AS dispersion
             FROM bh_evidence e CROSS JOIN bh_window w
           ) w
         )
       ),
-      bh_findings AS (
-        SELECT f.* FROM bh_scores
+      bh_scores AS (
+        SELECT *, \(combine("regularity", "dispersion", "win_persistence")) AS win_score,
+          \(combine("regularity", "dispersion", "own_persistence")) AS own_score
+        FROM bh_persistence
+      ),
+      bh_raw AS (
+        SELECT f.* FROM (
+          SELECT *, CASE WHEN is_strobe THEN 'strobe' WHEN win_score >= \(P.minScore.marker) THEN 'beacon'
+              WHEN size(cis) >= \(P.burstMinCheckIns.marker)
+                AND element_at(cis, -1) - element_at(cis, 1) >= \(P.burstMinSpan.marker)
+                AND own_score >= \(P.minScore.marker) THEN 'burst' END AS kind
+          FROM bh_scores
+        )
         LATERAL VIEW explode(array(named_struct(
-          'keep', is_strobe OR (size(cis) >= \(P.minConnections.marker) AND size(cis) >= 3 AND p0 > 0.0D
-            AND try_divide(element_at(cis, -1) - element_at(cis, 1), period) >= \(P.minPeriods.marker)
-            AND score >= \(P.minScore.marker)),
+          'keep', is_strobe OR (kind IS NOT NULL AND size(cis) >= \(P.minConnections.marker) AND size(cis) >= 3
+            AND p0 > 0.0D AND try_divide(element_at(cis, -1) - element_at(cis, 1), period) >= \(P.minPeriods.marker)),
           'SourceIP', SourceIP, 'DestinationIP', DestinationIP, 'DestinationPort', DestinationPort,
-          'Protocol', Protocol, 'Kind', CASE WHEN is_strobe THEN 'strobe' ELSE 'beacon' END,
-          'Score', CASE WHEN is_strobe THEN 1.0D ELSE score END,
+          'Protocol', Protocol, 'src_internal', src_internal, 'internal_hosts', internal_hosts, 'Kind', kind,
+          'RawScore', CASE WHEN is_strobe THEN 1.0D WHEN kind = 'burst' THEN own_score ELSE win_score END,
           'Regularity', CASE WHEN is_strobe THEN 0.0D ELSE regularity END,
           'Dispersion', CASE WHEN is_strobe THEN 0.0D ELSE dispersion END,
-          'Persistence', CASE WHEN is_strobe THEN 0.0D ELSE persistence END,
+          'Persistence', CASE WHEN is_strobe THEN 0.0D WHEN kind = 'burst' THEN own_persistence ELSE win_persistence END,
           'SizeConsistency', size_consistency,
           'Period', CASE WHEN is_strobe THEN strobe_median ELSE period END,
           'Jitter', CASE WHEN is_strobe THEN 0.0D ELSE jitter END,
@@ -168,12 +220,34 @@ public enum PeriodicitySQL {
           'Connections', n, 'FirstTicks', element_at(ticks, 1), 'LastTicks', element_at(ticks, -1),
           'TotalSentBytes', TotalSentBytes, 'TotalReceivedBytes', TotalReceivedBytes,
           'Prevalence', Prevalence, 'DestinationFirstTicks', DestinationFirstTicks,
-          'CheckIns', size(cis), 'CheckInSpan', element_at(cis, -1) - element_at(cis, 1),
+          'CheckIns', CAST(CASE WHEN is_strobe THEN n ELSE size(cis) END AS BIGINT),
+          'CheckInSpan', element_at(cis, -1) - element_at(cis, 1), 'Gaps', CAST(gaps AS BIGINT),
+          'ActiveSlots', CAST(CASE WHEN kind = 'burst' THEN own_active ELSE win_active END AS BIGINT),
+          'Slots', CASE WHEN kind = 'burst' THEN own_slots ELSE win_slots END,
+          'SlotSeconds', CASE WHEN kind = 'burst' THEN own_slot ELSE win_slot END,
           'IntervalHistogram', CASE WHEN is_strobe THEN \(histogram("draw", period: "strobe_median"))
             ELSE \(histogram("dcis", period: "period")) END,
           'Timeline', \(timeline("secs", lo: "lo", hi: "hi"))
         ))) x AS f
         WHERE f.keep
+      ),
+      bh_peers AS (
+        SELECT DestinationIP, DestinationPort, Protocol, count(*) AS peers FROM bh_raw
+        WHERE Kind = 'beacon' AND src_internal GROUP BY DestinationIP, DestinationPort, Protocol
+      ),
+      bh_rated AS (
+        SELECT *, CASE WHEN Kind = 'strobe' THEN RawScore
+            ELSE RawScore * (1.0D - \(M.rarityDrop)D * \(clampPeers)) END AS Score,
+          CASE WHEN Kind = 'strobe' THEN 1L ELSE peers END AS PeriodicPeers
+        FROM (
+          SELECT r.*, greatest(1L, coalesce(p.peers, 0L)) AS peers,
+            greatest(\(P.popularDestination.marker), CAST(ceil(\(P.popularShare.marker) * CAST(r.internal_hosts AS DOUBLE)) AS BIGINT)) AS popular_at
+          FROM bh_raw r LEFT JOIN bh_peers p ON r.DestinationIP = p.DestinationIP
+            AND r.DestinationPort <=> p.DestinationPort AND r.Protocol <=> p.Protocol
+        )
+      ),
+      bh_findings AS (
+        SELECT * FROM bh_rated WHERE Kind = 'strobe' OR Score >= \(P.minScore.marker)
       )
       """
   }

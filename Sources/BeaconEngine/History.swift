@@ -14,7 +14,9 @@ struct History {
   /// Files of the history days that were not read (unreadable, binary, FIFOs …).
   var skippedFiles = 0
 
-  static func load(_ spec: HuntSpec, loader: RecordLoader) throws -> History {
+  static func load(
+    _ spec: HuntSpec, context: PeriodicityPrepare.Context, loader: RecordLoader
+  ) throws -> History {
     var h = History()
     guard case .export(let root, let endDate, let lookback) = spec.input, lookback > 0 else {
       return h
@@ -37,10 +39,11 @@ struct History {
         let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
         h.skippedLines += rows.report.skippedLines
         h.skippedFiles += rows.report.fileProblems.count
-        let prepared = try PeriodicityPrepare.apply(
-          rows.records, vendor: spec.vendor, parameters: spec.periodicity)
+        let prepared = PeriodicityPrepare.apply(
+          rows.records, vendor: spec.vendor, window: .day(date), context: context,
+          parameters: spec.periodicity)
         var summary = DaySummary(date: date.description, fingerprint: fingerprint)
-        summary.add(prepared.rows)
+        summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
         try cache?.store(summary, root: ws)
         h.summaries.append(summary)
         h.summarised += 1

@@ -26,6 +26,9 @@ public struct NativeEngine: HuntEngine {
     let sources: InputSet
     var loader = loader
     loader.limits = spec.limits
+    // Options that name files (allowlists) are read before any data is.
+    let context =
+      spec.method == .periodicity ? try PeriodicityPrepare.Context(spec.periodicity) : nil
     switch spec.input {
     case .export(let root, let endDate, _):
       // The notebook method scores the current day only (its history feeds nothing it computes).
@@ -65,10 +68,10 @@ public struct NativeEngine: HuntEngine {
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
-      let history = try History.load(spec, loader: loader)
+      let history = try History.load(spec, context: context!, loader: loader)
       clock.lap("history")
       let (findings, steps) = try PeriodicityRun.run(
-        loaded.records, spec: spec, history: history, clock: &clock)
+        loaded.records, spec: spec, context: context!, history: history, clock: &clock)
       summary.steps = steps
       summary.findings = findings.count
       summary.timings = clock.timings

@@ -4,21 +4,24 @@ import BeaconDetect
 import BeaconPrepare
 import Dispatch
 
-/// The periodicity method on the native engine: prepare, prevalence, flows, scores.
+/// The periodicity method on the native engine: prepare, prevalence, flows, scores, and the
+/// prevalence of the periodic behaviour.
 enum PeriodicityRun {
   static func run(
-    _ records: [ConnectionRecord], spec: HuntSpec, history: History = History(),
-    clock: inout StageClock
+    _ records: [ConnectionRecord], spec: HuntSpec, context: PeriodicityPrepare.Context,
+    history: History = History(), clock: inout StageClock
   ) throws
     -> ([PeriodicityFinding], [StepCount])
   {
     let p = spec.periodicity
-    let prepared = try PeriodicityPrepare.apply(records, vendor: spec.vendor, parameters: p)
+    let prepared = PeriodicityPrepare.apply(
+      records, vendor: spec.vendor, window: windowRule(spec.input), context: context,
+      parameters: p)
     clock.lap("prepare")
     // Prevalence and first-seen over the history and today.
     var prevalence = Prevalence()
     for day in history.summaries { prevalence.add(day) }
-    prevalence.add(prepared.rows)
+    prevalence.add(prepared.rows, sourceInternal: prepared.sourceInternal)
     // Flows: (source, destination, port, protocol), times sorted at full precision.
     struct Key: Hashable {
       var src: ExactString
@@ -28,9 +31,11 @@ enum PeriodicityRun {
     }
     var index: [Key: Int] = [:]
     var flows: [PeriodicityMethod.Flow] = []
+    var sourceInternal: [Bool] = []
+    var internalHosts = Set<ExactString>()
     var lo = Int64.max
     var hi = Int64.min
-    for r in prepared.rows {
+    for (r, isInternal) in zip(prepared.rows, prepared.sourceInternal) {
       lo = min(lo, r.time.ticks)
       hi = max(hi, r.time.ticks)
       let key = Key(
@@ -40,34 +45,35 @@ enum PeriodicityRun {
         flows[k].times.append(r.time)
         flows[k].sent.append(r.sentBytes)
         flows[k].received.append(r.receivedBytes)
+        flows[k].sourcePorts.append(r.sourcePort)
       } else {
         index[key] = flows.count
+        if isInternal { internalHosts.insert(key.src) }
+        sourceInternal.append(isInternal)
         flows.append(
           PeriodicityMethod.Flow(
             sourceIP: r.sourceIP!, destinationIP: r.destinationIP!,
             destinationPort: r.destinationPort, protocol: r.protocol,
             times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
-            prevalence: prevalence.count(r.destinationIP!)))
+            sourcePorts: [r.sourcePort], prevalence: prevalence.count(r.destinationIP!)))
       }
     }
     clock.lap("baseline")
     let window =
       flows.isEmpty ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
-    var popular = 0
     var candidates: [PeriodicityMethod.Flow] = []
-    for var f in flows {
-      if f.prevalence >= p.popularDestination {
-        popular += 1
-        continue
-      }
+    var candidateInternal: [Bool] = []
+    for (var f, isInternal) in zip(flows, sourceInternal) {
       // Too few connections to be a beacon (minConnections check-ins) or a strobe.
       if f.times.count < min(p.minConnections, p.strobeMinConnections) { continue }
-      // Sort by time; sizes follow their connections.
+      // Sort by time; sizes and ports follow their connections.
       let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
       f.times = order.map { f.times[$0] }
       f.sent = order.map { f.sent[$0] }
       f.received = order.map { f.received[$0] }
+      f.sourcePorts = order.map { f.sourcePorts[$0] }
       candidates.append(f)
+      candidateInternal.append(isInternal)
     }
     // Score flows on every core; each slot is written by one iteration only.
     let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
@@ -82,13 +88,42 @@ enum PeriodicityRun {
     DispatchQueue.concurrentPerform(iterations: list.count) { k in
       box.buffer[k] = PeriodicityMethod.score(list[k], window: window, parameters: p)
     }
-    let findings = results.compactMap { $0 }.map { f -> PeriodicityFinding in
-      var f = f
+    // The prevalence of the behaviour: internal sources with a periodic flow to the same
+    // destination, port and protocol.
+    struct Target: Hashable {
+      var dst: ExactString
+      var port: Int32?
+      var proto: ExactString?
+    }
+    func target(_ f: PeriodicityFinding) -> Target {
+      Target(
+        dst: ExactString(f.destinationIP), port: f.destinationPort,
+        proto: f.protocol.map { ExactString($0) })
+    }
+    var peers: [Target: Int] = [:]
+    for (k, f) in results.enumerated() {
+      if let f, f.kind == .beacon, candidateInternal[k] { peers[target(f), default: 0] += 1 }
+    }
+    let popularAt = PeriodicityMethod.popularThreshold(
+      internalHosts: internalHosts.count, parameters: p)
+    var popular = 0
+    var findings: [PeriodicityFinding] = []
+    for case var f? in results {
       if let t = prevalence.firstSeen(f.destinationIP) {
         f.destinationFirstSeen = Timestamp(ticks: t)
       }
-      return f
-    }.sorted(by: PeriodicityMethod.findingOrder)
+      if f.kind != .strobe {
+        let n = peers[target(f)] ?? 0
+        f.periodicPeers = Int64(max(1, n))
+        f.score *= PeriodicityMethod.rarity(peers: max(1, n), popular: popularAt)
+        if f.score < p.minScore {
+          popular += 1
+          continue
+        }
+      }
+      findings.append(f)
+    }
+    findings.sort(by: PeriodicityMethod.findingOrder)
     clock.lap("detect")
     var c = PeriodicitySteps.Counts()
     if case .export(_, _, let lookback) = spec.input {
@@ -101,21 +136,40 @@ enum PeriodicityRun {
       c.historySkippedFiles = history.skippedFiles
     }
     c.afterVendor = prepared.afterVendor
+    c.window = prepared.window
+    c.windowIsDay = windowRule(spec.input) != .dataSpan
+    c.inWindow = prepared.inWindow
+    c.outsideExample = prepared.outsideExample
     c.validRows = prepared.validRows
     c.invalidAddresses = prepared.invalidAddresses
     c.invalidExample = prepared.invalidExample
     c.afterDirection = prepared.afterDirection
+    c.icmpErrors = prepared.icmpErrors
+    c.noiseDestinations = prepared.noiseDestinations
+    c.afterNoise = prepared.afterNoise
     c.afterAllowlist = prepared.rows.count
     c.allowlistGiven = !prepared.allowlist.isEmpty
     c.allowNetworks = prepared.allowlist.networks.networks.count
+    c.allowPorts = prepared.allowlist.ports.count
     c.allowHostNames = prepared.allowlist.hostNames.count
     c.flows = flows.count
+    c.internalHosts = internalHosts.count
+    c.popularThreshold = popularAt
     c.popular = popular
     c.candidates = candidates.count
     c.beacons = findings.filter { $0.kind == .beacon }.count
+    c.bursts = findings.filter { $0.kind == .burst }.count
     c.strobes = findings.filter { $0.kind == .strobe }.count
     let steps = PeriodicitySteps.steps(c, vendor: spec.vendor, parameters: p)
     return (findings, steps)
+  }
+
+  /// The hunted day for an export, the data's span for files.
+  static func windowRule(_ input: HuntInput) -> TimeWindow.Rule {
+    switch input {
+    case .export(_, let endDate, _): .day(endDate)
+    case .paths: .dataSpan
+    }
   }
 }
 

@@ -12,6 +12,8 @@ public enum Evaluation {
     public var beacons: [BeaconScenario]
     /// Whether the spec's recall floor applies (period 10 s–1 h, jitter ≤ 50 %, ≤ 20 % missed).
     public var inScope: Bool
+    /// Rows dated 1970 and 2200 in the day's files.
+    public var strayTimestamps = false
   }
 
   public struct Score: Sendable {
@@ -81,6 +83,37 @@ public enum Evaluation {
       name: "campaign: 5 hosts, one C2",
       beacons: (0..<5).flatMap { _ in set("campaign", [300], [0.3], campaign: "c2") }, inScope: true
     ),
+    Scenario(
+      name: "unanswered opens retried (same port)",
+      beacons: set("retry", [23, 120, 600], [0.1], host: .quiet).map {
+        var b = $0
+        b.retries = 2
+        return b
+      }, inScope: true),
+    Scenario(
+      name: "C2 on an address every host browses",
+      beacons: set("cdn", [60, 300, 900], [0.2], host: .quiet).map {
+        var b = $0
+        b.behindPopularAddress = true
+        return b
+      }, inScope: true),
+    Scenario(
+      name: "3-hour operator session (60 s ±30 %)",
+      beacons: set("session", [60], [0.3]).map {
+        var b = $0
+        b.activeFrom = 36_000
+        b.activeUntil = 36_000 + 3 * 3600
+        return b
+      }
+        + set("session-q", [120], [0.3], host: .quiet).map {
+          var b = $0
+          b.activeFrom = 50_000
+          b.activeUntil = 50_000 + 3 * 3600
+          return b
+        }, inScope: true),
+    Scenario(
+      name: "stray rows dated 1970 and 2200", beacons: set("stray", [60, 300], [0.2]),
+      inScope: true, strayTimestamps: true),
     Scenario(name: "benign only (NTP, telemetry, browsing)", beacons: [], inScope: true),
     Scenario(
       name: "Empire default 5 s (below scope)", beacons: set("empire", [5], [0], host: .quiet),
@@ -91,6 +124,7 @@ public enum Evaluation {
   public static func run(
     scenarios: [Scenario] = scenarios, seeds: [UInt64] = [1, 2, 3], hosts: Int = 60,
     rows: Int = 60_000,
+    configure: (inout HuntSpec) -> Void = { _ in },
     progress: (String) -> Void = { _ in }
   ) throws -> [Result] {
     var results: [Result] = []
@@ -105,14 +139,16 @@ public enum Evaluation {
         config.hosts = hosts
         config.rowsPerDay = rows
         config.beacons = s.beacons
+        config.strayTimestamps = s.strayTimestamps
         let truth = try Simulator(config).write(to: folder)
         let labelled = Set(truth.beacons.map { "\($0.sourceIP)>\($0.destinationIP)" })
         // Background flows: every internal → external flow of the day that is not a beacon, as the
         // periodicity hunt (run first) counts them.
         var flows = 0
         for method in [HuntMethod.periodicity, .notebook] {
-          let spec = HuntSpec(
+          var spec = HuntSpec(
             input: .export(root: folder, endDate: config.endDate, lookbackDays: 0), method: method)
+          configure(&spec)
           let hunt = try NativeEngine().runSynchronously(spec)
           let pairs: Set<String>
           switch hunt.findings {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeaconEvaluate
+import Foundation
 
 struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,17 +17,33 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Rows per simulated day.")
   var rowsPerDay: Int = 60_000
 
+  @Option(
+    help:
+      "The real captures' folder (../shared/data/real from here by default); none skips their table."
+  )
+  var real: String?
+
   func run() throws {
     guard seeds >= 1, hosts >= 1, rowsPerDay >= 1000 else {
       throw ValidationError("--seeds ≥ 1, --hosts ≥ 1, --rows-per-day ≥ 1000")
     }
     let progress = Stderr.isTerminal
     let results = try Evaluation.run(
-      seeds: (1...seeds).map(UInt64.init), hosts: hosts, rows: rowsPerDay
-    ) { step in
-      if progress { Stderr.write("\r\u{1B}[2Kevaluate: \(step)") }
-    }
+      seeds: (1...seeds).map(UInt64.init), hosts: hosts, rows: rowsPerDay,
+      progress: { step in
+        if progress { Stderr.write("\r\u{1B}[2Kevaluate: \(step)") }
+      })
     if progress { Stderr.write("\r\u{1B}[2K") }
     print(Evaluation.table(results), terminator: "")
+    let folder = real ?? RealCaptures.defaultFolder
+    guard folder != "none" else { return }
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else {
+      Stderr.write("evaluate: no real captures at \(folder) (--real DIR, or --real none)\n")
+      return
+    }
+    print("\nReal captures (\(folder)), periodicity method at default settings:")
+    print(RealCaptures.table(try RealCaptures.run(folder: folder)), terminator: "")
   }
 }

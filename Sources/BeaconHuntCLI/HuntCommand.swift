@@ -108,7 +108,11 @@ struct HuntCommand: AsyncParsableCommand {
             (p.internalNetworks ?? ["RFC 1918, RFC 6598, ULA"]).joined(separator: ", ")
           ),
           ("min score", "\(p.minScore)"), ("min connections", "\(p.minConnections)"),
-          ("popular destination", "≥ \(p.popularDestination) sources"),
+          (
+            "popular behaviour",
+            "≥ \(p.popularDestination) internal hosts or \(p.popularShare * 100) % of them"
+          ),
+          ("retry window", "\(p.retryWindow) s (TCP, same source port)"),
           ("allowlists", p.allowFiles.isEmpty ? "none" : p.allowFiles.joined(separator: ", ")),
         ]
       case .notebook:

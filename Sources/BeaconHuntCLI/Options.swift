@@ -127,7 +127,10 @@ struct PeriodicityOptions: ParsableArguments {
   @Option(help: "Internal network (CIDR), repeatable; default RFC 1918, RFC 6598 and IPv6 ULA.")
   var `internal`: [String] = []
 
-  @Option(help: "Allowlist file (IPs, CIDRs, host names; # comments), repeatable.")
+  @Option(
+    help:
+      "Allowlist file (IPs, CIDRs, ports as udp/123 or *:123/udp, host names; # comments), repeatable."
+  )
   var allow: [String] = []
 
   @Option(
@@ -146,9 +149,19 @@ struct PeriodicityOptions: ParsableArguments {
 
   @Option(
     help:
-      "Destinations reached by at least this many sources are popular infrastructure, not reported."
+      "Periodic behaviour this many internal hosts share (or --popular-share of them, if more) is infrastructure: it scores half."
   )
   var popularDestination: Int = PeriodicityParameters().popularDestination
+
+  @Option(
+    help: "The share of the hunt's internal hosts that makes periodic behaviour popular (0–1).")
+  var popularShare: Double = PeriodicityParameters().popularShare
+
+  @Option(
+    help:
+      "TCP connections from the same source port within this many seconds are one attempt's retries."
+  )
+  var retryWindow: Double = PeriodicityParameters().retryWindow
 
   enum Direction: String, ExpressibleByArgument, CaseIterable {
     case internalToExternal = "internal-to-external"
@@ -161,6 +174,8 @@ struct PeriodicityOptions: ParsableArguments {
     try checkFinite(minScore, "--min-score", 0...1)
     try checkRange(minConnections, "--min-connections", 3...10_000_000)
     try checkRange(popularDestination, "--popular-destination", 1...Int(Int32.max))
+    try checkFinite(popularShare, "--popular-share", 0...1)
+    try checkFinite(retryWindow, "--retry-window", 0...86_400)
     let p = try parameters()
     try asValidation {
       _ = try PeriodicityPrepare.internalNetworks(p)
@@ -173,6 +188,8 @@ struct PeriodicityOptions: ParsableArguments {
     p.minScore = minScore
     p.minConnections = minConnections
     p.popularDestination = popularDestination
+    p.popularShare = popularShare
+    p.retryWindow = retryWindow
     p.anyDirection = direction == .any
     p.internalNetworks = `internal`.isEmpty ? nil : `internal`
     p.allowFiles = allow

@@ -43,6 +43,17 @@ public enum SpecialPurpose {
   }
 
   public static func contains(_ address: IPAddress) -> Bool { set.contains(address) }
+
+  /// The ranges whose traffic is never a beacon even where every direction is hunted: this
+  /// network, link-local, multicast and broadcast (discovery protocols, DHCP, mDNS, SSDP).
+  public static let noise = [
+    "0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32", "::/128", "fe80::/10",
+    "ff00::/8",
+  ].map { IPNetwork($0)! }
+
+  static let noiseSet = NetworkSet(noise)
+
+  public static func isNoise(_ address: IPAddress) -> Bool { noiseSet.contains(address) }
 }
 
 /// Classifies addresses against the organisation's internal networks.

@@ -15,11 +15,20 @@ public enum PrepareError: Error, Sendable, Equatable {
 
 /// Addresses and networks the analyst has cleared (`--allow FILE`, repeatable).
 ///
-/// One entry a line: an IP, a CIDR network or a host name; `#` starts a comment. Flows whose
-/// source or destination is listed are dropped and counted. Host names are kept for inputs that
-/// carry destination host names; the loaders read none yet, so they are counted as unused.
+/// One entry a line: an IP, a CIDR network, a destination port (`udp/123`, `123/udp`,
+/// `*:123/udp`, `*:8530`: with or without a protocol) or a host name; `#` starts a comment.
+/// Flows whose source or destination address is listed, or whose destination port and protocol
+/// are, are dropped and counted. Host names are kept for inputs that carry destination host
+/// names; the loaders read none yet, so they are counted as unused.
 public struct Allowlist: Sendable {
+  /// A destination port, and the protocol (lower case) or any.
+  public struct Port: Hashable, Sendable {
+    public var port: Int32
+    public var `protocol`: String?
+  }
+
   public private(set) var networks = NetworkSet()
+  public private(set) var ports: [Port] = []
   public private(set) var hostNames: Set<String> = []
   public private(set) var sources: [String] = []
 
@@ -42,6 +51,8 @@ public struct Allowlist: Sendable {
       guard !entry.isEmpty else { continue }
       if let n = IPNetwork(entry) {
         networks.insert(n)
+      } else if let port = Self.port(entry) {
+        if !ports.contains(port) { ports.append(port) }
       } else if Self.isHostName(entry) {
         hostNames.insert(entry.lowercased())
       } else {
@@ -50,9 +61,52 @@ public struct Allowlist: Sendable {
     }
   }
 
-  public var isEmpty: Bool { networks.isEmpty && hostNames.isEmpty }
+  public var isEmpty: Bool { networks.isEmpty && hostNames.isEmpty && ports.isEmpty }
 
   public func contains(_ address: IPAddress) -> Bool { networks.contains(address) }
+
+  /// Whether a destination port (and protocol) is listed; protocols compare case-insensitively.
+  public func containsPort(_ port: Int32?, _ protocol: String?) -> Bool {
+    guard let port, !ports.isEmpty else { return false }
+    let proto = `protocol`?.lowercased()
+    return ports.contains { $0.port == port && ($0.protocol == nil || $0.protocol == proto) }
+  }
+
+  /// Protocol names an entry may carry: letters, digits and `-` (`tcp`, `udp`, `sctp`, `6`).
+  static func protocolName(_ s: Substring) -> String? {
+    guard !s.isEmpty, s.count <= 16,
+      s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+    else { return nil }
+    return s.lowercased()
+  }
+
+  static func portNumber(_ s: Substring) -> Int32? {
+    guard !s.isEmpty, s.count <= 5, s.allSatisfy({ $0.isASCII && $0.isNumber }),
+      let v = Int32(s), v <= 65535
+    else { return nil }
+    return v
+  }
+
+  /// `PROTO/PORT`, `PORT/PROTO`, `*:PORT` or `*:PORT/PROTO`.
+  static func port(_ entry: String) -> Port? {
+    var text = Substring(entry)
+    if text.hasPrefix("*:") {
+      text = text.dropFirst(2)
+      let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+      guard parts.count <= 2, let n = portNumber(parts[0]) else { return nil }
+      if parts.count == 1 { return Port(port: n, protocol: nil) }
+      return protocolName(parts[1]).map { Port(port: n, protocol: $0) }
+    }
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2 else { return nil }
+    if let n = portNumber(parts[1]), let p = protocolName(parts[0]), portNumber(parts[0]) == nil {
+      return Port(port: n, protocol: p)
+    }
+    if let n = portNumber(parts[0]), let p = protocolName(parts[1]) {
+      return Port(port: n, protocol: p)
+    }
+    return nil
+  }
 
   static func isHostName(_ s: String) -> Bool {
     let labels = s.split(separator: ".", omittingEmptySubsequences: false)

@@ -1,19 +1,44 @@
 import BeaconCore
 import BeaconNet
 
-/// The periodicity method's preparation: the vendor filter, valid addresses, and internal →
-/// external direction (unless `anyDirection`), with the IANA special-purpose ranges never
-/// external, then the allowlist. `PeriodicityPrepareSQL` is the same on Spark.
+/// The periodicity method's preparation, in order: the vendor filter, the time window (rows
+/// outside the hunted day, or outside the data's span, are counted and set nothing), valid
+/// addresses, internal → external direction (unless `anyDirection`, with the IANA
+/// special-purpose ranges never external), noise (ICMP error replies; link-local, multicast and
+/// broadcast destinations), then the allowlist. `PeriodicityPrepareSQL` is the same on Spark.
 public enum PeriodicityPrepare {
+  /// What preparation needs from the options, parsed and read before any data is: a bad network
+  /// or allowlist entry fails the hunt before it reads a line.
+  public struct Context: Sendable {
+    public var classifier: AddressClassifier
+    public var allowlist: Allowlist
+
+    public init(_ p: PeriodicityParameters) throws(PrepareError) {
+      classifier = AddressClassifier(internal: try PeriodicityPrepare.internalNetworks(p))
+      allowlist = try PeriodicityPrepare.allowlist(p)
+    }
+  }
+
   public struct Result: Sendable {
     public var rows: [ConnectionRecord] = []
+    /// Beside `rows`: whether the source is internal (prevalence counts internal sources only).
+    public var sourceInternal: [Bool] = []
     public var afterVendor = 0
+    /// The days (since the epoch) rows are kept in, and how many rows fell outside them.
+    public var window = TimeWindow.Span(firstDay: 0, lastDay: 0)
+    public var outsideWindow = 0
+    /// The least time outside the window, in ticks (deterministic, as on Spark).
+    public var outsideExample: Int64?
+    public var inWindow = 0
     /// Rows whose SourceIP or DestinationIP is missing or not an IP address (bad input here).
     public var invalidAddresses = 0
     /// The least invalid row in byte order (deterministic, as on Spark).
     public var invalidExample: String?
     public var validRows = 0
     public var afterDirection = 0
+    public var icmpErrors = 0
+    public var noiseDestinations = 0
+    public var afterNoise = 0
     /// Rows dropped because their source or destination is allowlisted.
     public var allowlisted = 0
     public var allowlist = Allowlist()
@@ -41,28 +66,69 @@ public enum PeriodicityPrepare {
     return allow
   }
 
+  /// ICMP types that report on other traffic (IPv4: unreachable, source quench, redirect, time
+  /// exceeded, parameter problem; ICMPv6: unreachable, too big, time exceeded, parameter
+  /// problem). Zeek writes the type as the source port.
+  public static let icmpErrorTypes: [Int32] = [3, 4, 5, 11, 12]
+  public static let icmp6ErrorTypes: [Int32] = [1, 2, 3, 4]
+  public static let icmpProtocols = ["icmp", "1"]
+  public static let icmp6Protocols = ["icmp6", "icmpv6", "ipv6-icmp", "58"]
+
+  /// Whether a row is an ICMP error reply: the family is the destination's, as written.
+  public static func isICMPError(_ r: ConnectionRecord) -> Bool {
+    guard let proto = r.protocol?.lowercased(), let type = r.sourcePort else { return false }
+    let v6 = r.destinationIP?.contains(":") ?? false
+    if icmpProtocols.contains(proto) {
+      return (v6 ? icmp6ErrorTypes : icmpErrorTypes).contains(type)
+    }
+    return icmp6Protocols.contains(proto) && icmp6ErrorTypes.contains(type)
+  }
+
   public static func apply(
-    _ rows: [ConnectionRecord], vendor: String?, parameters p: PeriodicityParameters
-  ) throws -> Result {
-    let classifier = AddressClassifier(internal: try internalNetworks(p))
-    let allow = try allowlist(p)
+    _ rows: [ConnectionRecord], vendor: String?, window rule: TimeWindow.Rule,
+    context: Context, parameters p: PeriodicityParameters
+  ) -> Result {
+    let classifier = context.classifier
+    let allow = context.allowlist
     // Few distinct addresses, many rows: classify each text once.
-    var cache: [ExactString: (AddressClass, Bool)?] = [:]
-    func classOf(_ s: String?) -> (AddressClass, Bool)? {
+    struct Class {
+      var kind: AddressClass
+      var allowed: Bool
+      var noise: Bool
+    }
+    var cache: [ExactString: Class?] = [:]
+    func classOf(_ s: String?) -> Class? {
       guard let s else { return nil }
       let key = ExactString(s)
       if let c = cache[key] { return c }
-      let c = IPAddress(s).map { (classifier.classify($0), allow.contains($0)) }
+      let c = IPAddress(s).map {
+        Class(
+          kind: classifier.classify($0), allowed: allow.contains($0),
+          noise: SpecialPurpose.isNoise($0))
+      }
       cache[key] = c
       return c
     }
     let wanted = vendor.map { ExactString($0) }
+    func vendorKept(_ r: ConnectionRecord) -> Bool {
+      guard let wanted else { return true }
+      return r.deviceVendor.map({ ExactString($0) }) == wanted
+    }
     var out = Result()
     out.allowlist = allow
+    var days = TimeWindow.DayCounts()
+    for r in rows where vendorKept(r) { days.add(r.time.ticks) }
+    out.window = rule.span(days)
     out.rows.reserveCapacity(rows.count / 2)
     for r in rows {
-      if let wanted, r.deviceVendor.map({ ExactString($0) }) != wanted { continue }
+      guard vendorKept(r) else { continue }
       out.afterVendor += 1
+      guard out.window.contains(r.time.ticks) else {
+        out.outsideWindow += 1
+        out.outsideExample = min(out.outsideExample ?? .max, r.time.ticks)
+        continue
+      }
+      out.inWindow += 1
       guard let src = classOf(r.sourceIP), let dst = classOf(r.destinationIP) else {
         out.invalidAddresses += 1
         let example = PeriodicitySteps.invalidExample(
@@ -73,13 +139,23 @@ public enum PeriodicityPrepare {
         continue
       }
       out.validRows += 1
-      guard p.anyDirection || (src.0 == .internal && dst.0 == .external) else { continue }
+      guard p.anyDirection || (src.kind == .internal && dst.kind == .external) else { continue }
       out.afterDirection += 1
-      if src.1 || dst.1 {
+      if isICMPError(r) {
+        out.icmpErrors += 1
+        continue
+      }
+      if dst.noise {
+        out.noiseDestinations += 1
+        continue
+      }
+      out.afterNoise += 1
+      if src.allowed || dst.allowed || allow.containsPort(r.destinationPort, r.protocol) {
         out.allowlisted += 1
         continue
       }
       out.rows.append(r)
+      out.sourceInternal.append(src.kind == .internal)
     }
     return out
   }

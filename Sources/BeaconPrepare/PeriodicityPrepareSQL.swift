@@ -17,6 +17,7 @@ public enum PeriodicityPrepareSQL {
   {
     var tagged: [(kind: String, network: IPNetwork)] = internalNetworks.map { ("internal", $0) }
     tagged += SpecialPurpose.entries.map { ("special", $0.network) }
+    tagged += SpecialPurpose.noise.map { ("noise", $0) }
     tagged += allow.map { ("allow", $0) }
     let rows = tagged.map { kind, n in
       "('\(kind)', \(n.bits), "
@@ -149,7 +150,8 @@ public enum PeriodicityPrepareSQL {
       ),
       bh_ip_class AS (
         SELECT a.ip, a.valid, count_if(h.kind = 'internal') > 0 AS internal,
-          count_if(h.kind = 'special') > 0 AS special, count_if(h.kind = 'allow') > 0 AS allowed
+          count_if(h.kind = 'special') > 0 AS special, count_if(h.kind = 'allow') > 0 AS allowed,
+          count_if(h.kind = 'noise') > 0 AS noise
         FROM bh_ip a LEFT JOIN bh_ip_hits h ON a.ip = h.ip GROUP BY a.ip, a.valid
       )
       """
@@ -166,7 +168,97 @@ public enum PeriodicityPrepareSQL {
       """
   }
 
-  public static func preparedCTE(prefix p: String) -> String {
+  /// How a view's rows are windowed (`TimeWindow`).
+  public enum Window: Sendable {
+    /// The hunted day, `:window_day`.
+    case huntedDay
+    /// The run of days with most rows (`TimeWindow.Rule.dataSpan`).
+    case dataSpan
+    /// History: each row's own day folder (`…/y=YYYY/m=MM/d=DD/…` in its file's path).
+    case folderDay
+  }
+
+  /// `TimeWindow.day` in SQL: floored division of ticks.
+  static func day(_ ticks: String) -> String {
+    let d = "\(TimeWindow.ticksPerDay)L"
+    return "((\(ticks) - pmod(\(ticks), \(d))) div \(d))"
+  }
+
+  /// `<p>span(first_day, last_day)` and `<p>windowed` (`<p>vendor` with `in_window`).
+  public static func windowCTE(prefix p: String, window: Window) -> String {
+    let P = PeriodicitySQLParameter.self
+    switch window {
+    case .huntedDay:
+      return """
+        \(p)span AS (
+          SELECT \(P.windowDay.marker) AS first_day, \(P.windowDay.marker) AS last_day
+        ),
+        \(p)windowed AS (
+          SELECT r.*, \(day("r.Ticks")) BETWEEN s.first_day AND s.last_day AS in_window
+          FROM \(p)vendor r CROSS JOIN \(p)span s
+        )
+        """
+    case .dataSpan:
+      return """
+        \(p)days AS (
+          SELECT \(day("Ticks")) AS day, count(*) AS n FROM \(p)vendor GROUP BY 1
+        ),
+        \(p)runs AS (
+          SELECT day, n, sum(start) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS run
+          FROM (
+            SELECT day, n, CASE WHEN day - lag(day) OVER (ORDER BY day) <= \(TimeWindow.spanGapDays)
+              THEN 0 ELSE 1 END AS start
+            FROM \(p)days
+          )
+        ),
+        \(p)span AS (
+          SELECT first_day, last_day FROM (
+            SELECT min(day) AS first_day, max(day) AS last_day, sum(n) AS n FROM \(p)runs GROUP BY run
+          ) ORDER BY n DESC, first_day DESC LIMIT 1
+        ),
+        \(p)windowed AS (
+          SELECT r.*, coalesce(\(day("r.Ticks")) BETWEEN s.first_day AND s.last_day, false) AS in_window
+          FROM \(p)vendor r LEFT JOIN \(p)span s ON true
+        )
+        """
+    case .folderDay:
+      let pattern = #"'^.*/y=([0-9]{4})/m=([0-9]{2})/d=([0-9]{2})/'"#
+      let part = { (k: Int) in "regexp_extract(file, \(pattern), \(k))" }
+      return """
+        \(p)windowed AS (
+          SELECT *, coalesce(\(day("Ticks")) = unix_date(try_to_date(concat(\(part(1)), '-', \(part(2)), '-', \(part(3))),
+            'yyyy-MM-dd')), false) AS in_window
+          FROM \(p)vendor
+        )
+        """
+    }
+  }
+
+  /// `PeriodicityPrepare.isICMPError` of a row.
+  static var icmpError: String {
+    func list(_ v: [Int32]) -> String { v.map(String.init).joined(separator: ", ") }
+    func names(_ v: [String]) -> String { v.map(SQLText.stringLiteral).joined(separator: ", ") }
+    let P = PeriodicityPrepare.self
+    return """
+      coalesce((lower(Protocol) IN (\(names(P.icmpProtocols))) AND CASE WHEN instr(DestinationIP, ':') > 0
+          THEN SourcePort IN (\(list(P.icmp6ErrorTypes))) ELSE SourcePort IN (\(list(P.icmpErrorTypes))) END)
+        OR (lower(Protocol) IN (\(names(P.icmp6Protocols))) AND SourcePort IN (\(list(P.icmp6ErrorTypes)))), false)
+      """
+  }
+
+  /// `Allowlist.containsPort`: numbers and validated protocol names, as literals.
+  static func allowedPort(_ ports: [Allowlist.Port]) -> String {
+    guard !ports.isEmpty else { return "false" }
+    return "coalesce("
+      + ports.map { e in
+        "(DestinationPort = \(e.port)"
+          + (e.protocol.map { " AND lower(Protocol) = \(SQLText.stringLiteral($0))" } ?? "") + ")"
+      }.joined(separator: " OR ") + ", false)"
+  }
+
+  /// `<p>classified` (from `<p>windowed`: valid addresses, direction, noise, allowlist flags),
+  /// `<p>directed` and `<p>prepared`.
+  public static func preparedCTE(prefix p: String, allowPorts: [Allowlist.Port]) -> String {
     let P = PeriodicitySQLParameter.self
     return """
       \(p)classified AS (
@@ -175,16 +267,18 @@ public enum PeriodicityPrepareSQL {
           SELECT r.*, coalesce(s.valid AND d.valid, false) AS valid_ips,
             coalesce(s.internal, false) AS src_internal,
             coalesce(d.internal OR d.special, false) AS dst_not_external,
-            coalesce(s.allowed OR d.allowed, false) AS allowed
-          FROM \(p)vendor r LEFT JOIN bh_ip_class s ON r.SourceIP = s.ip
+            coalesce(s.allowed OR d.allowed, false) OR \(allowedPort(allowPorts)) AS allowed,
+            \(icmpError) AS icmp_error, coalesce(d.noise, false) AS dst_noise
+          FROM \(p)windowed r LEFT JOIN bh_ip_class s ON r.SourceIP = s.ip
           LEFT JOIN bh_ip_class d ON r.DestinationIP = d.ip
+          WHERE r.in_window
         )
       ),
       \(p)directed AS (
         SELECT * FROM \(p)classified WHERE directed
       ),
       \(p)prepared AS (
-        SELECT * FROM \(p)directed WHERE NOT allowed
+        SELECT * FROM \(p)directed WHERE NOT icmp_error AND NOT dst_noise AND NOT allowed
       )
       """
   }

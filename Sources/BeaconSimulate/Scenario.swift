@@ -27,6 +27,15 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   public var sentBytes: Int
   /// Beacons with the same campaign name share one C2 destination (several infected hosts).
   public var campaign: String? = nil
+  /// Each check-in's TCP open goes unanswered and is retried this many times from the same
+  /// source port (after 3 s, 9 s, 21 s …), and Zeek logs every attempt.
+  public var retries: Int? = nil
+  /// The C2 sits on one of the popular addresses every workstation browses (a CDN or cloud
+  /// front), so its destination is common while its behaviour is not.
+  public var behindPopularAddress: Bool? = nil
+  /// Seconds of the day the beacon runs in (an operator's session); nil runs all day.
+  public var activeFrom: Double? = nil
+  public var activeUntil: Double? = nil
 
   public enum HostKind: String, Codable, Sendable { case quiet, busy }
 
@@ -87,6 +96,8 @@ public struct SimulationConfig: Sendable {
   public var c2Addresses: [String] = []
   /// Malformed lines mixed into the files (not JSON, bad time, wrong-typed fields).
   public var corruptLines = 0
+  /// One row dated 1970 and one in 2200 in each day's first file, as a broken clock writes.
+  public var strayTimestamps = false
   public var workspace = "ws-beaconhunt-demo"
 
   public init() {}

@@ -44,7 +44,7 @@ public struct Simulator {
       var dayRng = SimRandom(seed: config.seed &* 1_000_003 &+ UInt64(date.daysSinceEpoch))
       var events = world.day(date: date, rng: &dayRng, beaconCounts: &beaconEvents)
       events.sort { $0.ticks < $1.ticks }
-      totalRows += events.count
+      totalRows += events.count + (config.strayTimestamps && !events.isEmpty ? 2 : 0)
       corrupt += try writeDay(events, date: date, world: world, root: workspaceRoot, rng: &dayRng)
     }
     let truth = SimulationTruth(
@@ -90,6 +90,14 @@ public struct Simulator {
         let end = min(j, start + perFile)
         var out = [UInt8]()
         out.reserveCapacity((end - start) * 1300)
+        if config.strayTimestamps, start == 0 {
+          // Times a broken clock writes: the epoch, and a date far ahead.
+          for stray in [Int64(5), 7_258_118_400] {
+            var e = events[0]
+            e.ticks = stray * Timestamp.ticksPerSecond
+            renderer.render(e, into: &out, rng: &rng)
+          }
+        }
         for k in start..<end {
           if k % corruptEvery == corruptEvery / 2, corrupt < config.corruptLines {
             renderer.corruptLine(kind: corrupt, event: events[k], into: &out)
@@ -226,6 +234,8 @@ struct World: Sendable {
       if !config.c2Addresses.isEmpty { fresh = config.c2Addresses[k % config.c2Addresses.count] }
       if let c = b.campaign, let shared = campaignDestinations[c] {
         beaconDestinations.append(shared)
+      } else if b.behindPopularAddress == true {
+        beaconDestinations.append(popular[k % 24])
       } else {
         let d = add(fresh)
         beaconDestinations.append(d)
@@ -259,15 +269,31 @@ struct World: Sendable {
       let vendor = UInt8(World.vendors.firstIndex(of: b.vendor) ?? 0)
       let proto = UInt8(World.protocols.firstIndex(of: b.protocol) ?? 0)
       // Exact beacons keep a fixed sub-second phase, as a timer-driven implant does.
-      var t = rng.unit() * b.period
-      while t < 86_400 {
+      var t = (b.activeFrom ?? 0) + rng.unit() * b.period
+      let until = min(86_400, b.activeUntil ?? 86_400)
+      while t < until {
         if !rng.chance(b.missedBeats) {
+          let port = ephemeral()
+          let retries = b.retries ?? 0
           events.append(
             Event(
               ticks: ticks(t), source: beaconSources[k], destination: beaconDestinations[k],
-              sourcePort: ephemeral(),
+              sourcePort: port,
               destinationPort: Int32(b.destinationPort), protocolIndex: proto, vendorIndex: vendor,
-              sent: Int64(b.sentBytes + rng.below(24)), received: Int64(180 + rng.below(40))))
+              sent: retries > 0 ? 0 : Int64(b.sentBytes + rng.below(24)),
+              received: retries > 0 ? 0 : Int64(180 + rng.below(40))))
+          var wait = 3.0
+          var at = t
+          for _ in 0..<retries {
+            at += wait
+            wait *= 2
+            guard at < 86_400 else { break }
+            events.append(
+              Event(
+                ticks: ticks(at), source: beaconSources[k], destination: beaconDestinations[k],
+                sourcePort: port, destinationPort: Int32(b.destinationPort), protocolIndex: proto,
+                vendorIndex: vendor, sent: 0, received: 0))
+          }
           beaconCounts[k] += 1
         }
         var sleep = b.period

@@ -11,8 +11,11 @@ struct PeriodicityHuntSQL {
   /// Networks parsed on the client (`--internal`, `--allow`); only their numbers reach the SQL.
   var internalNetworks: [IPNetwork]
   var allowNetworks: [IPNetwork]
+  var allowPorts: [Allowlist.Port]
   /// Whether history day folders are read (`bh_history_lines`).
   var history: Bool
+  /// The hunted day (an export) or the data's span (files).
+  var window: PeriodicityPrepareSQL.Window
 
   var ctes: String {
     var parts = [LoadSQL.rowsCTE]
@@ -28,9 +31,13 @@ struct PeriodicityHuntSQL {
       PeriodicityPrepareSQL.networksCTE(internal: internalNetworks, allow: allowNetworks))
     parts.append(PeriodicityPrepareSQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"))
     if history { parts.append(PeriodicityPrepareSQL.vendorCTE(rows: "bh_hrows", prefix: "bh_h")) }
+    parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_p", window: window))
+    if history { parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_h", window: .folderDay)) }
     parts.append(PeriodicityPrepareSQL.addressesCTE(of: vendorViews))
-    parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_p"))
-    if history { parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h")) }
+    parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_p", allowPorts: allowPorts))
+    if history {
+      parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h", allowPorts: allowPorts))
+    }
     parts.append(PrevalenceSQL.prevalenceCTE(of: preparedViews))
     parts.append(PeriodicitySQL.detectCTE)
     return "WITH " + parts.joined(separator: ",\n")
@@ -56,15 +63,25 @@ struct PeriodicityHuntSQL {
           \(nulled.joined(separator: ", "))
         FROM bh_rows
       ) CROSS JOIN (
-        SELECT count(*) AS vendor, count_if(valid_ips) AS valid, count_if(NOT valid_ips) AS invalid,
+        SELECT count(*) AS vendor, count_if(in_window) AS in_window,
+          min(CASE WHEN NOT in_window THEN Ticks END) AS outside_example
+        FROM bh_pwindowed
+      ) LEFT JOIN bh_pspan ON true CROSS JOIN (
+        SELECT count_if(valid_ips) AS valid, count_if(NOT valid_ips) AS invalid,
           min(CASE WHEN NOT valid_ips THEN concat('SourceIP ', coalesce(SourceIP, 'null'), ', DestinationIP ',
             coalesce(DestinationIP, 'null')) END) AS invalid_example,
-          count_if(directed) AS directed, count_if(directed AND NOT allowed) AS prepared
+          count_if(directed) AS directed, count_if(directed AND icmp_error) AS icmp_errors,
+          count_if(directed AND NOT icmp_error AND dst_noise) AS noise_destinations,
+          count_if(directed AND NOT icmp_error AND NOT dst_noise) AS after_noise,
+          count_if(directed AND NOT icmp_error AND NOT dst_noise AND NOT allowed) AS prepared
         FROM bh_pclassified
       ) CROSS JOIN (
-        SELECT count(*) AS flows, count_if(popular) AS popular, count_if(candidate) AS candidates
-        FROM bh_flows
-      ) CROSS JOIN (SELECT \(historySkipped) AS history_skipped)
+        SELECT count(*) AS flows, count_if(candidate) AS candidates FROM bh_flows
+      ) CROSS JOIN (
+        SELECT count_if(Kind <> 'strobe' AND Score < \(PeriodicitySQLParameter.minScore.marker)) AS popular
+        FROM bh_rated
+      ) CROSS JOIN (SELECT internal_hosts FROM bh_window)
+      CROSS JOIN (SELECT \(historySkipped) AS history_skipped)
       """
   }
 }

@@ -304,6 +304,16 @@ enum SparkPlan {
     return plan
   }
 
+  /// A statement that reads no files (`SET …`).
+  static func statement(_ sql: String) -> Spark_Connect_Plan {
+    var query = Spark_Connect_Relation()
+    query.common.planID = 1
+    query.sql.query = sql
+    var plan = Spark_Connect_Plan()
+    plan.root = query
+    return plan
+  }
+
   /// The same relation run as a command (for `INSERT OVERWRITE DIRECTORY`).
   static func command(_ relationPlan: Spark_Connect_Plan) -> Spark_Connect_Plan {
     var plan = Spark_Connect_Plan()

@@ -86,6 +86,9 @@ public struct SparkEngine: HuntEngine {
     return HuntResult(findings: .notebook(findings), summary: summary)
   }
 
+  /// The analyzer passes the periodicity statement needs (Spark's default is 100).
+  static let analyzerIterations = 1000
+
   func runPeriodicity(_ spec: HuntSpec, progress: any HuntProgress) async throws -> HuntResult {
     let p = spec.periodicity
     if clusterOutput != nil {
@@ -115,14 +118,22 @@ public struct SparkEngine: HuntEngine {
       c.historySummarised = historyFolders.count
     }
     let allow = try PeriodicityPrepare.allowlist(p)
+    var window = PeriodicityPrepareSQL.Window.dataSpan
+    if case .export = spec.input { window = .huntedDay }
     let sql = PeriodicityHuntSQL(
       internalNetworks: try PeriodicityPrepare.internalNetworks(p),
-      allowNetworks: allow.networks.networks, history: !historyFolders.isEmpty)
+      allowNetworks: allow.networks.networks, allowPorts: allow.ports,
+      history: !historyFolders.isEmpty, window: window)
     let history = historyFolders.map(ClusterPath.literal)
     let parameters = Self.periodicityParameters(spec)
     let client = SparkConnectClient(
       remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let result = try await client.withService { service in
+      // The periodicity statement nests deeper than the analyzer's default of 100 passes
+      // resolves (each lambda layer over the flow arrays takes its own); a session setting.
+      _ = try await client.execute(
+        SparkPlan.statement("SET spark.sql.analyzer.maxIterations=\(Self.analyzerIterations)"),
+        service: service)
       let findings = try await client.execute(
         SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
         service: service)
@@ -141,6 +152,11 @@ public struct SparkEngine: HuntEngine {
     let counts = Self.fillInput(&summary, counts: result.1, examples: result.2)
     c.historySkippedLines = counts["history_skipped"] ?? 0
     c.afterVendor = counts["vendor"] ?? 0
+    c.inWindow = counts["in_window"] ?? 0
+    c.windowIsDay = window == .huntedDay
+    c.window = TimeWindow.Span(
+      firstDay: Int64(counts["first_day"] ?? 0), lastDay: Int64(counts["last_day"] ?? 0))
+    c.outsideExample = counts["outside_example"].map(Int64.init)
     c.validRows = counts["valid"] ?? 0
     c.invalidAddresses = counts["invalid"] ?? 0
     if let row = result.1.rows.first,
@@ -150,14 +166,22 @@ public struct SparkEngine: HuntEngine {
       c.invalidExample = e
     }
     c.afterDirection = counts["directed"] ?? 0
+    c.icmpErrors = counts["icmp_errors"] ?? 0
+    c.noiseDestinations = counts["noise_destinations"] ?? 0
+    c.afterNoise = counts["after_noise"] ?? 0
     c.afterAllowlist = counts["prepared"] ?? 0
     c.allowlistGiven = !allow.isEmpty
     c.allowNetworks = allow.networks.networks.count
+    c.allowPorts = allow.ports.count
     c.allowHostNames = allow.hostNames.count
     c.flows = counts["flows"] ?? 0
+    c.internalHosts = counts["internal_hosts"] ?? 0
+    c.popularThreshold = PeriodicityMethod.popularThreshold(
+      internalHosts: c.internalHosts, parameters: p)
     c.popular = counts["popular"] ?? 0
     c.candidates = counts["candidates"] ?? 0
     c.beacons = findings.filter { $0.kind == .beacon }.count
+    c.bursts = findings.filter { $0.kind == .burst }.count
     c.strobes = findings.filter { $0.kind == .strobe }.count
     summary.steps = PeriodicitySteps.steps(c, vendor: spec.vendor, parameters: p)
     summary.findings = findings.count
@@ -217,6 +241,8 @@ public struct SparkEngine: HuntEngine {
     let p = spec.periodicity
     let P = PeriodicitySQLParameter.self
     let N = NotebookSQLParameter.self
+    var windowDay = 0
+    if case .export(_, let endDate, _) = spec.input { windowDay = endDate.daysSinceEpoch }
     return loadParameters(spec).merging([
       N.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
       N.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
@@ -225,7 +251,12 @@ public struct SparkEngine: HuntEngine {
       P.minPeriods.rawValue: SparkPlan.literal(p.minPeriods),
       P.minScore.rawValue: SparkPlan.literal(p.minScore),
       P.mergeWindow.rawValue: SparkPlan.literal(p.mergeWindow),
+      P.retryWindow.rawValue: SparkPlan.literal(p.retryWindow),
       P.popularDestination.rawValue: SparkPlan.literal(Int64(p.popularDestination)),
+      P.popularShare.rawValue: SparkPlan.literal(p.popularShare),
+      P.burstMinCheckIns.rawValue: SparkPlan.literal(Int64(p.burstMinCheckIns)),
+      P.burstMinSpan.rawValue: SparkPlan.literal(p.burstMinSpan),
+      P.windowDay.rawValue: SparkPlan.literal(Int64(windowDay)),
       P.strobeInterval.rawValue: SparkPlan.literal(p.strobeInterval),
       P.strobeMinConnections.rawValue: SparkPlan.literal(Int64(p.strobeMinConnections)),
     ]) { $1 }
@@ -288,15 +319,21 @@ public struct SparkEngine: HuntEngine {
       let missed = try required(d("MissedBeatShare"), "MissedBeatShare")
       let persistence = try required(d("Persistence"), "Persistence")
       let size = try d("SizeConsistency")
+      let checkIns = try required(i("CheckIns"), "CheckIns")
       let reason =
         kind == .strobe
         ? PeriodicityMethod.strobeReason(
           connections: Int(connections), median: period,
           span: last.epochSeconds - first.epochSeconds)
         : PeriodicityMethod.beaconReason(
-          period: period, jitter: jitter, missedBeatShare: missed,
-          checkIns: Int(try required(i("CheckIns"), "CheckIns")),
-          span: try required(d("CheckInSpan"), "CheckInSpan"), persistence: persistence,
+          kind: kind, period: period, jitter: jitter, missedBeatShare: missed,
+          gaps: Int(try required(i("Gaps"), "Gaps")), checkIns: Int(checkIns),
+          connections: Int(connections),
+          span: try required(d("CheckInSpan"), "CheckInSpan"),
+          persistence: PeriodicityMethod.Persistence(
+            active: Int(try required(i("ActiveSlots"), "ActiveSlots")),
+            slots: Int(try required(i("Slots"), "Slots")),
+            slot: try required(d("SlotSeconds"), "SlotSeconds")),
           sizeConsistency: size)
       let port = try i("DestinationPort")
       var proto: String? = nil
@@ -311,6 +348,7 @@ public struct SparkEngine: HuntEngine {
         connections: connections, firstSeen: first, lastSeen: last,
         totalSentBytes: try i("TotalSentBytes"), totalReceivedBytes: try i("TotalReceivedBytes"),
         prevalence: try required(i("Prevalence"), "Prevalence"),
+        periodicPeers: try required(i("PeriodicPeers"), "PeriodicPeers"), checkIns: checkIns,
         destinationFirstSeen: Timestamp(
           ticks: try required(i("DestinationFirstTicks"), "DestinationFirstTicks")),
         reason: reason, intervalHistogram: try ints("IntervalHistogram"),

@@ -154,4 +154,119 @@ import Testing
     #expect(
       (0...1).contains(f.score) && (0...1).contains(f.regularity) && (0...1).contains(f.dispersion))
   }
+
+  /// `flow`, with each check-in's TCP open retried from the same source port (Windows: after
+  /// 3 s and 9 s), as Zeek logs unanswered attempts.
+  func retried(_ f: PeriodicityMethod.Flow, gaps: [Double] = [3, 9], protocol: String = "tcp")
+    -> PeriodicityMethod.Flow
+  {
+    var times: [Timestamp] = []
+    var ports: [Int32?] = []
+    for (k, t) in f.times.enumerated() {
+      let port = Int32(49152 + k % 16000)
+      for g in [0] + gaps {
+        times.append(Timestamp(ticks: t.ticks + Int64(g * 1e7)))
+        ports.append(port)
+      }
+    }
+    let order = times.indices.sorted { times[$0] < times[$1] }
+    return PeriodicityMethod.Flow(
+      sourceIP: f.sourceIP, destinationIP: f.destinationIP, destinationPort: f.destinationPort,
+      protocol: `protocol`, times: order.map { times[$0] },
+      sent: order.map { _ in 60 }, received: order.map { _ in 0 },
+      sourcePorts: order.map { ports[$0] }, prevalence: 1)
+  }
+
+  @Test func retriesFromTheSameSourcePortAreOneCheckIn() throws {
+    // A 23 s RAT beacon whose opens go unanswered: without the rule its intervals alternate
+    // 3 s, 6 s, 14 s and it read as "every 12 s ±44 %".
+    let f = try #require(
+      PeriodicityMethod.score(retried(flow(period: 23)), window: day, parameters: .init()))
+    #expect(f.kind == .beacon && abs(f.period - 23) < 0.01 && f.jitter < 0.01)
+    #expect(f.connections == 3 * f.checkIns)
+    #expect(f.reason.contains("check-ins (\(f.connections) connections)"))
+    // UDP clients reuse a port on purpose (NTP from 123): every datagram is a check-in there.
+    var p = PeriodicityParameters()
+    p.minScore = 0
+    let udp = try #require(
+      PeriodicityMethod.score(
+        retried(flow(period: 600), gaps: [30], protocol: "udp"), window: day, parameters: p))
+    #expect(udp.checkIns == udp.connections)
+  }
+
+  @Test func aNewSourcePortIsANewCheckInHoweverSoon() {
+    let times = [0.0, 5, 10, 12].map { Timestamp(ticks: Int64($0 * 1e7)) }
+    #expect(
+      PeriodicityMethod.retries(
+        times, sourcePorts: [1000, 1000, 1001, nil], protocol: "TCP", retryWindow: 60)
+        == [false, true, false, false])
+    #expect(
+      PeriodicityMethod.retries(
+        [0.0, 61].map { Timestamp(ticks: Int64($0 * 1e7)) }, sourcePorts: [7, 7],
+        protocol: "6", retryWindow: 60) == [false, false])
+  }
+
+  @Test func anOperatorSessionIsABurst() throws {
+    // 60 s ±30 % for three hours: persistence over the day would be 3 of 24 hours.
+    let f = try #require(
+      PeriodicityMethod.score(
+        flow(period: 60, jitter: 0.3, from: 30_000, until: 30_000 + 3 * 3600), window: day,
+        parameters: .init()))
+    #expect(f.kind == .burst && f.score >= 0.75 && f.persistence > 0.9)
+    #expect(f.reason.hasPrefix("burst every "))
+    // A half-hour session is too short to call.
+    #expect(
+      PeriodicityMethod.score(
+        flow(period: 60, jitter: 0.3, from: 30_000, until: 30_000 + 1800), window: day,
+        parameters: .init()) == nil)
+  }
+
+  @Test func theMissedShareCountsLongGapsAndTheReasonSaysSo() throws {
+    // 12 check-ins a minute apart with 5 of the 11 intervals ten minutes long.
+    var t = 0.0
+    var times: [Timestamp] = []
+    for k in 0..<12 {
+      times.append(Timestamp(ticks: Int64(t * 1e7)))
+      t += k % 2 == 0 && k < 10 ? 600 : 60
+    }
+    let flow = PeriodicityMethod.Flow(
+      sourceIP: "10.0.0.5", destinationIP: "198.51.100.7", destinationPort: 443, protocol: "TCP",
+      times: times, sent: times.map { _ in 400 }, received: times.map { _ in 400 }, prevalence: 1)
+    var p = PeriodicityParameters()
+    p.minScore = 0
+    let f = try #require(PeriodicityMethod.score(flow, window: 0...t, parameters: p))
+    #expect(abs(f.period - 60) < 1e-9)
+    #expect(abs(f.missedBeatShare - 45.0 / 56) < 1e-9)  // 5 × 9 missed of 6 + 5 × 10 expected
+    #expect(f.reason.contains("80 % missed (5 gaps over 4.5 periods)"), "\(f.reason)")
+  }
+
+  @Test func persistenceIsJudgedOnSlotsOfTheSpanNotOnHours() {
+    // A 90-minute capture: 24 slots of 3.75 min, not two hours that any flow fills.
+    let beats = stride(from: 0.0, to: 5400, by: 23).map { $0 }
+    let p = PeriodicityMethod.persistence(beats, period: 23, window: 0...5400)
+    #expect(p.slots == 24 && p.slot == 225 && p.active == 24)
+    let firstHalf = PeriodicityMethod.persistence(
+      beats.filter { $0 < 2700 }, period: 23, window: 0...5400)
+    #expect(firstHalf.active == 12)
+    // Slow beacons: a slot is at least two periods.
+    #expect(PeriodicityMethod.persistence([0], period: 7200, window: 0...86_400).slots == 6)
+  }
+
+  @Test func aStrobeReasonStatesItsSpan() {
+    let r = PeriodicityMethod.strobeReason(connections: 14_260, median: 0.002, span: 30)
+    #expect(r == "strobe: 14260 connections in 30 s, median 0.00 s apart")
+  }
+
+  @Test func behaviourManyInternalHostsShareLosesHalfItsScore() {
+    #expect(PeriodicityMethod.rarity(peers: 1, popular: 15) == 1)
+    #expect(PeriodicityMethod.rarity(peers: 7, popular: 15) == 1)  // a campaign keeps its score
+    #expect(abs(PeriodicityMethod.rarity(peers: 10, popular: 15) - 5.0 / 6) < 1e-12)
+    #expect(PeriodicityMethod.rarity(peers: 15, popular: 15) == 0.5)
+    #expect(PeriodicityMethod.rarity(peers: 400, popular: 15) == 0.5)
+    var p = PeriodicityParameters()
+    #expect(PeriodicityMethod.popularThreshold(internalHosts: 300, parameters: p) == 15)
+    #expect(PeriodicityMethod.popularThreshold(internalHosts: 4, parameters: p) == 10)
+    p.popularShare = 0.5
+    #expect(PeriodicityMethod.popularThreshold(internalHosts: 41, parameters: p) == 21)
+  }
 }

@@ -27,3 +27,46 @@ import Testing
     #expect(table.contains("uniform jitter 10–50 %, busy hosts") && table.contains("benign only"))
   }
 }
+
+/// The table `beaconhunt evaluate` prints for the real captures, held: every documented C2 is
+/// the capture's first finding, and the benign PCs yield a handful of findings.
+@Suite struct RealCaptureTableTests {
+  static let folder = PeriodicityRealDataTests.real
+
+  @Test func everyDocumentedC2IsFoundFirstAndBenignCapturesStayQuiet() throws {
+    let rows = try RealCaptures.run(folder: Self.folder)
+    #expect(rows.count == RealCaptures.captures.count)
+    for r in rows {
+      if r.capture.c2 != nil {
+        #expect(r.rank == 1, "\(r.capture.dataset): rank \(r.rank.map(String.init) ?? "none")")
+      } else {
+        #expect(r.findings <= 10, "\(r.capture.dataset): \(r.findings) findings")
+      }
+    }
+    let table = RealCaptures.table(rows)
+    #expect(table.contains("capstone Merlin") && !table.contains("MISSED"))
+  }
+}
+
+/// Each failure mode the simulator makes is one the old rules missed: with the rule turned off,
+/// the same simulated beacons are lost, so the scenarios test the rules and not luck.
+@Suite struct FailureModeTests {
+  func recall(_ name: String, _ configure: (inout HuntSpec) -> Void) throws -> Double {
+    let scenario = try #require(Evaluation.scenarios.first { $0.name == name })
+    let r = try Evaluation.run(
+      scenarios: [scenario], seeds: [5], hosts: 30, rows: 20_000, configure: configure)
+    return r[0].periodicity.recall
+  }
+
+  @Test func retriesNeedTheRetryRule() throws {
+    let name = "unanswered opens retried (same port)"
+    #expect(try recall(name) { _ in } == 1)
+    #expect(try recall(name) { $0.periodicity.retryWindow = 0 } < 0.5)
+  }
+
+  @Test func sessionsNeedTheBurstRule() throws {
+    let name = "3-hour operator session (60 s ±30 %)"
+    #expect(try recall(name) { _ in } == 1)
+    #expect(try recall(name) { $0.periodicity.burstMinCheckIns = 1_000_000 } == 0)
+  }
+}

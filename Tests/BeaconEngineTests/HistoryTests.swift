@@ -54,8 +54,11 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: root) }
     let today = try findings(try hunt(root, lookback: 0))
     #expect(today.count == 1 && today.first?.prevalence == 1)
-    // Twelve more sources reached it yesterday: popular infrastructure, not reported.
-    #expect(try findings(try hunt(root, lookback: 2)).isEmpty)
+    // Twelve more internal sources reached it yesterday, but none of them periodically: the
+    // destination is popular, the behaviour is not, so the beacon is still reported.
+    let browsed = try #require(try findings(try hunt(root, lookback: 2)).first)
+    #expect(browsed.prevalence == 14 && browsed.periodicPeers == 1)
+    #expect(browsed.score == today.first?.score)
     let quiet = try export(visitors: 1)
     defer { try? FileManager.default.removeItem(atPath: quiet) }
     let f = try #require(try findings(try hunt(quiet, lookback: 2)).first)

@@ -73,8 +73,78 @@ import Testing
     ]
     var p = PeriodicityParameters()
     p.allowFiles = [file("8.8.8.8\n")]
-    let r = try PeriodicityPrepare.apply(rows, vendor: nil, parameters: p)
+    let r = PeriodicityPrepare.apply(
+      rows, vendor: nil, window: .dataSpan, context: try .init(p), parameters: p)
     #expect(r.rows.map(\.destinationIP) == ["9.9.9.9"])
     #expect(r.allowlisted == 1 && r.invalidAddresses == 1 && r.validRows == 3)
+  }
+
+  @Test func allowlistPortEntriesMatchPortAndProtocol() throws {
+    var a = Allowlist()
+    try a.load(file("udp/123\n*:8530\n*:5353/udp  # mDNS\n443/TCP\n"))
+    #expect(a.ports.count == 4)
+    #expect(a.containsPort(123, "UDP") && !a.containsPort(123, "tcp"))
+    #expect(a.containsPort(8530, "tcp") && a.containsPort(8530, nil))
+    #expect(a.containsPort(443, "tcp") && !a.containsPort(443, nil) && !a.containsPort(nil, "tcp"))
+    for bad in ["udp/65536", "*:", "*:123/", "udp/12a", "/123", "udp/123/tcp", "*:-1"] {
+      var b = Allowlist()
+      let path = file(bad + "\n")
+      #expect(throws: PrepareError.allowlistEntry(path: path, line: 1, text: bad)) {
+        try b.load(path)
+      }
+    }
+  }
+
+  @Test func icmpErrorsAndLinkLocalOrMulticastAreNoiseEvenInAnyDirection() throws {
+    let t = Timestamp(seconds: 1_700_000_000)
+    let rows = [
+      // Zeek writes the ICMP type as the source port: 3 unreachable, 11 time exceeded, 8 echo.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "8.8.8.8", sourcePort: 3, protocol: "icmp"),
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "8.8.8.8", sourcePort: 11, protocol: "ICMP"),
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "8.8.8.8", sourcePort: 8, protocol: "icmp"),
+      ConnectionRecord(
+        time: t, sourceIP: "fd00::1", destinationIP: "2001:4860::8888", sourcePort: 1,
+        protocol: "icmp"),
+      ConnectionRecord(
+        time: t, sourceIP: "fd00::1", destinationIP: "2001:4860::8888", sourcePort: 128,
+        protocol: "icmp6"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "224.0.0.251"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "169.254.1.1"),
+      ConnectionRecord(time: t, sourceIP: "fe80::1", destinationIP: "ff02::fb"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "255.255.255.255"),
+      ConnectionRecord(time: t, sourceIP: "10.0.0.1", destinationIP: "10.0.0.2"),
+    ]
+    var p = PeriodicityParameters()
+    p.anyDirection = true
+    let r = PeriodicityPrepare.apply(
+      rows, vendor: nil, window: .dataSpan, context: try .init(p), parameters: p)
+    #expect(r.icmpErrors == 3 && r.noiseDestinations == 4)
+    #expect(r.rows.map(\.destinationIP) == ["8.8.8.8", "2001:4860::8888", "10.0.0.2"])
+  }
+
+  @Test func rowsOutsideTheHuntedDayOrTheDataSpanSetNothing() throws {
+    let day = CivilDate(year: 2024, month: 3, day: 5)!
+    let noon = Int64(day.daysSinceEpoch) * 86_400 + 43_200
+    let rows = [
+      ConnectionRecord(time: Timestamp(seconds: 0), sourceIP: "10.0.0.1", destinationIP: "8.8.8.8"),
+      ConnectionRecord(
+        time: Timestamp(seconds: noon), sourceIP: "10.0.0.1", destinationIP: "8.8.8.8"),
+      ConnectionRecord(
+        time: Timestamp(seconds: noon + 86_400), sourceIP: "10.0.0.1", destinationIP: "8.8.8.8"),
+      ConnectionRecord(
+        time: Timestamp(seconds: 253_402_300_000), sourceIP: "10.0.0.1", destinationIP: "8.8.8.8"),
+    ]
+    let p = PeriodicityParameters()
+    let hunted = PeriodicityPrepare.apply(
+      rows, vendor: nil, window: .day(day), context: try .init(p), parameters: p)
+    #expect(hunted.rows.count == 1 && hunted.outsideWindow == 3)
+    #expect(hunted.outsideExample == 0)
+    let span = PeriodicityPrepare.apply(
+      rows, vendor: nil, window: .dataSpan, context: try .init(p), parameters: p)
+    #expect(span.rows.count == 2 && span.outsideWindow == 2)
+    #expect(span.window.firstDay == Int64(day.daysSinceEpoch) && !span.window.looksRelative)
   }
 }

@@ -103,7 +103,26 @@ extension SparkPeriodicityTests {
     var allowFirstBeacon = false
     /// Every labelled beacon must be found (the evaluation's floor, on Spark).
     var expectAllLabelled = false
+    /// The failure modes of real traffic: retried opens, a C2 on a browsed address, a session,
+    /// a campaign, and stray rows from 1970 and 2200.
+    var failureModes = false
     var testDescription: String { name }
+  }
+
+  static var failureModeBeacons: [BeaconScenario] {
+    var retried = BeaconScenario(name: "retried-23s", period: 23, jitter: 0.1)
+    retried.retries = 2
+    var cdn = BeaconScenario(name: "cdn-300s", period: 300, jitter: 0.2)
+    cdn.behindPopularAddress = true
+    var session = BeaconScenario(name: "session-60s", period: 60, jitter: 0.3, host: .busy)
+    session.activeFrom = 36_000
+    session.activeUntil = 36_000 + 3 * 3600
+    let campaign = (0..<3).map { k -> BeaconScenario in
+      var b = BeaconScenario(name: "campaign-\(k)", period: 120, jitter: 0.2)
+      b.campaign = "c2"
+      return b
+    }
+    return [retried, cdn, session] + campaign
   }
 
   static let cases: [Case] = [
@@ -113,6 +132,9 @@ extension SparkPeriodicityTests {
         "Fortinet only, hourly files with overflow, bad lines, --internal, --allow, lower popularity",
       seed: 42, days: 2, lookback: 3, hourly: true, overflow: 40, corrupt: 10, vendor: "Fortinet",
       internalNetworks: ["10.0.0.0/8", "192.168.0.0/16"], popular: 4, allowFirstBeacon: true),
+    Case(
+      name: "real-traffic failure modes, one history day", seed: 43, days: 2, lookback: 1,
+      expectAllLabelled: true, failureModes: true),
   ]
 
   @Test(arguments: cases)
@@ -127,6 +149,10 @@ extension SparkPeriodicityTests {
     config.hourly = c.hourly
     config.maxRecordsPerFile = c.overflow
     config.corruptLines = c.corrupt
+    if c.failureModes {
+      config.beacons = Self.failureModeBeacons
+      config.strayTimestamps = true
+    }
     let truth = try Simulator(config).write(to: folder + "/export")
     var spec = HuntSpec(
       input: .export(root: folder + "/export", endDate: config.endDate, lookbackDays: c.lookback),
@@ -159,7 +185,8 @@ extension SparkPeriodicityTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try (PeriodicityEdgeData.lines.joined(separator: "\n") + "\n").write(
       toFile: folder + "/edge.json", atomically: true, encoding: .utf8)
-    try "8.8.4.0/24\n".write(toFile: folder + "/allow.txt", atomically: true, encoding: .utf8)
+    try "8.8.4.0/24\n*:4444\nudp/5353\n443/tcp\n".write(
+      toFile: folder + "/allow.txt", atomically: true, encoding: .utf8)
     var permissive = PeriodicityParameters()
     permissive.anyDirection = true
     permissive.minConnections = 5
@@ -175,8 +202,18 @@ extension SparkPeriodicityTests {
       let kinds = Set((r.native.findings.periodicity ?? []).map(\.kind))
       if vendor == nil, p.anyDirection {
         #expect(kinds == [.beacon, .strobe], "the edge data holds beacons and a strobe")
+        let steps = Dictionary(
+          r.spark.summary.steps.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(steps["time window"]?.detail?.contains("2 rows outside it") == true)
+        #expect(steps["noise"]?.detail?.hasPrefix("30 ICMP error replies, 60 to") == true)
         // The byte sums of one flow overflow 64 bits: null on both engines.
         #expect(r.spark.findings.periodicity?.contains { $0.totalSentBytes == nil } == true)
+      } else if vendor == nil {
+        let steps = Dictionary(
+          r.spark.summary.steps.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(steps["popular behaviour"].map { $0.rows == 12 } == true)
+        #expect(kinds.contains(.burst), "the operator's session is a burst at the default score")
+        #expect(steps["allowlist"]?.detail?.contains("1 networks, 3 ports") == true)
       }
     }
   }
@@ -246,6 +283,52 @@ enum PeriodicityEdgeData {
       out.append(
         E.line(E.time(Double(k) * 90 + 1), src: "10.0.0.12", dst: "45.33.32.3", vendor: vendor))
     }
+    // A 23 s beacon whose opens go unanswered: each retried from its source port after 3 and 9 s.
+    for k in 0..<80 {
+      let t = Double(k) * 23 + noise() * 0.5 + 2000
+      for g in [0.0, 3, 9] {
+        out.append(
+          E.line(
+            E.time(t + g, digits: 3), src: "10.0.0.13", dst: "45.33.32.4", sport: "\(40000 + k)",
+            sent: "0", recv: "0"))
+      }
+    }
+    // An operator's session: 60 s ±30 % for three hours, new ports, in a day-long window.
+    for k in 0..<180 {
+      let t = Double(k) * 60 + noise() * 18 + 30_000
+      out.append(
+        E.line(
+          E.time(t, digits: 3), src: "10.0.0.14", dst: "45.33.32.5", sport: "\(41000 + k)",
+          dport: "8080"))
+    }
+    out.append(E.line(E.time(86_000), src: "10.0.0.14", dst: "45.33.32.6"))
+    // Twelve hosts poll one service every 120 s: popular behaviour, scored half.
+    for h in 0..<12 {
+      for k in 0..<40 {
+        out.append(
+          E.line(
+            E.time(Double(k) * 120 + Double(h) * 7 + 500), src: "10.0.1.\(h + 1)",
+            dst: "45.33.32.7",
+            sport: "\(42000 + k)", dport: "8443", sent: "300"))
+      }
+    }
+    // ICMP errors (Zeek writes the type as the source port), and link-local or multicast noise.
+    for k in 0..<30 {
+      let t = Double(k) * 60 + 40
+      out.append(
+        E.line(
+          E.time(t), src: "10.0.0.15", dst: "45.33.32.8", sport: k % 2 == 0 ? "3" : "11",
+          dport: "1", proto: #""ICMP""#))
+      out.append(
+        E.line(
+          E.time(t), src: "10.0.0.15", dst: "224.0.0.251", sport: "5353", dport: "5353",
+          proto: #""UDP""#))
+      out.append(
+        E.line(E.time(t + 1), src: "10.0.0.15", dst: "169.254.10.10", sport: "\(43000 + k)"))
+    }
+    // A broken clock: rows from 1970 and 2200 set nothing.
+    out.append(E.line(#""1970-01-01T00:00:05Z""#, src: "10.0.0.7", dst: "45.33.32.156"))
+    out.append(E.line(#""2200-01-01T00:00:00Z""#, src: "10.0.0.8", dst: "93.184.216.34"))
     // Invalid addresses: counted, with the least one as the example.
     for bad in ["not-an-ip", "1.2.3.256", "", "fe80::1%"] {
       out.append(E.line(E.time(50), src: try! E.jsonEscaped(bad), dst: "45.33.32.156"))
