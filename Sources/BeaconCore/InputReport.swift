@@ -54,6 +54,10 @@ public struct InputReport: Sendable, Equatable {
   public var replacedExamples: [InputProblem] = []
   /// Files reached again through another link or path, and read once.
   public var repeatedFiles = 0
+  /// Other Zeek logs met beside the conn logs (`dns`, `http`, `ssl`, `conn-summary` …), by kind:
+  /// recognised by name or `#path` header and not hunted. Not a skip (`--strict` is about
+  /// malformed rows in what is hunted).
+  public var otherLogs: [String: Int] = [:]
 
   public init() {}
 
@@ -84,6 +88,7 @@ public struct InputReport: Sendable, Equatable {
     for (k, v) in other.replacedText { replacedText[k, default: 0] += v }
     replacedExamples += other.replacedExamples.prefix(Self.exampleLimit - replacedExamples.count)
     repeatedFiles += other.repeatedFiles
+    for (k, v) in other.otherLogs { otherLogs[k, default: 0] += v }
   }
 
   public mutating func replaced(_ field: String, _ problem: @autoclosure () -> InputProblem) {

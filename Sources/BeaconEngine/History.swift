@@ -22,32 +22,33 @@ struct History {
       return h
     }
     let cache = spec.periodicity.cacheFolder.map(SummaryCache.init)
-    for ws in try ExportLayout.workspaceRoots(under: root) {
-      for date in ExportLayout.lookbackDates(endDate: endDate, days: lookback) {
-        let listing = InputFiles.listing(under: ExportLayout.dayFolder(root: ws, date: date))
-        let files = listing.sources.map(\.name)
-        guard !files.isEmpty else {
-          h.missing += 1
-          continue
-        }
-        let fingerprint = DaySummary.fingerprint(of: files)
-        if let cached = cache?.load(root: ws, date: date.description, fingerprint: fingerprint) {
-          h.summaries.append(cached)
-          h.fromCache += 1
-          continue
-        }
-        let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
-        h.skippedLines += rows.report.skippedLines
-        h.skippedFiles += rows.report.fileProblems.count
-        let prepared = PeriodicityPrepare.apply(
-          rows.records, vendor: spec.vendor, window: .day(date), context: context,
-          parameters: spec.periodicity)
-        var summary = DaySummary(date: date.description, fingerprint: fingerprint)
-        summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
-        try cache?.store(summary, root: ws)
-        h.summaries.append(summary)
-        h.summarised += 1
+    let layout = try RootLayout.resolve(root)
+    for day in layout.days(ExportLayout.lookbackDates(endDate: endDate, days: lookback)) {
+      let listing = day.files
+      let files = listing.sources.map(\.name)
+      guard !files.isEmpty else {
+        h.missing += 1
+        continue
       }
+      let fingerprint = DaySummary.fingerprint(of: files)
+      let date = day.date
+      if let cached = cache?.load(root: day.root, date: date.description, fingerprint: fingerprint)
+      {
+        h.summaries.append(cached)
+        h.fromCache += 1
+        continue
+      }
+      let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
+      h.skippedLines += rows.report.skippedLines
+      h.skippedFiles += rows.report.fileProblems.count
+      let prepared = PeriodicityPrepare.apply(
+        rows.records, vendor: spec.vendor, window: .day(date), context: context,
+        parameters: spec.periodicity)
+      var summary = DaySummary(date: date.description, fingerprint: fingerprint)
+      summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
+      try cache?.store(summary, root: day.root)
+      h.summaries.append(summary)
+      h.summarised += 1
     }
     return h
   }

@@ -39,6 +39,12 @@ public enum SummaryText {
     for p in r.fileProblems {
       out += "  file      \(TableText.visible(p.file)): \(TableText.visible(p.message))\n"
     }
+    if !r.otherLogs.isEmpty {
+      let kinds = r.otherLogs.sorted { utf8Less($0.key, $1.key) }.map {
+        "\(group($0.value)) \(TableText.visible($0.key))"
+      }
+      out += "  other     Zeek logs, not hunted: " + kinds.joined(separator: ", ") + "\n"
+    }
     if r.repeatedFiles > 0 {
       out +=
         "  links     \(group(r.repeatedFiles)) more paths to files already read (each file read once)\n"

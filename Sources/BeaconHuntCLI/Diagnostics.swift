@@ -73,8 +73,9 @@ enum Diagnostics {
     case .rootMissing(let p): "--root: folder \(show(p)) does not exist"
     case .rootNotAFolder(let p): "--root: \(show(p)) is not a folder"
     case .rootWithoutLayout(let p):
-      "--root: no export folders (y=YYYY/m=MM/d=DD) under \(show(p)); point it at the container "
-        + "or at the WorkspaceResourceId=…/workspaces/<name> folder"
+      "--root: \(show(p)) has neither layout BeaconHunt knows: a Log Analytics export "
+        + "(y=YYYY/m=MM/d=DD/…; point it at the container or at the WorkspaceResourceId=…/workspaces/<name> folder) "
+        + "or a Zeek log archive (YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz, current/conn.log)"
     }
   }
 

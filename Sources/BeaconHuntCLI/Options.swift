@@ -35,17 +35,29 @@ struct InputOptions: ParsableArguments {
   var inputs: [String] = []
 
   @Option(
-    help: "Export root: the container, or the WorkspaceResourceId=…/workspaces/<name> folder.")
+    help:
+      "Export root (the container, or the WorkspaceResourceId=…/workspaces/<name> folder), or a Zeek log archive (YYYY-MM-DD/conn.*.log.gz)."
+  )
   var root: String?
 
   @Option(help: "The day to hunt (YYYY-MM-DD, UTC); required with --root.")
   var endDate: String?
 
-  @Option(help: "Days of history before --end-date (the notebook reads one more, its off-by-one).")
-  var lookbackDays: Int = NotebookThresholds.defaultLookbackDays
+  @Option(
+    help:
+      "Days of history before --end-date, with --root (default \(NotebookThresholds.defaultLookbackDays); the notebook reads one more, its off-by-one)."
+  )
+  var lookbackDays: Int?
 
   func validate() throws {
-    try checkRange(lookbackDays, "--lookback-days", 0...maxLookbackDays)
+    if let lookbackDays {
+      try checkRange(lookbackDays, "--lookback-days", 0...maxLookbackDays)
+      guard root != nil else {
+        throw ValidationError(
+          "--lookback-days needs --root: files and folders given by name have no day folders to look back into"
+        )
+      }
+    }
     if let endDate, CivilDate(iso: endDate) == nil {
       throw ValidationError("--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
     }
@@ -62,8 +74,9 @@ struct InputOptions: ParsableArguments {
         throw ValidationError(
           "--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
       }
-      guard lookbackDays >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
-      return .export(root: root, endDate: date, lookbackDays: lookbackDays)
+      let lookback = lookbackDays ?? NotebookThresholds.defaultLookbackDays
+      guard lookback >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
+      return .export(root: root, endDate: date, lookbackDays: lookback)
     }
     guard !inputs.isEmpty else {
       throw ValidationError(

@@ -33,7 +33,8 @@ public enum LoadError: Error, Sendable, Equatable {
   /// The export root does not exist, or is not a folder.
   case rootMissing(path: String)
   case rootNotAFolder(path: String)
-  /// The export root holds no `y=YYYY/m=MM/d=DD` folders.
+  /// The root holds neither an export's `y=YYYY/m=MM/d=DD` folders nor a Zeek archive's
+  /// `YYYY-MM-DD` folders.
   case rootWithoutLayout(path: String)
 }
 
@@ -45,6 +46,8 @@ public struct InputSet: Sendable, Equatable {
   public var skipped: [InputProblem] = []
   /// Files reached a second time through a link or another path (read once).
   public var repeated = 0
+  /// Other Zeek logs of an archive's day folder, by kind, recognised by name and not opened.
+  public var otherLogs: [String: Int] = [:]
 
   public init() {}
 
@@ -52,6 +55,7 @@ public struct InputSet: Sendable, Equatable {
     sources += other.sources
     skipped += other.skipped
     repeated += other.repeated
+    for (k, v) in other.otherLogs { otherLogs[k, default: 0] += v }
   }
 }
 
@@ -193,14 +197,12 @@ public enum InputFiles {
   public static func currentDay(root: String, endDate: CivilDate) throws(LoadError) -> (
     folders: [String], files: InputSet
   ) {
-    let workspaces = try ExportLayout.workspaceRoots(under: root)
+    let layout = try RootLayout.resolve(root)
     var folders: [String] = []
     var files = InputSet()
-    var seen = Seen()
-    for ws in workspaces {
-      let day = ExportLayout.dayFolder(root: ws, date: endDate)
-      folders.append(day)
-      files.append(walk(day, seen: &seen))
+    for day in layout.days([endDate], latest: true) {
+      folders.append(day.folder)
+      files.append(day.files)
     }
     guard !files.sources.isEmpty else { throw .noFilesForDay(date: endDate, folders: folders) }
     return (folders, files)

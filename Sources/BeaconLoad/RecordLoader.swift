@@ -39,6 +39,7 @@ public struct RecordLoader: Sendable {
     var rows = load(set.sources, format: format, csvMapping: csvMapping, progress: progress)
     rows.report.fileProblems = set.skipped + rows.report.fileProblems
     rows.report.repeatedFiles += set.repeated
+    for (k, v) in set.otherLogs { rows.report.otherLogs[k, default: 0] += v }
     return rows
   }
 
@@ -247,7 +248,8 @@ final class FileInput: @unchecked Sendable {
     guard nulLines >= 2 || (nulLines == 1 && newlines == 0 && head.count >= 4096) else {
       return nil
     }
-    return "binary file (NUL bytes), not text: skipped whole" + (size.map { " (\($0) bytes)" } ?? "")
+    return "binary file (NUL bytes), not text: skipped whole"
+      + (size.map { " (\($0) bytes)" } ?? "")
   }
 
   func parse(_ unit: Unit) -> UnitOutput {
@@ -448,9 +450,7 @@ enum LineParser {
   /// What a parser says once the file ends.
   func finish(file: String, into out: inout ChunkParser.Output) {
     if case .zeek(let z) = self, let other = z.otherLog {
-      out.report.fileProblems.append(
-        InputProblem(
-          file: file, line: 0, message: "a Zeek \(other).log, not a conn.log: skipped whole"))
+      out.report.otherLogs[other, default: 0] += 1
     }
   }
 }

@@ -200,6 +200,9 @@ public struct SparkEngine: HuntEngine {
     switch input {
     case .export(let root, let endDate, _):
       if root.contains("://") { return [ExportLayout.dayFolder(root: root, date: endDate)] }
+      if case .zeekArchive = try RootLayout.resolve(absolute(root)) {
+        throw SparkError.unsupported(.inputFormat(.zeek))
+      }
       return try InputFiles.currentDay(root: absolute(root), endDate: endDate).folders
     case .paths(let paths):
       return try paths.map { p in

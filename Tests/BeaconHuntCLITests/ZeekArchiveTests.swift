@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// A Zeek log archive as `--root`: `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` day folders, their
+/// other logs summarised by kind, history and its cache as for an export.
+@Suite struct ZeekArchiveTests {
+  let cli = CommandLineTests()
+  static let rolling =
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+      "shared/data/real/rita-proxy_rolling"
+    ).path
+
+  /// An archive whose 2024-04-29 folder holds the rolling capture's hourly logs (every kind), and
+  /// whose day before holds its conn logs again (their rows are not of that day).
+  func archive() throws -> String {
+    let root = cli.temp()
+    let fm = FileManager.default
+    for (date, onlyConn) in [("2024-04-29", false), ("2024-04-28", true)] {
+      try fm.createDirectory(atPath: root + "/" + date, withIntermediateDirectories: true)
+      for name in try fm.contentsOfDirectory(atPath: Self.rolling)
+      where !onlyConn || name.hasPrefix("conn.") {
+        try fm.createSymbolicLink(
+          atPath: root + "/" + date + "/" + name, withDestinationPath: Self.rolling + "/" + name)
+      }
+    }
+    return root
+  }
+
+  @Test func aZeekArchiveIsARootWithHistoryAndCache() throws {
+    let root = try archive()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let cache = root + "-cache"
+    defer { try? FileManager.default.removeItem(atPath: cache) }
+    let args = [
+      "hunt", "--root", root, "--end-date", "2024-04-29", "--lookback-days", "2", "--cache", cache,
+      "--direction", "any", "--strict",
+    ]
+    let cold = try cli.run(args)
+    // Other logs do not make --strict fail: it is about malformed rows in what is hunted.
+    #expect(cold.status == 0, "\(cold.stderr)")
+    #expect(cold.stderr.contains("read      7,550 rows from 2 files"), "\(cold.stderr)")
+    #expect(
+      cold.stderr.contains(
+        "other     Zeek logs, not hunted: 2 capture_loss, 2 dns, 2 http, 1 known_certs, 2 ssl, 2 stats, 2 x509"
+      ), "\(cold.stderr)")
+    #expect(!cold.stderr.contains("skipped"))
+    #expect(cold.stderr.contains("2 asked: 0 from the cache, 1 summarised, 1 missing"))
+    let warm = try cli.run(args)
+    #expect(warm.status == 0 && warm.stdout == cold.stdout)
+    #expect(warm.stderr.contains("2 asked: 1 from the cache, 0 summarised, 1 missing"))
+    // The day before holds only rows of the 29th: none of them is of its day.
+    #expect(cold.stdout.isEmpty || cold.stdout.contains("10.0.0."))
+  }
+
+  @Test func aRootWithNeitherLayoutSaysWhichItKnows() throws {
+    let root = cli.temp()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(
+      atPath: root + "/logs", withIntermediateDirectories: true)
+    try "x\n".write(toFile: root + "/logs/notes.txt", atomically: true, encoding: .utf8)
+    let r = try cli.run(["hunt", "--root", root, "--end-date", "2024-04-29"])
+    #expect(r.status == 4)
+    #expect(r.stderr.contains("y=YYYY/m=MM/d=DD") && r.stderr.contains("YYYY-MM-DD/conn."))
+  }
+
+  @Test func lookbackWithPlainFilesIsAUsageError() throws {
+    let r = try cli.run(["hunt", Self.rolling, "--lookback-days", "3"])
+    #expect(r.status == 64 && r.stderr.contains("--lookback-days needs --root"))
+  }
+}
