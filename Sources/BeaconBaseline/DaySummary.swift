@@ -12,10 +12,41 @@ public struct DaySummary: Codable, Sendable, Equatable {
     public var sources: [String]
   }
 
+  /// One slow flow's check-ins of the day, for scoring slow beacons over the lookback.
+  public struct Flow: Codable, Sendable, Equatable {
+    public var source: String
+    public var destination: String
+    public var port: Int32?
+    public var `protocol`: String?
+    /// Check-in times in 100 ns ticks, ascending, written as decimal text joined by `,`: one JSON
+    /// string per flow decodes far faster than an array of numbers.
+    public var checkIns: String
+
+    public init(
+      source: String, destination: String, port: Int32?, protocol: String?, checkIns: [Int64]
+    ) {
+      self.source = source
+      self.destination = destination
+      self.port = port
+      self.protocol = `protocol`
+      self.checkIns = checkIns.map(String.init).joined(separator: ",")
+    }
+
+    /// The check-in ticks; nil when the text is not a list of integers (a damaged cache).
+    public var ticks: [Int64]? {
+      var out: [Int64] = []
+      for part in checkIns.utf8.split(separator: UInt8(ascii: ",")) {
+        guard let v = Int64(String(decoding: part, as: UTF8.self)) else { return nil }
+        out.append(v)
+      }
+      return out
+    }
+  }
+
   /// The format version; a summary of another version is recomputed. Version 2 keys destinations
   /// by their exact bytes (a list, not a JSON object), as Spark groups them; version 3 counts
-  /// internal sources only, and keeps only the hunted day's rows.
-  public static let version = 3
+  /// internal sources only, and keeps only the hunted day's rows; version 4 adds slow flows.
+  public static let version = 4
 
   public var version = DaySummary.version
   public var date: String
@@ -24,6 +55,8 @@ public struct DaySummary: Codable, Sendable, Equatable {
   public var fingerprint: String
   /// One entry per destination, in byte order of `ip`.
   public var destinations: [Destination] = []
+  /// The day's slow flows (`PeriodicityMethod.slowDay` says which), in key order.
+  public var flows: [Flow] = []
 
   public init(date: String, fingerprint: String) {
     self.date = date
@@ -100,7 +133,7 @@ extension DaySummary {
     return stableDigest(text)
   }
 
-  static func stableDigest(_ s: String) -> String {
+  public static func stableDigest(_ s: String) -> String {
     var a: UInt64 = 0xcbf2_9ce4_8422_2325
     var b: UInt64 = 0x8422_2325_cbf2_9ce4
     for byte in s.utf8 {

@@ -18,6 +18,8 @@ var rows = 250_000
 var dir = "bench-data"
 var runs = 3
 var sparkRemote: String?
+/// History days for the periodicity hunt with a warm cache (0 leaves that measurement out).
+var historyDays = 21
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
   switch a {
@@ -25,9 +27,10 @@ while let a = args.popFirst() {
   case "--dir": dir = args.popFirst() ?? dir
   case "--runs": runs = max(1, Int(args.popFirst() ?? "") ?? runs)
   case "--spark-remote": sparkRemote = args.popFirst()
+  case "--history-days": historyDays = max(0, Int(args.popFirst() ?? "") ?? historyDays)
   default:
     FileHandle.standardError.write(
-      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N] [--spark-remote sc://HOST:PORT]\n"
+      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N] [--history-days N] [--spark-remote sc://HOST:PORT]\n"
         .data(using: .utf8)!)
     exit(2)
   }
@@ -47,6 +50,18 @@ if !FileManager.default.fileExists(atPath: dataDir + "/truth.json") {
 }
 let root = dataDir
 let day = config.endDate.description
+// The same hunted day with `historyDays` days before it (the simulator makes each day from its
+// date, so the last day is byte-identical to the one-day export's).
+let historyDir = "\(dir)/days-\(rows)x\(historyDays + 1)"
+if historyDays > 0, !FileManager.default.fileExists(atPath: historyDir + "/truth.json") {
+  try? FileManager.default.removeItem(atPath: historyDir)
+  var long = config
+  long.days = historyDays + 1
+  print("simulating \(historyDays + 1) days of \(rows) rows into \(historyDir) …")
+  let t0 = Date()
+  try Simulator(long).write(to: historyDir)
+  print("  simulated in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+}
 let files = InputFiles.files(
   under: try ExportLayout.workspaceRoots(under: root).map {
     ExportLayout.dayFolder(root: $0, date: config.endDate)
@@ -133,9 +148,33 @@ print(
   "  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor"
 )
 let periodicBest = periodicityTimes.min()!
+var historyLine: String? = nil
+if historyDays > 0 {
+  // The default hunt of the same day with its history from a warm cache, as a daily hunt runs,
+  // alternating with the notebook hunt of that day.
+  let cache = historyDir + "/cache"
+  let args = [
+    "hunt", "--root", historyDir, "--end-date", day, "--quiet", "--lookback-days",
+    "\(historyDays)", "--cache", cache,
+  ]
+  _ = try timed(binary, args)  // summarises the history days once (the cache's first day)
+  var withHistory: [Double] = []
+  var notebook: [Double] = []
+  for _ in 0..<runs {
+    let h = try timed(binary, args)
+    withHistory.append(h.seconds)
+    rss = max(rss, h.rssMB)
+    notebook.append(try timed(binary, Array(args.prefix(5)) + ["--method", "notebook"]).seconds)
+  }
+  let h = withHistory.min()!
+  let n = notebook.min()!
+  historyLine =
+    "  hunt   periodicity, \(historyDays) cached history days  \(f(h)) s   \(f(h / n, 2))× the notebook hunt of the day (\(f(n)) s; target ≤ 1.5×)"
+}
 print(
   "  hunt   periodicity, all cores      \(f(periodicBest)) s   \(f(mb / periodicBest, 0)) MB/s   \(f(periodicBest / huntBest, 2))× the notebook hunt (target ≤ 2×)"
 )
+if let historyLine { print(historyLine) }
 print("  peak RSS of a hunt                 \(f(rss, 0)) MB")
 if let sparkRemote {
   // The same hunts on Spark (warm: one untimed run first, as a running cluster would be).

@@ -127,6 +127,44 @@ public enum PeriodicityMethod {
     return out
   }
 
+  /// Check-in times in ticks: connections less retries, then less repeats within the merge
+  /// window (`retries`, `checkIns`).
+  public static func checkInTicks(
+    _ times: [Timestamp], sourcePorts: [Int32?], protocol: String?,
+    parameters p: PeriodicityParameters
+  ) -> [Int64] {
+    let retried = retries(
+      times, sourcePorts: sourcePorts, protocol: `protocol`, retryWindow: p.retryWindow)
+    var out: [Int64] = []
+    var previous = -Double.infinity
+    for (t, isRetry) in zip(times, retried) where !isRetry {
+      let s = t.epochSeconds
+      if s - previous >= p.mergeWindow { out.append(t.ticks) }
+      previous = s
+    }
+    return out
+  }
+
+  /// Slow flows are scored over the lookback. A history day keeps a flow's check-ins when it
+  /// had from `slowMinCheckIns` to `slowMaxCheckIns` of them (a period of 30 min or more) in at
+  /// least `slowMinHours` hours of the day: so a summary holds at most 48 times per flow, and
+  /// only for flows that could be a slow beacon (a single visit or one session cannot).
+  public static let slowMinCheckIns = 3
+  public static let slowMaxCheckIns = 48
+  public static let slowMinHours = 3
+  static let ticksPerHour = 3600 * Timestamp.ticksPerSecond
+
+  /// Whether one day's check-ins (ticks, ascending) are kept for the lookback.
+  public static func isSlowDay(_ ticks: [Int64]) -> Bool {
+    guard (slowMinCheckIns...slowMaxCheckIns).contains(ticks.count) else { return false }
+    var hours = Set<Int64>()
+    for t in ticks {
+      let (q, r) = t.quotientAndRemainder(dividingBy: ticksPerHour)
+      hours.insert(r < 0 ? q - 1 : q)
+    }
+    return hours.count >= slowMinHours
+  }
+
   /// The sum of the known values, or nil when it overflows (as Spark's `try_sum`).
   public static func total(_ values: [Int64?]) -> Int64? {
     var sum: Int64 = 0
@@ -268,8 +306,11 @@ public enum PeriodicityMethod {
 
   /// Scores one flow; nil when it has too little evidence or is not periodic enough to report.
   /// The score is before `rarity`, which needs every flow's result (`PeriodicityRun`).
+  /// `history` holds the flow's check-ins (ticks) from the lookback days' summaries, and
+  /// `historyStart` the first time those days hold (seconds): a slow flow is scored over them.
   public static func score(
-    _ flow: Flow, window: ClosedRange<Double>, parameters p: PeriodicityParameters
+    _ flow: Flow, window: ClosedRange<Double>, parameters p: PeriodicityParameters,
+    history: [Int64]? = nil, historyStart: Double? = nil
   ) -> PeriodicityFinding? {
     let raw = flow.times.map(\.epochSeconds)
     let sentTotal = total(flow.sent)
@@ -296,17 +337,22 @@ public enum PeriodicityMethod {
           intervalHistogram: histogram(deltas, period: m), timeline: timeline(raw, window: window))
       }
     }
-    let retried = retries(
-      flow.times, sourcePorts: flow.sourcePorts, protocol: flow.protocol,
-      retryWindow: p.retryWindow)
-    let attempts = zip(flow.times, retried).compactMap { $1 ? nil : $0 }
-    let series = checkIns(attempts, mergeWindow: p.mergeWindow)
+    let today = checkInTicks(
+      flow.times, sourcePorts: flow.sourcePorts, protocol: flow.protocol, parameters: p)
+    // A slow flow with history is scored over the lookback: its days' check-ins and today's.
+    var scored = window
+    var ticks = today
+    if let history, !history.isEmpty, today.count <= slowMaxCheckIns {
+      ticks = (history + today).sorted()
+      scored = min(historyStart ?? window.lowerBound, window.lowerBound)...window.upperBound
+    }
+    let series = ticks.map { Timestamp(ticks: $0).epochSeconds }
     guard series.count >= p.minConnections, let e = evidence(series) else { return nil }
     let span = series.last! - series.first!
     guard span / e.period >= p.minPeriods else { return nil }
     let size = sizeConsistency(flow.sent)
     var kind = FlowKind.beacon
-    var persist = persistence(series, period: e.period, window: window)
+    var persist = persistence(series, period: e.period, window: scored)
     var score = combine(
       regularity: e.regularity, dispersion: e.dispersion, persistence: persist.share, size: size)
     if score < p.minScore {

@@ -90,11 +90,78 @@ public enum PeriodicitySQL {
   /// re-evaluates every array statistic inside the filter (minutes instead of seconds on 24 k
   /// rows). A filter on a generator's output cannot be pushed below the generator, so each
   /// statistic is computed once.
+  /// `ticks` in seconds, as `Timestamp.epochSeconds`.
+  static func seconds(_ ticks: String) -> String { "CAST(\(ticks) AS DOUBLE) / 1.0E7D" }
+
+  /// `PeriodicityMethod.checkInTicks` after the retry rule: the merge window over sorted ticks.
+  static func mergedTicks(_ ticks: String) -> String {
+    let P = PeriodicitySQLParameter.self
+    return
+      "filter(\(ticks), (t, i) -> i = 0 OR \(seconds("t")) - \(seconds("try_element_at(\(ticks), i)")) >= \(P.mergeWindow.marker))"
+  }
+
+  /// The floored hour of a time in ticks.
+  static func hour(_ ticks: String) -> String {
+    let h = "\(3600 * Timestamp.ticksPerSecond)L"
+    return "((\(ticks) - pmod(\(ticks), \(h))) div \(h))"
+  }
+
+  /// `bh_hseries` (each flow's slow-day check-ins from the history rows, `SlowFlows`) and
+  /// `bh_hstart` (the first time of the history and today, seconds: what a slow flow's
+  /// persistence starts from) over `bh_hprepared` and `bh_prevalence`; without history, empty.
+  public static func historyCTE(history: Bool) -> String {
+    guard history else {
+      return """
+        bh_hseries AS (
+          SELECT CAST(NULL AS STRING) AS SourceIP, CAST(NULL AS STRING) AS DestinationIP,
+            CAST(NULL AS INT) AS DestinationPort, CAST(NULL AS STRING) AS Protocol,
+            CAST(NULL AS ARRAY<BIGINT>) AS h_ticks
+          WHERE false
+        ),
+        bh_hstart AS (
+          SELECT CAST(NULL AS DOUBLE) AS h_lo
+        )
+        """
+    }
+    let P = PeriodicitySQLParameter.self
+    let M = PeriodicityMethod.self
+    let day = "((Ticks - pmod(Ticks, \(TimeWindow.ticksPerDay)L)) div \(TimeWindow.ticksPerDay)L)"
+    return """
+      bh_hretry AS (
+        SELECT *, \(day) AS day, coalesce(lower(Protocol) IN (\(tcpNames)) AND SourcePort IS NOT NULL
+          AND \(seconds("Ticks")) - \(seconds("lag(Ticks) OVER (PARTITION BY \(day), SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"))
+            < \(P.retryWindow.marker), false) AS retry
+        FROM bh_hprepared
+      ),
+      bh_hday AS (
+        SELECT SourceIP, DestinationIP, DestinationPort, Protocol, \(mergedTicks("aticks")) AS cis_ticks
+        FROM (
+          SELECT SourceIP, DestinationIP, DestinationPort, Protocol,
+            array_sort(collect_list(CASE WHEN NOT retry THEN Ticks END)) AS aticks
+          FROM bh_hretry GROUP BY day, SourceIP, DestinationIP, DestinationPort, Protocol
+          HAVING count(*) >= \(M.slowMinCheckIns)
+        )
+      ),
+      bh_hseries AS (
+        SELECT SourceIP, DestinationIP, DestinationPort, Protocol, flatten(collect_list(cis_ticks)) AS h_ticks
+        FROM bh_hday
+        WHERE size(cis_ticks) BETWEEN \(M.slowMinCheckIns) AND \(M.slowMaxCheckIns)
+          AND size(array_distinct(transform(cis_ticks, t -> \(hour("t"))))) >= \(M.slowMinHours)
+        GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
+      ),
+      bh_hstart AS (
+        SELECT \(seconds("min(DestinationFirstTicks)")) AS h_lo FROM bh_prevalence
+      )
+      """
+  }
+
+  static let tcpNames = ["tcp", "6"].map(SQLText.stringLiteral).joined(separator: ", ")
+
   public static var detectCTE: String {
     let P = PeriodicitySQLParameter.self
     let M = PeriodicityMethod.self
     let k = "greatest(1.0D, round(v))"
-    let tcp = ["tcp", "6"].map(SQLText.stringLiteral).joined(separator: ", ")
+    let tcp = tcpNames
     let knee = "(CAST(popular_at AS DOUBLE) / 2.0D)"
     let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
     return """
@@ -111,8 +178,9 @@ public enum PeriodicitySQL {
         FROM bh_pprepared
       ),
       bh_flows AS (
-        SELECT f.*, p.Prevalence, p.DestinationFirstTicks,
-          f.n >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker)) AS candidate
+        SELECT f.*, p.Prevalence, p.DestinationFirstTicks, h.h_ticks,
+          f.n >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker))
+            OR h.h_ticks IS NOT NULL AS candidate
         FROM (
           SELECT SourceIP, DestinationIP, DestinationPort, Protocol, count(*) AS n,
             bool_or(src_internal) AS src_internal,
@@ -123,16 +191,22 @@ public enum PeriodicitySQL {
             CASE WHEN count(ReceivedBytes) = 0 THEN 0L ELSE try_sum(ReceivedBytes) END AS TotalReceivedBytes
           FROM bh_retry GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
         ) f JOIN bh_prevalence p ON f.DestinationIP = p.DestinationIP
+        LEFT JOIN bh_hseries h ON f.SourceIP = h.SourceIP AND f.DestinationIP = h.DestinationIP
+          AND f.DestinationPort <=> h.DestinationPort AND f.Protocol <=> h.Protocol
       ),
       bh_candidates AS (
         SELECT * FROM bh_flows WHERE candidate
       ),
       bh_series AS (
         SELECT *, \(deltas("secs")) AS draw,
-          filter(asecs, (t, i) -> i = 0 OR t - try_element_at(asecs, i) >= \(P.mergeWindow.marker)) AS cis,
+          transform(CASE WHEN use_history THEN array_sort(concat(h_ticks, today_ticks)) ELSE today_ticks END,
+            t -> \(seconds("t"))) AS cis,
           transform(sent_known, x -> CAST(x AS DOUBLE)) AS known
-        FROM (SELECT *, transform(ticks, t -> CAST(t AS DOUBLE) / 1.0E7D) AS secs,
-          transform(attempt_ticks, t -> CAST(t AS DOUBLE) / 1.0E7D) AS asecs FROM bh_candidates)
+        FROM (
+          SELECT *, h_ticks IS NOT NULL AND size(today_ticks) <= \(PeriodicityMethod.slowMaxCheckIns) AS use_history
+          FROM (SELECT *, transform(ticks, t -> \(seconds("t"))) AS secs,
+            \(mergedTicks("attempt_ticks")) AS today_ticks FROM bh_candidates)
+        )
       ),
       bh_stats AS (
         SELECT *, \(median("draw", "srt")) AS strobe_median,
@@ -181,13 +255,14 @@ public enum PeriodicitySQL {
         SELECT *, CAST(win_active AS DOUBLE) / CAST(win_slots AS DOUBLE) AS win_persistence,
           CAST(own_active AS DOUBLE) / CAST(own_slots AS DOUBLE) AS own_persistence
         FROM (
-          SELECT *, \(persistence("win", lo: "w.lo", hi: "w.hi")),
+          SELECT *, \(persistence("win", lo: "plo", hi: "w.hi")),
             \(persistence("own", lo: "element_at(cis, 1)", hi: "element_at(cis, -1)"))
           FROM (
             SELECT e.*, w.lo, w.hi, w.internal_hosts,
+              CASE WHEN e.use_history THEN least(coalesce(hs.h_lo, w.lo), w.lo) ELSE w.lo END AS plo,
               \(clamp("1.0D - jitter")) * (1.0D - gap_share) AS regularity,
               \(clamp("1.0D - 3 * short_share")) * \(clamp("1.0D - 2 * greatest(0.0D, near_missed - 0.25D)")) AS dispersion
-            FROM bh_evidence e CROSS JOIN bh_window w
+            FROM bh_evidence e CROSS JOIN bh_window w CROSS JOIN bh_hstart hs
           ) w
         )
       ),
@@ -231,19 +306,15 @@ public enum PeriodicitySQL {
         ))) x AS f
         WHERE f.keep
       ),
-      bh_peers AS (
-        SELECT DestinationIP, DestinationPort, Protocol, count(*) AS peers FROM bh_raw
-        WHERE Kind = 'beacon' AND src_internal GROUP BY DestinationIP, DestinationPort, Protocol
-      ),
       bh_rated AS (
         SELECT *, CASE WHEN Kind = 'strobe' THEN RawScore
             ELSE RawScore * (1.0D - \(M.rarityDrop)D * \(clampPeers)) END AS Score,
           CASE WHEN Kind = 'strobe' THEN 1L ELSE peers END AS PeriodicPeers
         FROM (
-          SELECT r.*, greatest(1L, coalesce(p.peers, 0L)) AS peers,
-            greatest(\(P.popularDestination.marker), CAST(ceil(\(P.popularShare.marker) * CAST(r.internal_hosts AS DOUBLE)) AS BIGINT)) AS popular_at
-          FROM bh_raw r LEFT JOIN bh_peers p ON r.DestinationIP = p.DestinationIP
-            AND r.DestinationPort <=> p.DestinationPort AND r.Protocol <=> p.Protocol
+          SELECT *, greatest(1L, sum(CASE WHEN Kind = 'beacon' AND src_internal THEN 1L ELSE 0L END)
+              OVER (PARTITION BY DestinationIP, DestinationPort, Protocol)) AS peers,
+            greatest(\(P.popularDestination.marker), CAST(ceil(\(P.popularShare.marker) * CAST(internal_hosts AS DOUBLE)) AS BIGINT)) AS popular_at
+          FROM bh_raw
         )
       ),
       bh_findings AS (

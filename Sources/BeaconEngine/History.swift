@@ -22,6 +22,13 @@ struct History {
       return h
     }
     let cache = spec.periodicity.cacheFolder.map(SummaryCache.init)
+    let p = spec.periodicity
+    let optionsDigest = DaySummary.stableDigest(
+      [
+        spec.vendor ?? "*", "\(spec.inputFormat)", "\(spec.csvMapping.sorted { $0.key < $1.key })",
+        "\(p.anyDirection)", (p.internalNetworks ?? ["default"]).joined(separator: ","),
+        "\(p.retryWindow)", "\(p.mergeWindow)", DaySummary.fingerprint(of: p.allowFiles),
+      ].joined(separator: "\u{1F}"))
     let layout = try RootLayout.resolve(root)
     for day in layout.days(ExportLayout.lookbackDates(endDate: endDate, days: lookback)) {
       let listing = day.files
@@ -30,7 +37,8 @@ struct History {
         h.missing += 1
         continue
       }
-      let fingerprint = DaySummary.fingerprint(of: files)
+      // The files, and every option that shapes a summary: a change to either summarises again.
+      let fingerprint = DaySummary.fingerprint(of: files) + "/" + optionsDigest
       let date = day.date
       if let cached = cache?.load(root: day.root, date: date.description, fingerprint: fingerprint)
       {
@@ -46,6 +54,7 @@ struct History {
         parameters: spec.periodicity)
       var summary = DaySummary(date: date.description, fingerprint: fingerprint)
       summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
+      summary.flows = SlowFlows.day(prepared.rows, parameters: spec.periodicity)
       try cache?.store(summary, root: day.root)
       h.summaries.append(summary)
       h.summarised += 1

@@ -23,11 +23,16 @@ enum PeriodicityRun {
     for day in history.summaries { prevalence.add(day) }
     prevalence.add(prepared.rows, sourceInternal: prepared.sourceInternal)
     // Flows: (source, destination, port, protocol), times sorted at full precision.
-    struct Key: Hashable {
-      var src: ExactString
-      var dst: ExactString
-      var port: Int32?
-      var proto: ExactString?
+    typealias Key = FlowKey
+    // Slow flows' check-ins from the history days, and the first time those days hold.
+    var historyTicks: [Key: [Int64]] = [:]
+    var historyStart: Int64? = nil
+    for day in history.summaries {
+      for f in day.flows {
+        guard let t = f.ticks else { continue }
+        historyTicks[Key(f.source, f.destination, f.port, f.protocol), default: []] += t
+      }
+      for d in day.destinations { historyStart = min(historyStart ?? .max, d.first) }
     }
     var index: [Key: Int] = [:]
     var flows: [PeriodicityMethod.Flow] = []
@@ -38,9 +43,7 @@ enum PeriodicityRun {
     for (r, isInternal) in zip(prepared.rows, prepared.sourceInternal) {
       lo = min(lo, r.time.ticks)
       hi = max(hi, r.time.ticks)
-      let key = Key(
-        src: ExactString(r.sourceIP!), dst: ExactString(r.destinationIP!), port: r.destinationPort,
-        proto: r.protocol.map { ExactString($0) })
+      let key = Key(r.sourceIP!, r.destinationIP!, r.destinationPort, r.protocol)
       if let k = index[key] {
         flows[k].times.append(r.time)
         flows[k].sent.append(r.sentBytes)
@@ -63,9 +66,12 @@ enum PeriodicityRun {
       flows.isEmpty ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
     var candidates: [PeriodicityMethod.Flow] = []
     var candidateInternal: [Bool] = []
+    var candidateHistory: [[Int64]?] = []
     for (var f, isInternal) in zip(flows, sourceInternal) {
-      // Too few connections to be a beacon (minConnections check-ins) or a strobe.
-      if f.times.count < min(p.minConnections, p.strobeMinConnections) { continue }
+      let past = historyTicks[Key(f.sourceIP, f.destinationIP, f.destinationPort, f.protocol)]
+      // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
+      // history to score a slow flow over.
+      if f.times.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
       // Sort by time; sizes and ports follow their connections.
       let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
       f.times = order.map { f.times[$0] }
@@ -74,6 +80,7 @@ enum PeriodicityRun {
       f.sourcePorts = order.map { f.sourcePorts[$0] }
       candidates.append(f)
       candidateInternal.append(isInternal)
+      candidateHistory.append(past)
     }
     // Score flows on every core; each slot is written by one iteration only.
     let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
@@ -85,8 +92,11 @@ enum PeriodicityRun {
     }
     let box = ResultsBox(results)
     let list = candidates
+    let pasts = candidateHistory
+    let start = historyStart.map { Timestamp(ticks: $0).epochSeconds }
     DispatchQueue.concurrentPerform(iterations: list.count) { k in
-      box.buffer[k] = PeriodicityMethod.score(list[k], window: window, parameters: p)
+      box.buffer[k] = PeriodicityMethod.score(
+        list[k], window: window, parameters: p, history: pasts[k], historyStart: start)
     }
     // The prevalence of the behaviour: internal sources with a periodic flow to the same
     // destination, port and protocol.
@@ -170,6 +180,54 @@ enum PeriodicityRun {
     case .export(_, let endDate, _): .day(endDate)
     case .paths: .dataSpan
     }
+  }
+}
+
+/// A flow's key, compared by exact bytes as Spark groups.
+struct FlowKey: Hashable {
+  var src: ExactString
+  var dst: ExactString
+  var port: Int32?
+  var proto: ExactString?
+
+  init(_ src: String, _ dst: String, _ port: Int32?, _ proto: String?) {
+    self.src = ExactString(src)
+    self.dst = ExactString(dst)
+    self.port = port
+    self.proto = proto.map { ExactString($0) }
+  }
+}
+
+/// One history day's slow flows (`PeriodicityMethod.isSlowDay`), from its prepared rows.
+enum SlowFlows {
+  static func day(_ rows: [ConnectionRecord], parameters p: PeriodicityParameters)
+    -> [DaySummary.Flow]
+  {
+    var index: [FlowKey: Int] = [:]
+    var flows: [(row: ConnectionRecord, times: [Timestamp], ports: [Int32?])] = []
+    for r in rows {
+      let key = FlowKey(r.sourceIP!, r.destinationIP!, r.destinationPort, r.protocol)
+      if let k = index[key] {
+        flows[k].times.append(r.time)
+        flows[k].ports.append(r.sourcePort)
+      } else {
+        index[key] = flows.count
+        flows.append((r, [r.time], [r.sourcePort]))
+      }
+    }
+    var out: [DaySummary.Flow] = []
+    for f in flows where f.times.count >= PeriodicityMethod.slowMinCheckIns {
+      let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
+      let ticks = PeriodicityMethod.checkInTicks(
+        order.map { f.times[$0] }, sourcePorts: order.map { f.ports[$0] },
+        protocol: f.row.protocol, parameters: p)
+      guard PeriodicityMethod.isSlowDay(ticks) else { continue }
+      out.append(
+        DaySummary.Flow(
+          source: f.row.sourceIP!, destination: f.row.destinationIP!, port: f.row.destinationPort,
+          protocol: f.row.protocol, checkIns: ticks))
+    }
+    return out
   }
 }
 

@@ -161,9 +161,14 @@ public enum PeriodicityPrepareSQL {
   /// `<p>directed` (valid addresses, direction) and `<p>prepared` (allowlist applied).
   public static func vendorCTE(rows: String, prefix p: String) -> String {
     let N = NotebookSQLParameter.self
+    // The fields the method reads, and the file (history days are windowed by its folder): not
+    // the line text, which every later sort and shuffle would carry (a hostile 4 MiB line
+    // copied through each of them exhausted a 1 GB driver).
+    let fields = CSLField.allCases.filter { $0 != .timeGenerated }.map(\.name)
     return """
       \(p)vendor AS (
-        SELECT * FROM \(rows) WHERE status = 'ok' AND (\(N.allVendors.marker) OR DeviceVendor = \(N.vendor.marker))
+        SELECT file, Ticks, \(fields.joined(separator: ", ")) FROM \(rows)
+        WHERE status = 'ok' AND (\(N.allVendors.marker) OR DeviceVendor = \(N.vendor.marker))
       )
       """
   }

@@ -246,7 +246,8 @@ struct World: Sendable {
       // Enough polling hosts that these destinations are popular, but a bounded share of the rows.
       let budget = Double(config.rowsPerDay) * 0.2
       let perHost = 86_400.0 / 1024 + 86_400.0 / 900
-      let n = min(workstations.count, max(1, Int(budget / perHost)))
+      // …and at least half the workstations, so that they are infrastructure however few rows.
+      let n = min(workstations.count, max(workstations.count / 2, 1, Int(budget / perHost)))
       let pollers = Array(workstations.prefix(n))
       periodic = [
         ("ntp", add("162.159.200.123"), 123, 1, 1024, pollers),

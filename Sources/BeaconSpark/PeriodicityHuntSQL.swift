@@ -39,6 +39,7 @@ struct PeriodicityHuntSQL {
       parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h", allowPorts: allowPorts))
     }
     parts.append(PrevalenceSQL.prevalenceCTE(of: preparedViews))
+    parts.append(PeriodicitySQL.historyCTE(history: history))
     parts.append(PeriodicitySQL.detectCTE)
     return "WITH " + parts.joined(separator: ",\n")
   }

@@ -28,6 +28,16 @@ import Testing
   }
 }
 
+/// The acceptance hunt: 3 days, 300 hosts, 27 beacon flows of every kind, default settings.
+@Suite struct MixedExportTests {
+  @Test func everyBeaconOfEveryKindIsFoundWithAtMostOneBenignFinding() throws {
+    let s = try Evaluation.mixed(hosts: 300, rows: 30_000)
+    #expect(s.labelled >= 25)
+    #expect(s.found == s.labelled, "recall \(s.recall)")
+    #expect(s.falsePositives <= 1, "\(s.falsePositives) benign findings")
+  }
+}
+
 /// The table `beaconhunt evaluate` prints for the real captures, held: every documented C2 is
 /// the capture's first finding, and the benign PCs yield a handful of findings.
 @Suite struct RealCaptureTableTests {
@@ -62,6 +72,17 @@ import Testing
     let name = "unanswered opens retried (same port)"
     #expect(try recall(name) { _ in } == 1)
     #expect(try recall(name) { $0.periodicity.retryWindow = 0 } < 0.5)
+  }
+
+  @Test func slowBeaconsNeedTheLookback() throws {
+    let name = "4-hourly over 21 days (default lookback)"
+    #expect(try recall(name) { _ in } == 1)
+    #expect(
+      try recall(name) {
+        if case .export(let root, let end, _) = $0.input {
+          $0.input = .export(root: root, endDate: end, lookbackDays: 0)
+        }
+      } == 0)
   }
 
   @Test func sessionsNeedTheBurstRule() throws {

@@ -1,6 +1,7 @@
 import BeaconCore
 import BeaconEngine
 import BeaconLoad
+import BeaconSimulate
 import Foundation
 import Testing
 
@@ -91,5 +92,37 @@ import Testing
     #expect(
       historyStep(try hunt(root, lookback: 5, cache: cache))
         == "5 asked: 2 from the cache, 0 summarised, 3 missing")
+  }
+
+  @Test func aSlowBeaconIsScoredOverTheLookbackFromCachedSummaries() throws {
+    // Every 4 h ±10 % for 8 days: six check-ins a day, 48 over the week before and today.
+    let root = NSTemporaryDirectory() + "beaconhunt-slow-\(UUID().uuidString)"
+    let cache = root + "-cache"
+    defer {
+      try? FileManager.default.removeItem(atPath: root)
+      try? FileManager.default.removeItem(atPath: cache)
+    }
+    var config = SimulationConfig()
+    config.seed = 3
+    config.days = 8
+    config.hosts = 20
+    config.rowsPerDay = 3000
+    config.beacons = [BeaconScenario(name: "slow", period: 14_400, jitter: 0.1)]
+    let truth = try Simulator(config).write(to: root)
+    let c2 = try #require(truth.beacons.first)
+    func slow(_ lookback: Int) throws -> PeriodicityFinding? {
+      var spec = HuntSpec(
+        input: .export(root: root, endDate: config.endDate, lookbackDays: lookback),
+        method: .periodicity)
+      spec.periodicity.cacheFolder = cache
+      return try findings(try NativeEngine().runSynchronously(spec)).first {
+        $0.sourceIP == c2.sourceIP && $0.destinationIP == c2.destinationIP
+      }
+    }
+    #expect(try slow(0) == nil)  // six check-ins today are too few
+    let cold = try #require(try slow(7))
+    #expect(cold.checkIns >= 40 && cold.connections <= 7 && abs(cold.period - 14_400) < 1500)
+    #expect(cold.reason.contains("over 7.") || cold.reason.contains("over 8."), "\(cold.reason)")
+    #expect(try slow(7) == cold)  // from the cache
   }
 }

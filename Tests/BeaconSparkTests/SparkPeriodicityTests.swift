@@ -122,7 +122,9 @@ extension SparkPeriodicityTests {
       b.campaign = "c2"
       return b
     }
-    return [retried, cdn, session] + campaign
+    // Twelve check-ins a day: found only over the lookback (history rows on Spark, summaries here).
+    let slow = BeaconScenario(name: "slow-2h", period: 7200, jitter: 0.2)
+    return [retried, cdn, session, slow] + campaign
   }
 
   static let cases: [Case] = [
