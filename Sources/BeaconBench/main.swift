@@ -164,7 +164,7 @@ if historyDays > 0 {
     let h = try timed(binary, args)
     withHistory.append(h.seconds)
     rss = max(rss, h.rssMB)
-    notebook.append(try timed(binary, Array(args.prefix(5)) + ["--method", "notebook"]).seconds)
+    notebook.append(try timed(binary, Array(args.prefix(6)) + ["--method", "notebook"]).seconds)
   }
   let h = withHistory.min()!
   let n = notebook.min()!

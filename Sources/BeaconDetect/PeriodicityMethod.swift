@@ -22,6 +22,28 @@ public enum PeriodicityMethod {
     public static let size = 0.2
   }
 
+  /// The rules' constants, one place for both engines (`PeriodicitySQL` interpolates them).
+  public enum Rule {
+    /// A missed-beat interval is at most this many periods (the period's refinement)…
+    public static let maxBeats = 4.0
+    /// …and an interval over this many periods is a gap, not missed beats.
+    public static let gapRatio = 4.5
+    /// Intervals under this many periods are bursts, which bounded jitter does not produce.
+    public static let shortRatio = 0.45
+    /// Jitter is this times the median relative residual (so ±j uniform jitter reads about j).
+    public static let jitterScale = 2.0
+    /// Dispersion loses this times the short share…
+    public static let shortPenalty = 3.0
+    /// …and this times the near missed share beyond the tolerance.
+    public static let missedPenalty = 2.0
+    public static let missedTolerance = 0.25
+    /// Size consistency reaches 0 when the sizes' MAD is this share of their median.
+    public static let sizeMADScale = 0.5
+    /// A strobe holds a connection in at least this share of its slots of this many seconds.
+    public static let strobeCoverage = 0.5
+    public static let strobeSlotSeconds = 10.0
+  }
+
   /// Persistence divides the observed span into this many slots (of at most an hour, and at
   /// least two periods), so a 90-minute capture is judged on 24 slots, not on two hours.
   public static let persistenceSlots = 24.0
@@ -188,7 +210,7 @@ public enum PeriodicityMethod {
     for _ in 0..<2 {
       let perBeat = deltas.compactMap { d -> Double? in
         let k = (d / period).rounded()
-        return k >= 1 && k <= 4 ? d / k : nil
+        return k >= 1 && k <= Rule.maxBeats ? d / k : nil
       }
       guard !perBeat.isEmpty else { break }
       period = median(perBeat)
@@ -202,11 +224,11 @@ public enum PeriodicityMethod {
     var short = 0
     for d in deltas {
       let r = d / period
-      if r < 0.45 { short += 1 }
+      if r < Rule.shortRatio { short += 1 }
       let k = max(1, r.rounded())
       allBeats += k
       allMissed += k - 1
-      if r > 4.5 {
+      if r > Rule.gapRatio {
         gaps += 1
         continue
       }
@@ -215,14 +237,16 @@ public enum PeriodicityMethod {
       missed += k - 1
     }
     let n = Double(deltas.count)
-    let jitter = residuals.isEmpty ? 1 : min(1, 2 * median(residuals))
+    let jitter = residuals.isEmpty ? 1 : min(1, Rule.jitterScale * median(residuals))
     let gapShare = Double(gaps) / n
     let shortShare = Double(short) / n
     let nearMissed = beats > 0 ? missed / beats : 0
     // Jitter up to 50 % keeps regularity at 0.5 or more; gaps count against it.
     let regularity = clamp(1 - jitter) * (1 - gapShare)
     // Bursts (short intervals) and many missed beats are what browsing looks like.
-    let dispersion = clamp(1 - 3 * shortShare) * clamp(1 - 2 * max(0, nearMissed - 0.25))
+    let dispersion =
+      clamp(1 - Rule.shortPenalty * shortShare)
+      * clamp(1 - Rule.missedPenalty * max(0, nearMissed - Rule.missedTolerance))
     return Evidence(
       checkIns: checkIns.count, period: period, jitter: jitter,
       missedBeatShare: allBeats > 0 ? allMissed / allBeats : 0, nearMissedShare: nearMissed,
@@ -266,7 +290,7 @@ public enum PeriodicityMethod {
     let m = median(known)
     guard m > 0 else { return 1 }
     let mad = median(known.map { abs($0 - m) })
-    return clamp(1 - mad / m / 0.5)
+    return clamp(1 - mad / m / Rule.sizeMADScale)
   }
 
   /// The weighted score; size counts only where sizes are known.
@@ -321,9 +345,9 @@ public enum PeriodicityMethod {
       for k in 1..<raw.count { deltas.append(raw[k] - raw[k - 1]) }
       let m = median(deltas)
       // A storm is sustained: most 10-second slots of its span hold a connection (DNS bursts do not).
-      let slots = max(1, Int(((raw.last! - raw.first!) / 10).rounded(.up)))
-      let covered = Set(raw.map { Int(($0 - raw.first!) / 10) }).count
-      if m < p.strobeInterval, Double(covered) / Double(slots) >= 0.5 {
+      let slots = max(1, Int(((raw.last! - raw.first!) / Rule.strobeSlotSeconds).rounded(.up)))
+      let covered = Set(raw.map { Int(($0 - raw.first!) / Rule.strobeSlotSeconds) }).count
+      if m < p.strobeInterval, Double(covered) / Double(slots) >= Rule.strobeCoverage {
         return PeriodicityFinding(
           sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
           destinationPort: flow.destinationPort,
@@ -421,7 +445,8 @@ public enum PeriodicityMethod {
     sizeConsistency: Double?
   ) -> String {
     let missed = Int((missedBeatShare * 100).rounded())
-    let gapText = gaps == 0 ? "" : " (\(gaps) gap\(gaps == 1 ? "" : "s") over 4.5 periods)"
+    let gapText =
+      gaps == 0 ? "" : " (\(gaps) gap\(gaps == 1 ? "" : "s") over \(Rule.gapRatio) periods)"
     return
       "\(kind == .burst ? "burst" : "beacon") every \(duration(period)) ±\(Int((jitter * 100).rounded())) %"
       + (missed >= 1 || gaps > 0 ? ", \(missed) % missed\(gapText)" : "")

@@ -53,7 +53,7 @@ public enum PeriodicitySQL {
   /// number (1–4) of periods, or the period unchanged when none is within 4.
   static func refine(_ period: String, _ v: String) -> String {
     let perBeat =
-      "transform(filter(dcis, x -> round(x / \(period)) >= 1 AND round(x / \(period)) <= 4), x -> x / round(x / \(period)))"
+      "transform(filter(dcis, x -> round(x / \(period)) >= 1 AND round(x / \(period)) <= \(PeriodicityMethod.Rule.maxBeats)D), x -> x / round(x / \(period)))"
     return "CASE WHEN size(\(perBeat)) > 0 THEN \(median(perBeat, v)) ELSE \(period) END"
   }
 
@@ -161,6 +161,8 @@ public enum PeriodicitySQL {
     let P = PeriodicitySQLParameter.self
     let M = PeriodicityMethod.self
     let k = "greatest(1.0D, round(v))"
+    let R = PeriodicityMethod.Rule.self
+    let gap = "\(R.gapRatio)D"
     let tcp = tcpNames
     let knee = "(CAST(popular_at AS DOUBLE) / 2.0D)"
     let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
@@ -210,17 +212,17 @@ public enum PeriodicitySQL {
       ),
       bh_stats AS (
         SELECT *, \(median("draw", "srt")) AS strobe_median,
-          greatest(1L, CAST(ceil((element_at(secs, -1) - element_at(secs, 1)) / 10.0D) AS BIGINT)) AS slots,
-          size(array_distinct(transform(secs, t -> CAST((t - element_at(secs, 1)) / 10.0D AS BIGINT)))) AS covered,
+          greatest(1L, CAST(ceil((element_at(secs, -1) - element_at(secs, 1)) / \(R.strobeSlotSeconds)D) AS BIGINT)) AS slots,
+          size(array_distinct(transform(secs, t -> CAST((t - element_at(secs, 1)) / \(R.strobeSlotSeconds)D AS BIGINT)))) AS covered,
           \(deltas("cis")) AS dcis, \(median("known", "srt")) AS size_median
         FROM bh_series
       ),
       bh_period0 AS (
         SELECT *, n >= \(P.strobeMinConnections.marker) AND strobe_median < \(P.strobeInterval.marker)
-            AND CAST(covered AS DOUBLE) / CAST(slots AS DOUBLE) >= 0.5D AS is_strobe,
+            AND CAST(covered AS DOUBLE) / CAST(slots AS DOUBLE) >= \(R.strobeCoverage)D AS is_strobe,
           CASE WHEN size(known) * 2 >= n AND size(known) >= 3 THEN
             CASE WHEN size_median <= 0.0D THEN 1.0D
-              ELSE \(clamp("1.0D - \(median("transform(known, x -> abs(x - size_median))", "srt")) / size_median / 0.5D")) END
+              ELSE \(clamp("1.0D - \(median("transform(known, x -> abs(x - size_median))", "srt")) / size_median / \(R.sizeMADScale)D")) END
           END AS size_consistency,
           CASE WHEN size(cis) >= 3 THEN \(median("dcis", "srt")) ELSE 0.0D END AS p0
         FROM bh_stats
@@ -236,16 +238,16 @@ public enum PeriodicitySQL {
       ),
       bh_evidence AS (
         SELECT *,
-          CASE WHEN size(residuals) = 0 THEN 1.0D ELSE least(1.0D, 2 * \(median("residuals", "srt"))) END AS jitter,
+          CASE WHEN size(residuals) = 0 THEN 1.0D ELSE least(1.0D, \(R.jitterScale)D * \(median("residuals", "srt"))) END AS jitter,
           try_divide(CAST(gaps AS DOUBLE), CAST(size(dcis) AS DOUBLE)) AS gap_share,
           try_divide(CAST(short AS DOUBLE), CAST(size(dcis) AS DOUBLE)) AS short_share,
           CASE WHEN beats > 0.0D THEN missed / beats ELSE 0.0D END AS near_missed,
           CASE WHEN all_beats > 0.0D THEN all_missed / all_beats ELSE 0.0D END AS missed_share
         FROM (
-          SELECT *, size(filter(r, v -> v < 0.45D)) AS short, size(filter(r, v -> v > 4.5D)) AS gaps,
-            transform(filter(r, v -> NOT (v > 4.5D)), v -> abs(v / \(k) - 1.0D)) AS residuals,
-            aggregate(filter(r, v -> NOT (v > 4.5D)), 0.0D, (acc, v) -> acc + \(k)) AS beats,
-            aggregate(filter(r, v -> NOT (v > 4.5D)), 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS missed,
+          SELECT *, size(filter(r, v -> v < \(R.shortRatio)D)) AS short, size(filter(r, v -> v > \(gap))) AS gaps,
+            transform(filter(r, v -> NOT (v > \(gap))), v -> abs(v / \(k) - 1.0D)) AS residuals,
+            aggregate(filter(r, v -> NOT (v > \(gap))), 0.0D, (acc, v) -> acc + \(k)) AS beats,
+            aggregate(filter(r, v -> NOT (v > \(gap))), 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS missed,
             aggregate(r, 0.0D, (acc, v) -> acc + \(k)) AS all_beats,
             aggregate(r, 0.0D, (acc, v) -> acc + (\(k) - 1.0D)) AS all_missed
           FROM bh_ratios
@@ -261,7 +263,7 @@ public enum PeriodicitySQL {
             SELECT e.*, w.lo, w.hi, w.internal_hosts,
               CASE WHEN e.use_history THEN least(coalesce(hs.h_lo, w.lo), w.lo) ELSE w.lo END AS plo,
               \(clamp("1.0D - jitter")) * (1.0D - gap_share) AS regularity,
-              \(clamp("1.0D - 3 * short_share")) * \(clamp("1.0D - 2 * greatest(0.0D, near_missed - 0.25D)")) AS dispersion
+              \(clamp("1.0D - \(R.shortPenalty)D * short_share")) * \(clamp("1.0D - \(R.missedPenalty)D * greatest(0.0D, near_missed - \(R.missedTolerance)D)")) AS dispersion
             FROM bh_evidence e CROSS JOIN bh_window w CROSS JOIN bh_hstart hs
           ) w
         )

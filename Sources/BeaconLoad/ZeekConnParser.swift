@@ -30,7 +30,7 @@ struct ZeekConnParser {
   var fieldCount = 0
   var unset: [UInt8] = Array("-".utf8)
   var separator: UInt8 = 0x09
-  /// The `#path` of a TSV log that is not a conn.log (dns, http, …), which is skipped whole.
+  /// The `#path` of a TSV log that is not a conn.log (dns, http, …): not hunted, counted by kind.
   var otherLog: String?
 
   mutating func parseLine(
