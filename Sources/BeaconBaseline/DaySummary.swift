@@ -34,12 +34,35 @@ public struct DaySummary: Codable, Sendable, Equatable {
 
     /// The check-in ticks; nil when the text is not a list of integers (a damaged cache).
     public var ticks: [Int64]? {
+      // Digits by hand: a warm 21-day history parses millions of these.
       var out: [Int64] = []
-      for part in checkIns.utf8.split(separator: UInt8(ascii: ",")) {
-        guard let v = Int64(String(decoding: part, as: UTF8.self)) else { return nil }
-        out.append(v)
+      var value: Int64 = 0
+      var negative = false
+      var digits = 0
+      var text = checkIns
+      let ok = text.withUTF8 { bytes -> Bool in
+        func finish() -> Bool {
+          guard digits > 0 else { return false }
+          out.append(negative ? -value : value)
+          (value, negative, digits) = (0, false, 0)
+          return true
+        }
+        for b in bytes {
+          switch b {
+          case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
+            guard !o1, !o2 else { return false }
+            value = a
+            digits += 1
+          case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
+          case UInt8(ascii: ","): guard finish() else { return false }
+          default: return false
+          }
+        }
+        return bytes.isEmpty || finish()
       }
-      return out
+      return ok ? out : nil
     }
   }
 
@@ -82,9 +105,12 @@ public struct Prevalence: Sendable {
 
   public init() {}
 
-  public mutating func add(_ day: DaySummary) {
+  /// Adds a history day. With `onlyKnown`, only destinations already added count: a hunt needs
+  /// the history of today's destinations only, and merging the rest is wasted work.
+  public mutating func add(_ day: DaySummary, onlyKnown: Bool = false) {
     for d in day.destinations {
       let ip = ExactString(d.ip)
+      if onlyKnown, sources[ip] == nil { continue }
       sources[ip, default: []].formUnion(d.sources.map { ExactString($0) })
       first[ip] = min(first[ip] ?? .max, d.first)
     }

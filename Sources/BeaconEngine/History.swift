@@ -2,6 +2,7 @@ import BeaconBaseline
 import BeaconCore
 import BeaconLoad
 import BeaconPrepare
+import Dispatch
 
 /// The lookback days of a periodicity hunt, as per-day summaries: read from the cache when their
 /// files are unchanged, otherwise summarised from the raw day (and cached).
@@ -30,23 +31,37 @@ struct History {
         "\(p.retryWindow)", "\(p.mergeWindow)", DaySummary.fingerprint(of: p.allowFiles),
       ].joined(separator: "\u{1F}"))
     let layout = try RootLayout.resolve(root)
+    var days: [(day: RootLayout.Day, fingerprint: String)] = []
     for day in layout.days(ExportLayout.lookbackDates(endDate: endDate, days: lookback)) {
-      let listing = day.files
-      let files = listing.sources.map(\.name)
+      let files = day.files.sources.map(\.name)
       guard !files.isEmpty else {
         h.missing += 1
         continue
       }
       // The files, and every option that shapes a summary: a change to either summarises again.
-      let fingerprint = DaySummary.fingerprint(of: files) + "/" + optionsDigest
-      let date = day.date
-      if let cached = cache?.load(root: day.root, date: date.description, fingerprint: fingerprint)
-      {
-        h.summaries.append(cached)
+      days.append((day, DaySummary.fingerprint(of: files) + "/" + optionsDigest))
+    }
+    // Cached days are decoded on every core (decoding is most of a warm history's time).
+    var cached = [DaySummary?](repeating: nil, count: days.count)
+    if let cache {
+      let list = days
+      cached.withUnsafeMutableBufferPointer { buffer in
+        let out = SummaryBox(buffer)
+        DispatchQueue.concurrentPerform(iterations: list.count) { k in
+          out.buffer[k] = cache.load(
+            root: list[k].day.root, date: list[k].day.date.description,
+            fingerprint: list[k].fingerprint)
+        }
+      }
+    }
+    for ((day, fingerprint), hit) in zip(days, cached) {
+      if let hit {
+        h.summaries.append(hit)
         h.fromCache += 1
         continue
       }
-      let rows = loader.load(listing, format: spec.inputFormat, csvMapping: spec.csvMapping)
+      let date = day.date
+      let rows = loader.load(day.files, format: spec.inputFormat, csvMapping: spec.csvMapping)
       h.skippedLines += rows.report.skippedLines
       h.skippedFiles += rows.report.fileProblems.count
       let prepared = PeriodicityPrepare.apply(
@@ -61,4 +76,10 @@ struct History {
     }
     return h
   }
+}
+
+private struct SummaryBox: @unchecked Sendable {
+  // Each concurrent iteration writes only its own index; the buffer outlives the loop.
+  let buffer: UnsafeMutableBufferPointer<DaySummary?>
+  init(_ b: UnsafeMutableBufferPointer<DaySummary?>) { buffer = b }
 }

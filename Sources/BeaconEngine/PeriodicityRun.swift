@@ -19,21 +19,13 @@ enum PeriodicityRun {
       parameters: p)
     clock.lap("prepare")
     // Prevalence and first-seen over the history and today.
+    // Today first, then the history of today's destinations only (a union and a minimum: the
+    // order does not change them).
     var prevalence = Prevalence()
-    for day in history.summaries { prevalence.add(day) }
     prevalence.add(prepared.rows, sourceInternal: prepared.sourceInternal)
+    for day in history.summaries { prevalence.add(day, onlyKnown: true) }
     // Flows: (source, destination, port, protocol), times sorted at full precision.
     typealias Key = FlowKey
-    // Slow flows' check-ins from the history days, and the first time those days hold.
-    var historyTicks: [Key: [Int64]] = [:]
-    var historyStart: Int64? = nil
-    for day in history.summaries {
-      for f in day.flows {
-        guard let t = f.ticks else { continue }
-        historyTicks[Key(f.source, f.destination, f.port, f.protocol), default: []] += t
-      }
-      for d in day.destinations { historyStart = min(historyStart ?? .max, d.first) }
-    }
     var index: [Key: Int] = [:]
     var flows: [PeriodicityMethod.Flow] = []
     var sourceInternal: [Bool] = []
@@ -60,6 +52,18 @@ enum PeriodicityRun {
             times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
             sourcePorts: [r.sourcePort], prevalence: prevalence.count(r.destinationIP!)))
       }
+    }
+    // Slow flows' check-ins from the history days (of today's flows only), and the first time
+    // those days hold.
+    var historyTicks: [Key: [Int64]] = [:]
+    var historyStart: Int64? = nil
+    for day in history.summaries {
+      for f in day.flows {
+        let key = Key(f.source, f.destination, f.port, f.protocol)
+        guard index[key] != nil, let t = f.ticks else { continue }
+        historyTicks[key, default: []] += t
+      }
+      for d in day.destinations { historyStart = min(historyStart ?? .max, d.first) }
     }
     clock.lap("baseline")
     let window =
