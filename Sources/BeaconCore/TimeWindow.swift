@@ -15,6 +15,11 @@ public enum TimeWindow {
     return r < 0 ? q - 1 : q
   }
 
+  /// `day` in Spark SQL, of a BIGINT ticks expression: the same floored division.
+  public static func sqlDay(_ ticks: String) -> String {
+    "((\(ticks) - pmod(\(ticks), \(ticksPerDay)L)) div \(ticksPerDay)L)"
+  }
+
   /// Rows per day.
   public struct DayCounts: Sendable {
     public var counts: [Int64: Int] = [:]

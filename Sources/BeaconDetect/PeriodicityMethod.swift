@@ -102,8 +102,11 @@ public enum PeriodicityMethod {
   /// source port, while UDP clients (NTP from port 123, DNS) legitimately reuse one.
   public static func retriesApply(_ protocol: String?) -> Bool {
     guard let p = `protocol`?.lowercased() else { return false }
-    return p == "tcp" || p == "6"
+    return tcpProtocols.contains(p)
   }
+
+  /// The protocol names (lower case) the retry rule applies to; `PeriodicitySQL` uses the same.
+  public static let tcpProtocols = ["tcp", "6"]
 
   /// Which connections (sorted by time) repeat an earlier one: TCP, the same source port as a
   /// connection of the flow less than `retryWindow` seconds before. A new connection gets a
@@ -130,27 +133,13 @@ public enum PeriodicityMethod {
     return out
   }
 
-  /// Check-in times from connection times: a connection less than `mergeWindow` seconds after
-  /// the previous one continues the same check-in (a session), which is timed by its first
-  /// connection.
+  /// Check-in times in ticks: connections less retries (`retries`), then a connection less than
+  /// the merge window after the previous one continues the same check-in (a session), which is
+  /// timed by its first connection.
   ///
   /// Why sessions (gap to the previous connection) rather than a fixed window from the check-in's
   /// start: it depends on adjacent pairs only, so Spark computes it with the same arithmetic in
-  /// one pass over the sorted times (`PeriodicitySQL`), with no sequential state.
-  public static func checkIns(_ times: [Timestamp], mergeWindow: Double) -> [Double] {
-    var out: [Double] = []
-    out.reserveCapacity(times.count)
-    var previous = -Double.infinity
-    for t in times {
-      let s = t.epochSeconds
-      if s - previous >= mergeWindow { out.append(s) }
-      previous = s
-    }
-    return out
-  }
-
-  /// Check-in times in ticks: connections less retries, then less repeats within the merge
-  /// window (`retries`, `checkIns`).
+  /// one pass over the sorted times (`PeriodicitySQL.mergedTicks`), with no sequential state.
   public static func checkInTicks(
     _ times: [Timestamp], sourcePorts: [Int32?], protocol: String?,
     parameters p: PeriodicityParameters

@@ -125,13 +125,10 @@ public enum PeriodicitySQL {
     }
     let P = PeriodicitySQLParameter.self
     let M = PeriodicityMethod.self
-    let day = "((Ticks - pmod(Ticks, \(TimeWindow.ticksPerDay)L)) div \(TimeWindow.ticksPerDay)L)"
+    let day = TimeWindow.sqlDay("Ticks")
     return """
       bh_hretry AS (
-        SELECT *, \(day) AS day, coalesce(lower(Protocol) IN (\(tcpNames)) AND SourcePort IS NOT NULL
-          AND \(seconds("Ticks")) - \(seconds("lag(Ticks) OVER (PARTITION BY \(day), SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"))
-            < \(P.retryWindow.marker), false) AS retry
-        FROM bh_hprepared
+        SELECT *, \(day) AS day, \(retry(partition: "\(day), ")) AS retry FROM bh_hprepared
       ),
       bh_hday AS (
         SELECT SourceIP, DestinationIP, DestinationPort, Protocol, \(mergedTicks("aticks")) AS cis_ticks
@@ -155,7 +152,17 @@ public enum PeriodicitySQL {
       """
   }
 
-  static let tcpNames = ["tcp", "6"].map(SQLText.stringLiteral).joined(separator: ", ")
+  /// `PeriodicityMethod.retries` of a row: a TCP connection less than the retry window after the
+  /// flow's previous one from the same source port (within `partition`, a prefix of extra keys).
+  static func retry(partition: String = "") -> String {
+    let tcp = PeriodicityMethod.tcpProtocols.map(SQLText.stringLiteral).joined(separator: ", ")
+    let previous =
+      "lag(Ticks) OVER (PARTITION BY \(partition)SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"
+    return """
+      coalesce(lower(Protocol) IN (\(tcp)) AND SourcePort IS NOT NULL
+        AND \(seconds("Ticks")) - \(seconds(previous)) < \(PeriodicitySQLParameter.retryWindow.marker), false)
+      """
+  }
 
   public static var detectCTE: String {
     let P = PeriodicitySQLParameter.self
@@ -163,16 +170,11 @@ public enum PeriodicitySQL {
     let k = "greatest(1.0D, round(v))"
     let R = PeriodicityMethod.Rule.self
     let gap = "\(R.gapRatio)D"
-    let tcp = tcpNames
     let knee = "(CAST(popular_at AS DOUBLE) / 2.0D)"
     let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
     return """
       bh_retry AS (
-        SELECT *, coalesce(lower(Protocol) IN (\(tcp)) AND SourcePort IS NOT NULL
-          AND CAST(Ticks AS DOUBLE) / 1.0E7D - CAST(lag(Ticks) OVER (
-            PARTITION BY SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks) AS DOUBLE) / 1.0E7D
-            < \(P.retryWindow.marker), false) AS retry
-        FROM bh_pprepared
+        SELECT *, \(retry()) AS retry FROM bh_pprepared
       ),
       bh_window AS (
         SELECT CAST(min(Ticks) AS DOUBLE) / 1.0E7D AS lo, CAST(max(Ticks) AS DOUBLE) / 1.0E7D AS hi,

@@ -32,7 +32,7 @@ public enum RealCaptures {
   }
 
   /// The capstone lab's captures have no addresses: each gets this made-up pair.
-  static let capstonePair = ("10.99.0.1", "198.51.100.1")
+  public static let capstonePair = ("10.99.0.1", "198.51.100.1")
 
   public static let captures: [Capture] = [
     Capture(
@@ -123,7 +123,7 @@ public enum RealCaptures {
   }
 
   /// One capstone capture's connection starts as `ts,src,dst,sent` (times relative, as recorded).
-  static func capstoneCSV(folder: String, capture: String) throws -> String {
+  public static func capstoneCSV(folder: String, capture: String) throws -> String {
     let source = try String(
       contentsOfFile: folder + "/capstone-c2-frameworks/c2_conn_starts.derived.csv",
       encoding: .utf8)

@@ -183,11 +183,7 @@ public enum PeriodicityPrepareSQL {
     case folderDay
   }
 
-  /// `TimeWindow.day` in SQL: floored division of ticks.
-  static func day(_ ticks: String) -> String {
-    let d = "\(TimeWindow.ticksPerDay)L"
-    return "((\(ticks) - pmod(\(ticks), \(d))) div \(d))"
-  }
+  static func day(_ ticks: String) -> String { TimeWindow.sqlDay(ticks) }
 
   /// `<p>span(first_day, last_day)` and `<p>windowed` (`<p>vendor` with `in_window`).
   public static func windowCTE(prefix p: String, window: Window) -> String {

@@ -128,7 +128,9 @@ import Testing
     // A check-in is a session: each connection within 1 s of the previous one continues it, so a
     // chain 0.6 s apart is one check-in however long it runs; a 1 s gap starts the next.
     let times = [0, 0.6, 1.2, 1.8, 3, 10, 10.99].map { Timestamp(ticks: Int64($0 * 1e7)) }
-    #expect(PeriodicityMethod.checkIns(times, mergeWindow: 1) == [0, 3, 10])
+    let ticks = PeriodicityMethod.checkInTicks(
+      times, sourcePorts: times.map { _ in nil }, protocol: "TCP", parameters: .init())
+    #expect(ticks == [0, 3, 10].map { Int64($0 * 1e7) })
   }
 
   @Test func byteSumsThatOverflowAreUnknownNotWrapped() {

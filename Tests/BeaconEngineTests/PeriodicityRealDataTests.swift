@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconEngine
+import BeaconEvaluate
 import BeaconSimulate
 import Foundation
 import Testing
@@ -67,14 +68,7 @@ import Testing
     ("sliver_beaconing_1.csv", 75.0), ("covenant_beaconing_2.csv", 0),
   ])
   func capstoneC2FrameworksAreBeacons(capture: String, period: Double) throws {
-    let source = try String(
-      contentsOfFile: Self.real + "/capstone-c2-frameworks/c2_conn_starts.derived.csv",
-      encoding: .utf8)
-    var csv = "ts,src,dst,sent\n"
-    for line in source.split(whereSeparator: \.isNewline).dropFirst() {  // the file has CRLF line ends
-      let f = line.split(separator: ",")
-      if f[0] == capture { csv += "\(f[1]),10.99.0.1,198.51.100.1,\(f[5])\n" }
-    }
+    let csv = try RealCaptures.capstoneCSV(folder: Self.real, capture: capture)
     let path = NSTemporaryDirectory() + "capstone-\(UUID().uuidString).csv"
     try csv.write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
