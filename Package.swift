@@ -90,6 +90,7 @@ let package = Package(
     .testTarget(
       name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet", "BeaconTestSupport"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
+    .testTarget(name: "BeaconBaselineTests", dependencies: ["BeaconBaseline", "BeaconCore"]),
     .testTarget(
       name: "BeaconEnrichTests",
       dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate", "BeaconTestSupport"]),

@@ -1,98 +1,119 @@
 import BeaconCore
 import Foundation
 
-/// One day of history, compact: for each destination, the distinct sources that reached it and
-/// when it was first seen that day. A daily hunt reads these instead of raw rows.
-public struct DaySummary: Codable, Sendable, Equatable {
-  public struct Destination: Codable, Sendable, Equatable {
-    public var ip: String
+/// One day of history, compact: for each destination, the distinct internal sources that reached
+/// it and when it was first seen that day, and the day's slow flows' check-ins. A daily hunt reads
+/// these instead of raw rows.
+///
+/// Addresses and protocols are written once per day in `strings` and referred to by index, so a
+/// summary is small on disk and cheap to merge: a hunt maps each day's strings to its own ids
+/// once, and then compares integers.
+public struct DaySummary: Sendable, Equatable {
+  public struct Destination: Sendable, Equatable {
+    /// Index in `strings`.
+    public var ip: Int32
     /// First connection of the day, in 100 ns ticks.
     public var first: Int64
-    /// The distinct sources, in byte order.
-    public var sources: [String]
+    /// The distinct internal sources (indexes in `strings`), in byte order of their text.
+    public var sources: [Int32]
   }
 
   /// One slow flow's check-ins of the day, for scoring slow beacons over the lookback.
-  public struct Flow: Codable, Sendable, Equatable {
-    public var source: String
-    public var destination: String
+  public struct Flow: Sendable, Equatable {
+    /// Indexes in `strings`.
+    public var source: Int32
+    public var destination: Int32
     public var port: Int32?
-    public var `protocol`: String?
-    /// Check-in times in 100 ns ticks, ascending, written as decimal text joined by `,`: one JSON
-    /// string per flow decodes far faster than an array of numbers.
-    public var checkIns: String
-
-    public init(
-      source: String, destination: String, port: Int32?, protocol: String?, checkIns: [Int64]
-    ) {
-      self.source = source
-      self.destination = destination
-      self.port = port
-      self.protocol = `protocol`
-      self.checkIns = checkIns.map(String.init).joined(separator: ",")
-    }
-
-    /// The check-in ticks; nil when the text is not a list of integers (a damaged cache).
-    public var ticks: [Int64]? {
-      // Digits by hand: a warm 21-day history parses millions of these.
-      var out: [Int64] = []
-      var value: Int64 = 0
-      var negative = false
-      var digits = 0
-      var text = checkIns
-      let ok = text.withUTF8 { bytes -> Bool in
-        func finish() -> Bool {
-          guard digits > 0 else { return false }
-          out.append(negative ? -value : value)
-          (value, negative, digits) = (0, false, 0)
-          return true
-        }
-        for b in bytes {
-          switch b {
-          case UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
-            guard !o1, !o2 else { return false }
-            value = a
-            digits += 1
-          case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
-          case UInt8(ascii: ","): guard finish() else { return false }
-          default: return false
-          }
-        }
-        return bytes.isEmpty || finish()
-      }
-      return ok ? out : nil
-    }
+    /// Index in `strings`; nil where the input has no protocol.
+    public var `protocol`: Int32?
+    /// Check-in times in 100 ns ticks, ascending.
+    public var ticks: [Int64]
   }
 
   /// The format version; a summary of another version is recomputed. Version 2 keys destinations
-  /// by their exact bytes (a list, not a JSON object), as Spark groups them; version 3 counts
-  /// internal sources only, and keeps only the hunted day's rows; version 4 adds slow flows.
-  public static let version = 4
+  /// by their exact bytes, as Spark groups them; version 3 counts internal sources only, and
+  /// keeps only the hunted day's rows; version 4 adds slow flows; version 5 is the binary format
+  /// (`DaySummary+Binary.swift`) with a string table.
+  public static let version = 5
 
-  public var version = DaySummary.version
   public var date: String
-  /// Identifies the files the summary was made from (paths, sizes, modification times), so a day
-  /// whose files change is summarised again.
+  /// Identifies the files the summary was made from (paths, sizes, modification times) and the
+  /// options that shape it, so a day whose files or options change is summarised again.
   public var fingerprint: String
-  /// One entry per destination, in byte order of `ip`.
+  /// The addresses and protocols the entries refer to, each once.
+  public var strings: [String] = []
+  /// One entry per destination, in byte order of its address.
   public var destinations: [Destination] = []
-  /// The day's slow flows (`PeriodicityMethod.slowDay` says which), in key order.
+  /// The day's slow flows (`PeriodicityMethod.isSlowDay` says which), in the order given.
   public var flows: [Flow] = []
+
+  private var ids: [ExactString: Int32] = [:]
 
   public init(date: String, fingerprint: String) {
     self.date = date
     self.fingerprint = fingerprint
   }
 
+  public static func == (a: DaySummary, b: DaySummary) -> Bool {
+    a.date == b.date && a.fingerprint == b.fingerprint && a.strings == b.strings
+      && a.destinations == b.destinations && a.flows == b.flows
+  }
+
+  /// The index of `s` in `strings`, added when new.
+  public mutating func id(_ s: String) -> Int32 {
+    let key = ExactString(s)
+    if let k = ids[key] { return k }
+    let k = Int32(strings.count)
+    strings.append(s)
+    ids[key] = k
+    return k
+  }
+
   /// Summarises prepared rows (after direction filtering); only internal sources count.
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     var p = Prevalence()
-    p.add(self)
     p.add(rows, sourceInternal: sourceInternal)
-    destinations = p.destinations
+    let byBytes = { (a: Int32, b: Int32) in
+      utf8Less(p.names.strings[Int(a)], p.names.strings[Int(b)])
+    }
+    for d in p.sources.keys.sorted(by: byBytes) {
+      let ip = id(p.names.strings[Int(d)])
+      let sources = p.sources[d]!.sorted(by: byBytes).map { id(p.names.strings[Int($0)]) }
+      destinations.append(Destination(ip: ip, first: p.first[d]!, sources: sources))
+    }
   }
+
+  /// Adds one slow flow's check-ins.
+  public mutating func addFlow(
+    source: String, destination: String, port: Int32?, protocol: String?, ticks: [Int64]
+  ) {
+    flows.append(
+      Flow(
+        source: id(source), destination: id(destination), port: port,
+        protocol: `protocol`.map { id($0) }, ticks: ticks))
+  }
+
+  /// The first connection the day holds, in ticks.
+  public var first: Int64? { destinations.lazy.map(\.first).min() }
+}
+
+/// Strings to dense integer ids, by exact bytes (as Spark groups them).
+public struct Interner: Sendable {
+  public private(set) var strings: [String] = []
+  private var ids: [ExactString: Int32] = [:]
+
+  public init() {}
+
+  public mutating func id(_ s: String) -> Int32 {
+    let key = ExactString(s)
+    if let k = ids[key] { return k }
+    let k = Int32(strings.count)
+    strings.append(s)
+    ids[key] = k
+    return k
+  }
+
+  public func lookup(_ s: String) -> Int32? { ids[ExactString(s)] }
 }
 
 /// Destination prevalence (distinct internal sources: with `--direction any`, the internet's
@@ -100,60 +121,72 @@ public struct DaySummary: Codable, Sendable, Equatable {
 /// today, keyed by exact bytes so that both engines group the same strings. A destination
 /// reached only from outside has prevalence 0 and is still first seen.
 public struct Prevalence: Sendable {
-  var sources: [ExactString: Set<ExactString>] = [:]
-  var first: [ExactString: Int64] = [:]
+  /// The ids of every address and protocol seen; callers key their own tables by them.
+  public var names = Interner()
+  var sources: [Int32: Set<Int32>] = [:]
+  var first: [Int32: Int64] = [:]
 
   public init() {}
 
-  /// Adds a history day. With `onlyKnown`, only destinations already added count: a hunt needs
-  /// the history of today's destinations only, and merging the rest is wasted work.
-  public mutating func add(_ day: DaySummary, onlyKnown: Bool = false) {
-    for d in day.destinations {
-      let ip = ExactString(d.ip)
-      if onlyKnown, sources[ip] == nil { continue }
-      sources[ip, default: []].formUnion(d.sources.map { ExactString($0) })
-      first[ip] = min(first[ip] ?? .max, d.first)
+  /// Adds one of today's connections, by ids from `names`.
+  public mutating func add(source: Int32, destination: Int32, sourceInternal: Bool, ticks: Int64) {
+    if sourceInternal {
+      sources[destination, default: []].insert(source)
+    } else if sources[destination] == nil {
+      sources[destination] = []
     }
+    first[destination] = min(first[destination] ?? .max, ticks)
   }
 
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     for (r, isInternal) in zip(rows, sourceInternal) {
       guard let d = r.destinationIP, let s = r.sourceIP else { continue }
-      let ip = ExactString(d)
-      if isInternal {
-        sources[ip, default: []].insert(ExactString(s))
-      } else if sources[ip] == nil {
-        sources[ip] = []
-      }
-      first[ip] = min(first[ip] ?? .max, r.time.ticks)
+      add(
+        source: names.id(s), destination: names.id(d), sourceInternal: isInternal,
+        ticks: r.time.ticks)
     }
   }
 
-  /// Distinct sources that reached `destination`.
-  public func count(_ destination: String) -> Int { sources[ExactString(destination)]?.count ?? 0 }
+  /// Adds a history day, and returns the ids of its strings (index for index). With
+  /// `onlyKnown`, only destinations already added count: a hunt needs the history of today's
+  /// destinations only, and merging the rest is wasted work.
+  @discardableResult
+  public mutating func add(_ day: DaySummary, onlyKnown: Bool = false) -> [Int32] {
+    let map = day.strings.map { names.id($0) }
+    for d in day.destinations {
+      let ip = map[Int(d.ip)]
+      if onlyKnown, sources[ip] == nil { continue }
+      sources[ip, default: []].formUnion(d.sources.lazy.map { map[Int($0)] })
+      first[ip] = min(first[ip] ?? .max, d.first)
+    }
+    return map
+  }
+
+  /// Distinct internal sources that reached `destination`.
+  public func count(_ destination: Int32) -> Int { sources[destination]?.count ?? 0 }
+  public func count(_ destination: String) -> Int { names.lookup(destination).map(count) ?? 0 }
 
   /// The first connection to `destination`, in ticks.
-  public func firstSeen(_ destination: String) -> Int64? { first[ExactString(destination)] }
-
-  /// As summary entries, in byte order.
-  public var destinations: [DaySummary.Destination] {
-    sources.map { ip, s in
-      DaySummary.Destination(
-        ip: ip.string, first: first[ip]!,
-        sources: s.map(\.string).sorted { utf8Compare($0, $1) < 0 })
-    }.sorted { utf8Compare($0.ip, $1.ip) < 0 }
+  public func firstSeen(_ destination: Int32) -> Int64? { first[destination] }
+  public func firstSeen(_ destination: String) -> Int64? {
+    names.lookup(destination).flatMap(firstSeen)
   }
 }
 
 extension DaySummary {
-  /// A fingerprint of files: path, size and modification time of each.
-  public static func fingerprint(of paths: [String]) -> String {
+  /// A fingerprint of files: path (below `root` when under it, so that `data` and `/abs/data`
+  /// give the same), size and modification time of each. `stamps` are those a folder walk
+  /// already took; other files are stat'ed here.
+  public static func fingerprint(
+    of paths: [String], under root: String? = nil, stamps: [String: FileStamp] = [:]
+  ) -> String {
     var text = ""
     for p in paths.sorted() {
-      let a = try? FileManager.default.attributesOfItem(atPath: p)
-      let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
-      let mtime = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-      text += "\(p)\t\(size)\t\(mtime)\n"
+      let stamp = stamps[p] ?? FileStamp(path: p)
+      let size = stamp?.size ?? -1
+      let mtime = stamp.map { "\($0.modified.tv_sec).\($0.modified.tv_nsec)" } ?? "-1"
+      let name = root.flatMap { r in p.hasPrefix(r) ? String(p.dropFirst(r.count)) : nil } ?? p
+      text += "\(name)\t\(size)\t\(mtime)\n"
     }
     // Swift's Hasher is seeded per process, so a stable digest of its own.
     return stableDigest(text)
@@ -170,22 +203,26 @@ extension DaySummary {
   }
 }
 
-/// Summaries cached in a folder (`--cache DIR`), one JSON file per root and day.
+/// Summaries cached in a folder (`--cache DIR`), one file per root and day.
 public struct SummaryCache: Sendable {
   public let folder: String
 
   public init(folder: String) { self.folder = folder }
 
+  /// The root is keyed by its real path, so `data`, `./data` and `/abs/data` share a cache.
   func path(root: String, date: String) -> String {
-    folder + "/" + DaySummary.stableDigest(root) + "/" + date + ".json"
+    let real = realpath(root, nil).map { p in
+      defer { free(p) }
+      return String(cString: p)
+    }
+    return folder + "/" + DaySummary.stableDigest(real ?? root) + "/" + date + ".summary"
   }
 
   /// The cached summary, if it was made from files with this fingerprint.
   public func load(root: String, date: String, fingerprint: String) -> DaySummary? {
     // Regular files only: anything else in the cache's place is passed over (and made anew).
     guard let bytes = try? TextFile.read(path(root: root, date: date)),
-      let s = try? JSONDecoder().decode(DaySummary.self, from: Data(bytes)),
-      s.version == DaySummary.version, s.fingerprint == fingerprint
+      let s = DaySummary(decoding: bytes), s.fingerprint == fingerprint, s.date == date
     else { return nil }
     return s
   }
@@ -197,8 +234,7 @@ public struct SummaryCache: Sendable {
     do {
       try FileManager.default.createDirectory(
         atPath: OutputFile.parent(of: p), withIntermediateDirectories: true)
-      let data = try JSONEncoder().encode(s)
-      try OutputFile.write(String(decoding: data, as: UTF8.self), to: p, force: true)
+      try OutputFile.write(bytes: s.encoded(), to: p, force: true)
     } catch let e as OutputError {
       throw .cacheNotWritten(folder: folder, detail: e)
     } catch {

@@ -129,6 +129,11 @@ public enum OutputFile {
 
   /// Writes `text` to `path` by the rules above.
   public static func write(_ text: String, to path: String, force: Bool) throws(OutputError) {
+    try write(bytes: Array(text.utf8), to: path, force: force)
+  }
+
+  /// Writes `bytes` to `path` by the rules above.
+  public static func write(bytes text: [UInt8], to path: String, force: Bool) throws(OutputError) {
     var st = stat()
     if stat(path, &st) == 0 {
       switch st.st_mode & S_IFMT {
@@ -177,7 +182,9 @@ public enum OutputFile {
   }
 
   /// Replaces the regular file at `target` (links already resolved) through a file beside it.
-  private static func replace(_ target: String, shownAs path: String, old: stat, with text: String)
+  private static func replace(
+    _ target: String, shownAs path: String, old: stat, with text: [UInt8]
+  )
     throws(OutputError)
   {
     let folder = parent(of: target)
@@ -202,17 +209,27 @@ public enum OutputFile {
 
   private static func writeAll(_ fd: Int32, _ text: String, path: String) throws(OutputError) {
     var text = text
-    let failure: String? = text.withUTF8 { b in
-      var off = 0
-      while off < b.count {
-        let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
-        if n < 0, errno == EINTR { continue }
-        if n <= 0 { return n < 0 ? errnoText() : "no progress" }
-        off += n
-      }
-      return nil
+    if let failure = text.withUTF8({ writeAll(fd, UnsafeRawBufferPointer($0)) }) {
+      throw .writeFailed(path: path, reason: failure)
     }
-    if let failure { throw .writeFailed(path: path, reason: failure) }
+  }
+
+  private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(OutputError) {
+    if let failure = bytes.withUnsafeBytes({ writeAll(fd, $0) }) {
+      throw .writeFailed(path: path, reason: failure)
+    }
+  }
+
+  /// Writes all of `b`; the reason when that fails.
+  private static func writeAll(_ fd: Int32, _ b: UnsafeRawBufferPointer) -> String? {
+    var off = 0
+    while off < b.count {
+      let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { return n < 0 ? errnoText() : "no progress" }
+      off += n
+    }
+    return nil
   }
 
   /// Writes `text` to standard output; a failed write (a full disk, a closed pipe) throws.

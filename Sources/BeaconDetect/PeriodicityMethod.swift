@@ -259,16 +259,23 @@ public enum PeriodicityMethod {
   }
 
   /// Share of `persistenceSlots` slots of the span (each at most `maxSlotSeconds` and at least
-  /// two periods) that hold a check-in.
+  /// two periods) that hold a check-in. `checkIns` are ascending, so their slots are too, and
+  /// the active slots are counted without a set.
   public static func persistence(_ checkIns: [Double], period: Double, window: ClosedRange<Double>)
     -> Persistence
   {
     let span = window.upperBound - window.lowerBound
     let slot = max(2 * period, min(maxSlotSeconds, span / persistenceSlots))
     let total = max(1, Int((span / slot).rounded(.up)))
-    var active = Set<Int>()
-    for t in checkIns { active.insert(min(total - 1, Int((t - window.lowerBound) / slot))) }
-    return Persistence(active: active.count, slots: total, slot: slot)
+    var active = 0
+    var last: Int? = nil
+    for t in checkIns {
+      let k = min(total - 1, Int((t - window.lowerBound) / slot))
+      assert(last.map { k >= $0 } ?? true, "check-ins are ascending")
+      if k != last { active += 1 }
+      last = k
+    }
+    return Persistence(active: active, slots: total, slot: slot)
   }
 
   /// 1 for constant check-in sizes, falling to 0 as the median absolute deviation reaches half
@@ -459,11 +466,61 @@ public enum PeriodicityMethod {
     return Order.compare(a.protocol, b.protocol) < 0
   }
 
+  /// The median (the mean of the two middle values of an even count), as a sort would give it,
+  /// by selection: every flow takes several, and a busy flow has thousands of intervals.
   static func median(_ v: [Double]) -> Double {
-    let s = v.sorted()
-    guard !s.isEmpty else { return 0 }
-    let m = s.count / 2
-    return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+    guard !v.isEmpty else { return 0 }
+    var a = v
+    let m = a.count / 2
+    return a.withUnsafeMutableBufferPointer { b in
+      select(b, m)
+      guard b.count % 2 == 0 else { return b[m] }
+      // Everything before `m` is at most b[m]; the lower middle is the largest of them.
+      var lower = b[0]
+      for x in b[1..<m] where x > lower { lower = x }
+      return (lower + b[m]) / 2
+    }
+  }
+
+  /// Reorders `a` so that `a[k]` is what a sort would put there, with nothing larger before it
+  /// and nothing smaller after (Hoare's selection, median-of-three pivots). Log fields choose
+  /// these values, so after 2·log2(n) rounds the rest is sorted instead: never worse than a sort.
+  /// Values are finite (differences of times, sizes).
+  static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) {
+    var lo = 0
+    var hi = a.count - 1
+    var budget = 2 * (Int.bitWidth - a.count.leadingZeroBitCount)
+    while hi - lo > 16, budget > 0 {
+      budget -= 1
+      let mid = lo + (hi - lo) / 2
+      if a[mid] < a[lo] { a.swapAt(mid, lo) }
+      if a[hi] < a[lo] { a.swapAt(hi, lo) }
+      if a[hi] < a[mid] { a.swapAt(hi, mid) }
+      let pivot = a[mid]
+      var i = lo
+      var j = hi
+      while i <= j {
+        while a[i] < pivot { i += 1 }
+        while pivot < a[j] { j -= 1 }
+        if i <= j {
+          a.swapAt(i, j)
+          i += 1
+          j -= 1
+        }
+      }
+      // Now a[lo...j] ≤ pivot ≤ a[i...hi], and anything between equals the pivot.
+      if k <= j {
+        hi = j
+      } else if k >= i {
+        lo = i
+      } else {
+        return
+      }
+    }
+    if lo < hi {
+      var rest = UnsafeMutableBufferPointer(rebasing: a[lo...hi])
+      rest.sort()
+    }
   }
 
   static func clamp(_ v: Double) -> Double { min(1, max(0, v)) }

@@ -28,7 +28,14 @@ struct History {
       [
         spec.vendor ?? "*", "\(spec.inputFormat)", "\(spec.csvMapping.sorted { $0.key < $1.key })",
         "\(p.anyDirection)", (p.internalNetworks ?? ["default"]).joined(separator: ","),
-        "\(p.retryWindow)", "\(p.mergeWindow)", DaySummary.fingerprint(of: p.allowFiles),
+        "\(p.retryWindow)", "\(p.mergeWindow)",
+        // Allowlists by content: the same list named another way is the same option.
+        p.allowFiles.map { f in
+          (try? TextFile.read(f)).map {
+            DaySummary.stableDigest(String(decoding: $0, as: UTF8.self))
+          }
+            ?? "unreadable"
+        }.joined(separator: ","),
       ].joined(separator: "\u{1F}"))
     let layout = try RootLayout.resolve(root)
     var days: [(day: RootLayout.Day, fingerprint: String)] = []
@@ -39,7 +46,12 @@ struct History {
         continue
       }
       // The files, and every option that shapes a summary: a change to either summarises again.
-      days.append((day, DaySummary.fingerprint(of: files) + "/" + optionsDigest))
+      days.append(
+        (
+          day,
+          DaySummary.fingerprint(of: files, under: day.root, stamps: day.files.stamps) + "/"
+            + optionsDigest
+        ))
     }
     // Cached days are decoded on every core (decoding is most of a warm history's time).
     var cached = [DaySummary?](repeating: nil, count: days.count)
@@ -69,7 +81,7 @@ struct History {
         parameters: spec.periodicity)
       var summary = DaySummary(date: date.description, fingerprint: fingerprint)
       summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
-      summary.flows = SlowFlows.day(prepared.rows, parameters: spec.periodicity)
+      SlowFlows.add(prepared.rows, to: &summary, parameters: spec.periodicity)
       try cache?.store(summary, root: day.root)
       h.summaries.append(summary)
       h.summarised += 1

@@ -3,6 +3,7 @@ import BeaconCore
 import BeaconDetect
 import BeaconLoad
 import BeaconPrepare
+import Dispatch
 
 /// The embedded engine: runs a hunt in this process on every core, no cluster needed.
 public struct NativeEngine: HuntEngine {
@@ -68,14 +69,42 @@ public struct NativeEngine: HuntEngine {
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
-      let history = try History.load(spec, context: context!, loader: loader)
-      clock.lap("history")
+      // The lookback days are read on another core while today's rows are prepared and grouped
+      // (one core's work); the hunt waits for them only when it merges them.
+      let history = Background { [loader] in
+        try History.load(spec, context: context!, loader: loader)
+      }
       let (findings, steps) = try PeriodicityRun.run(
-        loaded.records, spec: spec, context: context!, history: history, clock: &clock)
+        loaded.records, spec: spec, context: context!, history: history.wait, clock: &clock)
       summary.steps = steps
       summary.findings = findings.count
       summary.timings = clock.timings
       return HuntResult(findings: .periodicity(findings), summary: summary)
     }
+  }
+}
+
+/// A result computed on a global queue while the caller goes on.
+final class Background<Value: Sendable>: @unchecked Sendable {
+  // `result` is written once, before `done` is signalled, and read only after the caller has
+  // waited for that signal; `waited` is the caller's alone.
+  private var result: Result<Value, any Error>? = nil
+  private let done = DispatchSemaphore(value: 0)
+  private var waited = false
+
+  init(_ work: @escaping @Sendable () throws -> Value) {
+    DispatchQueue.global().async {
+      self.result = Result(catching: work)
+      self.done.signal()
+    }
+  }
+
+  /// The value, or the error `work` threw; waits for it the first time. Call from one thread.
+  func wait() throws -> Value {
+    if !waited {
+      done.wait()
+      waited = true
+    }
+    return try result!.get()
   }
 }

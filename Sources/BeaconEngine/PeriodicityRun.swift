@@ -9,7 +9,7 @@ import Dispatch
 enum PeriodicityRun {
   static func run(
     _ records: [ConnectionRecord], spec: HuntSpec, context: PeriodicityPrepare.Context,
-    history: History = History(), clock: inout StageClock
+    history loadHistory: () throws -> History = { History() }, clock: inout StageClock
   ) throws
     -> ([PeriodicityFinding], [StepCount])
   {
@@ -18,61 +18,81 @@ enum PeriodicityRun {
       records, vendor: spec.vendor, window: windowRule(spec.input), context: context,
       parameters: p)
     clock.lap("prepare")
-    // Prevalence and first-seen over the history and today.
-    // Today first, then the history of today's destinations only (a union and a minimum: the
-    // order does not change them).
+    // Today's flows, then prevalence and first-seen over today (per flow: a flow has one source
+    // and one destination) and the history. Addresses and protocols become ids once
+    // (`Prevalence.names`), so history days merge by integers: each day's string table is mapped
+    // once, not each of its entries.
     var prevalence = Prevalence()
-    prevalence.add(prepared.rows, sourceInternal: prepared.sourceInternal)
-    for day in history.summaries { prevalence.add(day, onlyKnown: true) }
-    // Flows: (source, destination, port, protocol), times sorted at full precision.
-    typealias Key = FlowKey
-    var index: [Key: Int] = [:]
+    var index: [FlowKey: Int] = [:]
     var flows: [PeriodicityMethod.Flow] = []
+    var flowKeys: [FlowKey] = []
+    var flowFirst: [Int64] = []
     var sourceInternal: [Bool] = []
-    var internalHosts = Set<ExactString>()
+    var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
     for (r, isInternal) in zip(prepared.rows, prepared.sourceInternal) {
       lo = min(lo, r.time.ticks)
       hi = max(hi, r.time.ticks)
-      let key = Key(r.sourceIP!, r.destinationIP!, r.destinationPort, r.protocol)
+      let src = prevalence.names.id(r.sourceIP!)
+      let dst = prevalence.names.id(r.destinationIP!)
+      let key = FlowKey(
+        src: src, dst: dst, port: r.destinationPort,
+        proto: r.protocol.map { prevalence.names.id($0) })
       if let k = index[key] {
+        flowFirst[k] = min(flowFirst[k], r.time.ticks)
         flows[k].times.append(r.time)
         flows[k].sent.append(r.sentBytes)
         flows[k].received.append(r.receivedBytes)
         flows[k].sourcePorts.append(r.sourcePort)
       } else {
         index[key] = flows.count
-        if isInternal { internalHosts.insert(key.src) }
+        if isInternal { internalHosts.insert(src) }
         sourceInternal.append(isInternal)
+        flowKeys.append(key)
+        flowFirst.append(r.time.ticks)
         flows.append(
           PeriodicityMethod.Flow(
             sourceIP: r.sourceIP!, destinationIP: r.destinationIP!,
             destinationPort: r.destinationPort, protocol: r.protocol,
             times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
-            sourcePorts: [r.sourcePort], prevalence: prevalence.count(r.destinationIP!)))
+            sourcePorts: [r.sourcePort], prevalence: 0))
       }
     }
-    // Slow flows' check-ins from the history days (of today's flows only), and the first time
-    // those days hold.
-    var historyTicks: [Key: [Int64]] = [:]
+    for (k, key) in flowKeys.enumerated() {
+      prevalence.add(
+        source: key.src, destination: key.dst, sourceInternal: sourceInternal[k],
+        ticks: flowFirst[k])
+    }
+    clock.lap("flows")
+    // `clock`'s "history" is the time waited for the lookback days, after today's work.
+    let history = try loadHistory()
+    clock.lap("history")
+    // The history of today's destinations (a union and a minimum: the order does not change
+    // them), and the slow flows' check-ins of today's flows, and the first time those days hold.
+    // Not optional: `a[k]!.append` copies the array on every append, `a[k].append` does not.
+    var historyTicks = [[Int64]](repeating: [], count: flows.count)
     var historyStart: Int64? = nil
     for day in history.summaries {
+      let ids = prevalence.add(day, onlyKnown: true)
       for f in day.flows {
-        let key = Key(f.source, f.destination, f.port, f.protocol)
-        guard index[key] != nil, let t = f.ticks else { continue }
-        historyTicks[key, default: []] += t
+        let key = FlowKey(
+          src: ids[Int(f.source)], dst: ids[Int(f.destination)], port: f.port,
+          proto: f.protocol.map { ids[Int($0)] })
+        guard let k = index[key] else { continue }
+        historyTicks[k].append(contentsOf: f.ticks)
       }
-      for d in day.destinations { historyStart = min(historyStart ?? .max, d.first) }
+      if let first = day.first { historyStart = min(historyStart ?? .max, first) }
     }
+    for k in flows.indices { flows[k].prevalence = prevalence.count(flowKeys[k].dst) }
     clock.lap("baseline")
     let window =
       flows.isEmpty ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
     var candidates: [PeriodicityMethod.Flow] = []
     var candidateInternal: [Bool] = []
     var candidateHistory: [[Int64]?] = []
-    for (var f, isInternal) in zip(flows, sourceInternal) {
-      let past = historyTicks[Key(f.sourceIP, f.destinationIP, f.destinationPort, f.protocol)]
+    for (k, (var f, isInternal)) in zip(flows, sourceInternal).enumerated() {
+      let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
       // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
       // history to score a slow flow over.
       if f.times.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
@@ -187,30 +207,26 @@ enum PeriodicityRun {
   }
 }
 
-/// A flow's key, compared by exact bytes as Spark groups.
+/// A flow's key, by ids of an `Interner` (strings compared by exact bytes, as Spark groups).
 struct FlowKey: Hashable {
-  var src: ExactString
-  var dst: ExactString
+  var src: Int32
+  var dst: Int32
   var port: Int32?
-  var proto: ExactString?
-
-  init(_ src: String, _ dst: String, _ port: Int32?, _ proto: String?) {
-    self.src = ExactString(src)
-    self.dst = ExactString(dst)
-    self.port = port
-    self.proto = proto.map { ExactString($0) }
-  }
+  var proto: Int32?
 }
 
 /// One history day's slow flows (`PeriodicityMethod.isSlowDay`), from its prepared rows.
 enum SlowFlows {
-  static func day(_ rows: [ConnectionRecord], parameters p: PeriodicityParameters)
-    -> [DaySummary.Flow]
-  {
+  static func add(
+    _ rows: [ConnectionRecord], to summary: inout DaySummary, parameters p: PeriodicityParameters
+  ) {
+    var names = Interner()
     var index: [FlowKey: Int] = [:]
     var flows: [(row: ConnectionRecord, times: [Timestamp], ports: [Int32?])] = []
     for r in rows {
-      let key = FlowKey(r.sourceIP!, r.destinationIP!, r.destinationPort, r.protocol)
+      let key = FlowKey(
+        src: names.id(r.sourceIP!), dst: names.id(r.destinationIP!), port: r.destinationPort,
+        proto: r.protocol.map { names.id($0) })
       if let k = index[key] {
         flows[k].times.append(r.time)
         flows[k].ports.append(r.sourcePort)
@@ -219,19 +235,16 @@ enum SlowFlows {
         flows.append((r, [r.time], [r.sourcePort]))
       }
     }
-    var out: [DaySummary.Flow] = []
     for f in flows where f.times.count >= PeriodicityMethod.slowMinCheckIns {
       let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
       let ticks = PeriodicityMethod.checkInTicks(
         order.map { f.times[$0] }, sourcePorts: order.map { f.ports[$0] },
         protocol: f.row.protocol, parameters: p)
       guard PeriodicityMethod.isSlowDay(ticks) else { continue }
-      out.append(
-        DaySummary.Flow(
-          source: f.row.sourceIP!, destination: f.row.destinationIP!, port: f.row.destinationPort,
-          protocol: f.row.protocol, checkIns: ticks))
+      summary.addFlow(
+        source: f.row.sourceIP!, destination: f.row.destinationIP!, port: f.row.destinationPort,
+        protocol: f.row.protocol, ticks: ticks)
     }
-    return out
   }
 }
 

@@ -48,11 +48,15 @@ public struct InputSet: Sendable, Equatable {
   public var repeated = 0
   /// Other Zeek logs of an archive's day folder, by kind, recognised by name and not opened.
   public var otherLogs: [String: Int] = [:]
+  /// Size and modification time of the files a folder walk met, by path (so that a history
+  /// cache's fingerprint needs no second `stat`).
+  public var stamps: [String: FileStamp] = [:]
 
   public init() {}
 
   mutating func append(_ other: InputSet) {
     sources += other.sources
+    stamps.merge(other.stamps) { a, _ in a }
     skipped += other.skipped
     repeated += other.repeated
     for (k, v) in other.otherLogs { otherLogs[k, default: 0] += v }
@@ -108,6 +112,7 @@ public enum InputFiles {
             file: dir, line: 0, message: "cannot list the folder (\(errnoText())): skipped"))
         continue
       }
+      defer { closedir(handle) }
       var names: [String] = []
       while let entry = readdir(handle) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -116,13 +121,17 @@ public enum InputFiles {
         if name.hasPrefix(".") || name.hasPrefix("_") { continue }
         names.append(name)
       }
-      closedir(handle)
+      // Each entry by its name in the open folder: a deep export path is not resolved again
+      // for each of its thousands of files.
+      let dfd = dirfd(handle)
       for name in names.sorted(by: utf8Less) {
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard fstatat(dfd, name, &st, 0) == 0 else {
           var link = stat()
-          let broken = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+          let broken =
+            fstatat(dfd, name, &link, AT_SYMLINK_NOFOLLOW) == 0
+            && (link.st_mode & S_IFMT) == S_IFLNK
           set.skipped.append(
             InputProblem(
               file: path, line: 0,
@@ -136,6 +145,7 @@ public enum InputFiles {
         case S_IFREG:
           if seen.files.insert(FileID(st)).inserted {
             found.append(path)
+            set.stamps[path] = FileStamp(st)
           } else {
             set.repeated += 1
           }

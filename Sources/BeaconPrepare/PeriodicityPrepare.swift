@@ -74,10 +74,21 @@ public enum PeriodicityPrepare {
   public static let icmpProtocols = ["icmp", "1"]
   public static let icmp6Protocols = ["icmp6", "icmpv6", "ipv6-icmp", "58"]
 
+  /// `s` in lower case when it is short ASCII; nil otherwise. No other text can lower-case to
+  /// an ICMP protocol name (on Spark either), and this runs for every row.
+  static func asciiLowercased(_ s: String) -> String? {
+    guard s.utf8.count <= 16, s.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+    if !s.utf8.contains(where: { (0x41...0x5A).contains($0) }) { return s }
+    return String(
+      decoding: s.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+  }
+
   /// Whether a row is an ICMP error reply: the family is the destination's, as written.
   public static func isICMPError(_ r: ConnectionRecord) -> Bool {
-    guard let proto = r.protocol?.lowercased(), let type = r.sourcePort else { return false }
-    let v6 = r.destinationIP?.contains(":") ?? false
+    guard let type = r.sourcePort, let proto = r.protocol.flatMap(asciiLowercased) else {
+      return false
+    }
+    let v6 = r.destinationIP?.utf8.contains(UInt8(ascii: ":")) ?? false
     if icmpProtocols.contains(proto) {
       return (v6 ? icmp6ErrorTypes : icmpErrorTypes).contains(type)
     }

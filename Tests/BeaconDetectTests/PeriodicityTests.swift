@@ -242,6 +242,35 @@ import Testing
     #expect(f.reason.contains("80 % missed (5 gaps over 4.5 periods)"), "\(f.reason)")
   }
 
+  @Test func theMedianBySelectionIsTheMedianOfTheSortedValues() {
+    // Random, constant, few distinct values, sorted, reversed, organ-pipe and sawtooth
+    // series (the orders that defeat naive pivots), of every length up to 70 and a few large.
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> Double {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(seed >> 40)
+    }
+    func sortedMedian(_ v: [Double]) -> Double {
+      let s = v.sorted()
+      return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+    for n in Array(1...70) + [255, 256, 1001, 4096] {
+      let series: [[Double]] = [
+        (0..<n).map { _ in next() },
+        Array(repeating: 300, count: n),
+        (0..<n).map { _ in Double(Int(next()) % 3) },
+        (0..<n).map(Double.init),
+        (0..<n).reversed().map(Double.init),
+        (0..<n).map { Double(min($0, n - $0)) },
+        (0..<n).map { Double($0 % 7) * 60 + 0.25 },
+      ]
+      for v in series {
+        #expect(PeriodicityMethod.median(v) == sortedMedian(v), "n \(n): \(v.prefix(8))")
+      }
+    }
+    #expect(PeriodicityMethod.median([]) == 0)
+  }
+
   @Test func persistenceIsJudgedOnSlotsOfTheSpanNotOnHours() {
     // A 90-minute capture: 24 slots of 3.75 min, not two hours that any flow fills.
     let beats = stride(from: 0.0, to: 5400, by: 23).map { $0 }

@@ -94,6 +94,40 @@ import Testing
         == "5 asked: 2 from the cache, 0 summarised, 3 missing")
   }
 
+  @Test func theCacheIsSharedByNamesOfOneRootAndADamagedFileIsMadeAgain() throws {
+    let root = try export(visitors: 3)
+    let cache = NSTemporaryDirectory() + "beaconhunt-cache-\(UUID().uuidString)"
+    let alias = root + "-alias"
+    defer {
+      for p in [root, cache, alias] { try? FileManager.default.removeItem(atPath: p) }
+    }
+    func historyStep(_ r: HuntResult) -> String? {
+      r.summary.steps.first { $0.step == "history days" }?.detail
+    }
+    let cold = try hunt(root, lookback: 2, cache: cache)
+    #expect(historyStep(cold) == "2 asked: 0 from the cache, 2 summarised, 0 missing")
+    // The same export through a link, or with a trailing `/.`, reads the same summaries.
+    try FileManager.default.createSymbolicLink(atPath: alias, withDestinationPath: root)
+    for name in [alias, root + "/."] {
+      let warm = try hunt(name, lookback: 2, cache: cache)
+      #expect(historyStep(warm) == "2 asked: 2 from the cache, 0 summarised, 0 missing", "\(name)")
+      #expect(try findings(warm) == findings(cold))
+    }
+    // A summary cut short (a full disk, a crash of another tool) is not trusted: that day is
+    // summarised again, with the same findings, and the file is whole again.
+    let files = try #require(FileManager.default.subpaths(atPath: cache)).filter {
+      $0.hasSuffix(".summary")
+    }.sorted()
+    #expect(files.count == 2)
+    let damaged = cache + "/" + files[0]
+    let whole = try Data(contentsOf: URL(fileURLWithPath: damaged))
+    try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: damaged))
+    let again = try hunt(root, lookback: 2, cache: cache)
+    #expect(historyStep(again) == "2 asked: 1 from the cache, 1 summarised, 0 missing")
+    #expect(try findings(again) == findings(cold))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == whole)
+  }
+
   @Test func aSlowBeaconIsScoredOverTheLookbackFromCachedSummaries() throws {
     // Every 4 h ±10 % for 8 days: six check-ins a day, 48 over the week before and today.
     let root = NSTemporaryDirectory() + "beaconhunt-slow-\(UUID().uuidString)"
