@@ -60,11 +60,13 @@ extension DaySummary {
         let date = r.text(), let fingerprint = r.text(), let nStrings = r.count()
       else { return nil }
       var s = DaySummary(date: date, fingerprint: fingerprint)
-      s.strings.reserveCapacity(nStrings)
+      var strings: [String] = []
+      strings.reserveCapacity(nStrings)
       for _ in 0..<nStrings {
         guard let t = r.text() else { return nil }
-        s.strings.append(t)
+        strings.append(t)
       }
+      s.names = Interner(strings)
       r.strings = nStrings
       guard let nDestinations = r.count() else { return nil }
       s.destinations.reserveCapacity(nDestinations)

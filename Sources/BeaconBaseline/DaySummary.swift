@@ -41,13 +41,13 @@ public struct DaySummary: Sendable, Equatable {
   /// options that shape it, so a day whose files or options change is summarised again.
   public var fingerprint: String
   /// The addresses and protocols the entries refer to, each once.
-  public var strings: [String] = []
+  public var strings: [String] { names.strings }
   /// One entry per destination, in byte order of its address.
   public var destinations: [Destination] = []
   /// The day's slow flows (`PeriodicityMethod.isSlowDay` says which), in the order given.
   public var flows: [Flow] = []
 
-  private var ids: [ExactString: Int32] = [:]
+  var names = Interner()
 
   public init(date: String, fingerprint: String) {
     self.date = date
@@ -60,14 +60,7 @@ public struct DaySummary: Sendable, Equatable {
   }
 
   /// The index of `s` in `strings`, added when new.
-  public mutating func id(_ s: String) -> Int32 {
-    let key = ExactString(s)
-    if let k = ids[key] { return k }
-    let k = Int32(strings.count)
-    strings.append(s)
-    ids[key] = k
-    return k
-  }
+  public mutating func id(_ s: String) -> Int32 { names.id(s) }
 
   /// Summarises prepared rows (after direction filtering); only internal sources count.
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
@@ -103,6 +96,14 @@ public struct Interner: Sendable {
   private var ids: [ExactString: Int32] = [:]
 
   public init() {}
+
+  /// A table read back: `strings` keep their indexes (a repeated one maps to its first).
+  public init(_ strings: [String]) {
+    self.strings = strings
+    for (k, s) in strings.enumerated() where ids[ExactString(s)] == nil {
+      ids[ExactString(s)] = Int32(k)
+    }
+  }
 
   public mutating func id(_ s: String) -> Int32 {
     let key = ExactString(s)
