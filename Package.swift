@@ -80,7 +80,7 @@ let package = Package(
     ),
     .executableTarget(name: "BeaconBench", dependencies: ["BeaconEngine", "BeaconSimulate"]),
 
-    // Helpers shared by the test suites (seeded input mutations).
+    // Helpers shared by the test suites (seeded input mutations, hostile servers, shared data).
     .target(
       name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport",
       exclude: ["Fixtures"]),
@@ -105,7 +105,8 @@ let package = Package(
         "BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate", "BeaconTestSupport",
       ]),
     .testTarget(
-      name: "BeaconEngineTests", dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate"]),
+      name: "BeaconEngineTests",
+      dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate", "BeaconTestSupport"]),
     .testTarget(
       name: "BeaconHuntCLITests",
       dependencies: ["BeaconCore", "BeaconEnrich", "BeaconNet", "BeaconTestSupport"]),

@@ -187,7 +187,8 @@ extension DaySummary {
       let size = stamp?.size ?? -1
       let mtime = stamp.map { "\($0.modified.tv_sec).\($0.modified.tv_nsec)" } ?? "-1"
       let name = root.flatMap { r in p.hasPrefix(r) ? String(p.dropFirst(r.count)) : nil } ?? p
-      text += "\(name)\t\(size)\t\(mtime)\n"
+      // Length first: a file name may hold tabs and newlines.
+      text += "\(name.utf8.count):\(name)\t\(size)\t\(mtime)\n"
     }
     // Swift's Hasher is seeded per process, so a stable digest of its own.
     return stableDigest(text)

@@ -153,10 +153,8 @@ if historyDays > 0 {
   // The default hunt of the same day with its history from a warm cache, as a daily hunt runs,
   // alternating with the notebook hunt of that day.
   let cache = historyDir + "/cache"
-  let args = [
-    "hunt", "--root", historyDir, "--end-date", day, "--quiet", "--lookback-days",
-    "\(historyDays)", "--cache", cache,
-  ]
+  let historyDayArgs = ["hunt", "--root", historyDir, "--end-date", day, "--quiet"]
+  let args = historyDayArgs + ["--lookback-days", "\(historyDays)", "--cache", cache]
   _ = try timed(binary, args)  // summarises the history days once (the cache's first day)
   var withHistory: [Double] = []
   var notebook: [Double] = []
@@ -164,7 +162,7 @@ if historyDays > 0 {
     let h = try timed(binary, args)
     withHistory.append(h.seconds)
     rss = max(rss, h.rssMB)
-    notebook.append(try timed(binary, Array(args.prefix(6)) + ["--method", "notebook"]).seconds)
+    notebook.append(try timed(binary, historyDayArgs + ["--method", "notebook"]).seconds)
   }
   let h = withHistory.min()!
   let n = notebook.min()!

@@ -9,16 +9,24 @@ public enum TimeWindow {
   /// row ends the run.
   public static let spanGapDays = 7
 
-  /// The day (since the epoch, floored) of a time in ticks.
-  public static func day(_ ticks: Int64) -> Int64 {
-    let (q, r) = ticks.quotientAndRemainder(dividingBy: ticksPerDay)
+  public static let ticksPerHour = 3600 * Timestamp.ticksPerSecond
+
+  /// `ticks` divided by `unit`, rounded down (before 1970 too): the day or hour a time is in.
+  public static func floor(_ ticks: Int64, _ unit: Int64) -> Int64 {
+    let (q, r) = ticks.quotientAndRemainder(dividingBy: unit)
     return r < 0 ? q - 1 : q
   }
 
-  /// `day` in Spark SQL, of a BIGINT ticks expression: the same floored division.
-  public static func sqlDay(_ ticks: String) -> String {
-    "((\(ticks) - pmod(\(ticks), \(ticksPerDay)L)) div \(ticksPerDay)L)"
+  /// `floor` in Spark SQL, of a BIGINT ticks expression: the same floored division.
+  public static func sqlFloor(_ ticks: String, _ unit: Int64) -> String {
+    "((\(ticks) - pmod(\(ticks), \(unit)L)) div \(unit)L)"
   }
+
+  /// The day (since the epoch) of a time in ticks.
+  public static func day(_ ticks: Int64) -> Int64 { floor(ticks, ticksPerDay) }
+
+  /// `day` in Spark SQL.
+  public static func sqlDay(_ ticks: String) -> String { sqlFloor(ticks, ticksPerDay) }
 
   /// Rows per day.
   public struct DayCounts: Sendable {

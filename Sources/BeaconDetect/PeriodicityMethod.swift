@@ -163,16 +163,11 @@ public enum PeriodicityMethod {
   public static let slowMinCheckIns = 3
   public static let slowMaxCheckIns = 48
   public static let slowMinHours = 3
-  static let ticksPerHour = 3600 * Timestamp.ticksPerSecond
 
   /// Whether one day's check-ins (ticks, ascending) are kept for the lookback.
   public static func isSlowDay(_ ticks: [Int64]) -> Bool {
     guard (slowMinCheckIns...slowMaxCheckIns).contains(ticks.count) else { return false }
-    var hours = Set<Int64>()
-    for t in ticks {
-      let (q, r) = t.quotientAndRemainder(dividingBy: ticksPerHour)
-      hours.insert(r < 0 ? q - 1 : q)
-    }
+    let hours = Set(ticks.map { TimeWindow.floor($0, TimeWindow.ticksPerHour) })
     return hours.count >= slowMinHours
   }
 
@@ -485,11 +480,11 @@ public enum PeriodicityMethod {
   /// Reorders `a` so that `a[k]` is what a sort would put there, with nothing larger before it
   /// and nothing smaller after (Hoare's selection, median-of-three pivots). Log fields choose
   /// these values, so after 2·log2(n) rounds the rest is sorted instead: never worse than a sort.
-  /// Values are finite (differences of times, sizes).
-  static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) {
+  /// Values are finite (differences of times, sizes). `rounds` overrides the budget (tests).
+  static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int, rounds: Int? = nil) {
     var lo = 0
     var hi = a.count - 1
-    var budget = 2 * (Int.bitWidth - a.count.leadingZeroBitCount)
+    var budget = rounds ?? 2 * (Int.bitWidth - a.count.leadingZeroBitCount)
     while hi - lo > 16, budget > 0 {
       budget -= 1
       let mid = lo + (hi - lo) / 2

@@ -83,13 +83,6 @@ public enum PeriodicitySQL {
       """
   }
 
-  /// `bh_retry` … `bh_findings` over `bh_pprepared` and `bh_prevalence`.
-  ///
-  /// Why no `WHERE` between the layers, and rows wrapped in a struct and exploded: the
-  /// optimizer pushes a filter down through projections by substituting their expressions, which
-  /// re-evaluates every array statistic inside the filter (minutes instead of seconds on 24 k
-  /// rows). A filter on a generator's output cannot be pushed below the generator, so each
-  /// statistic is computed once.
   /// `ticks` in seconds, as `Timestamp.epochSeconds`.
   static func seconds(_ ticks: String) -> String { "CAST(\(ticks) AS DOUBLE) / 1.0E7D" }
 
@@ -98,12 +91,6 @@ public enum PeriodicitySQL {
     let P = PeriodicitySQLParameter.self
     return
       "filter(\(ticks), (t, i) -> i = 0 OR \(seconds("t")) - \(seconds("try_element_at(\(ticks), i)")) >= \(P.mergeWindow.marker))"
-  }
-
-  /// The floored hour of a time in ticks.
-  static func hour(_ ticks: String) -> String {
-    let h = "\(3600 * Timestamp.ticksPerSecond)L"
-    return "((\(ticks) - pmod(\(ticks), \(h))) div \(h))"
   }
 
   /// `bh_hseries` (each flow's slow-day check-ins from the history rows, `SlowFlows`) and
@@ -123,7 +110,6 @@ public enum PeriodicitySQL {
         )
         """
     }
-    let P = PeriodicitySQLParameter.self
     let M = PeriodicityMethod.self
     let day = TimeWindow.sqlDay("Ticks")
     return """
@@ -143,7 +129,7 @@ public enum PeriodicitySQL {
         SELECT SourceIP, DestinationIP, DestinationPort, Protocol, flatten(collect_list(cis_ticks)) AS h_ticks
         FROM bh_hday
         WHERE size(cis_ticks) BETWEEN \(M.slowMinCheckIns) AND \(M.slowMaxCheckIns)
-          AND size(array_distinct(transform(cis_ticks, t -> \(hour("t"))))) >= \(M.slowMinHours)
+          AND size(array_distinct(transform(cis_ticks, t -> \(TimeWindow.sqlFloor("t", TimeWindow.ticksPerHour))))) >= \(M.slowMinHours)
         GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
       ),
       bh_hstart AS (
@@ -164,6 +150,13 @@ public enum PeriodicitySQL {
       """
   }
 
+  /// `bh_retry` … `bh_findings` over `bh_pprepared` and `bh_prevalence`.
+  ///
+  /// Why no `WHERE` between the layers, and rows wrapped in a struct and exploded: the
+  /// optimizer pushes a filter down through projections by substituting their expressions, which
+  /// re-evaluates every array statistic inside the filter (minutes instead of seconds on 24 k
+  /// rows). A filter on a generator's output cannot be pushed below the generator, so each
+  /// statistic is computed once.
   public static var detectCTE: String {
     let P = PeriodicitySQLParameter.self
     let M = PeriodicityMethod.self

@@ -186,7 +186,7 @@ public enum Evaluation {
     return results
   }
 
-  /// The beacons of the large mixed hunt: every kind the scenarios test, 26 in all.
+  /// The beacons of the large mixed hunt: every kind the scenarios test.
   public static var mixedBeacons: [BeaconScenario] {
     var out = BeaconScenario.standardSet
     out += set("uniform", [30, 600, 1800], [0.3, 0.5])
@@ -214,17 +214,21 @@ public enum Evaluation {
     return out
   }
 
-  /// A 3-day export of `hosts` workstations with `mixedBeacons`, benign periodic services and a
-  /// broken clock's rows, hunted at default settings with the default lookback (the two days
-  /// before it exist): the acceptance hunt.
-  public static func mixed(hosts: Int = 300, rows: Int = 60_000, seed: UInt64 = 2024) throws
-    -> Score
+  /// The mixed hunt's days (ending on the hunted day) and workstations.
+  public static let mixedDays = 3
+  public static let mixedHosts = 300
+
+  /// A `mixedDays`-day export of `hosts` workstations with `mixedBeacons`, benign periodic
+  /// services and a broken clock's rows, hunted at default settings with the default lookback
+  /// (the days before it exist): the acceptance hunt.
+  public static func mixed(hosts: Int = mixedHosts, rows: Int = 60_000, seed: UInt64 = 2024)
+    throws -> Score
   {
     let folder = NSTemporaryDirectory() + "beaconhunt-mixed-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var config = SimulationConfig()
     config.seed = seed
-    config.days = 3
+    config.days = mixedDays
     config.hosts = hosts
     config.rowsPerDay = rows
     config.beacons = mixedBeacons

@@ -33,6 +33,7 @@ public enum RealCaptures {
 
   /// The capstone lab's captures have no addresses: each gets this made-up pair.
   public static let capstonePair = ("10.99.0.1", "198.51.100.1")
+  static let capstoneC2 = "\(capstonePair.0)>\(capstonePair.1)"
 
   public static let captures: [Capture] = [
     Capture(
@@ -47,16 +48,16 @@ public enum RealCaptures {
       dataset: "rita-proxy conn.log (via proxy, any direction)", paths: ["rita-proxy/conn.log"],
       c2: "10.136.0.18>10.136.0.16:3128", anyDirection: true),
     Capture(
-      dataset: "capstone Empire", paths: [], c2: "10.99.0.1>198.51.100.1", anyDirection: true,
+      dataset: "capstone Empire", paths: [], c2: capstoneC2, anyDirection: true,
       capstone: "empire_beaconing_0.csv"),
     Capture(
-      dataset: "capstone PoshC2", paths: [], c2: "10.99.0.1>198.51.100.1", anyDirection: true,
+      dataset: "capstone PoshC2", paths: [], c2: capstoneC2, anyDirection: true,
       capstone: "posh_beaconing_0.csv"),
     Capture(
-      dataset: "capstone Merlin", paths: [], c2: "10.99.0.1>198.51.100.1", anyDirection: true,
+      dataset: "capstone Merlin", paths: [], c2: capstoneC2, anyDirection: true,
       capstone: "merlin_beaconing_0.csv"),
     Capture(
-      dataset: "capstone Sliver (beacon mode)", paths: [], c2: "10.99.0.1>198.51.100.1",
+      dataset: "capstone Sliver (beacon mode)", paths: [], c2: capstoneC2,
       anyDirection: true, capstone: "sliver_beaconing_1.csv"),
     Capture(
       dataset: "strato-008-normal40 (benign PC, 24 h)",

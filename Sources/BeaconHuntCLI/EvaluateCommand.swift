@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeaconEvaluate
+import BeaconExport
 import Foundation
 
 struct EvaluateCommand: ParsableCommand {
@@ -23,10 +24,24 @@ struct EvaluateCommand: ParsableCommand {
   )
   var real: String?
 
-  func run() throws {
+  static func isFolder(_ path: String) -> Bool {
+    var isFolder: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+      && isFolder.boolValue
+  }
+
+  func validate() throws {
     guard seeds >= 1, hosts >= 1, rowsPerDay >= 1000 else {
       throw ValidationError("--seeds ≥ 1, --hosts ≥ 1, --rows-per-day ≥ 1000")
     }
+    // A folder named by the user must be there before minutes of simulation; the default is
+    // a guess from the current folder, and only noted when it is not there.
+    if let real, real != "none", !Self.isFolder(real) {
+      throw ValidationError("--real: \(TableText.visible(real)) is not a folder")
+    }
+  }
+
+  func run() throws {
     let progress = Stderr.isTerminal
     let results = try Evaluation.run(
       seeds: (1...seeds).map(UInt64.init), hosts: hosts, rows: rowsPerDay,
@@ -35,22 +50,22 @@ struct EvaluateCommand: ParsableCommand {
       })
     if progress { Stderr.write("\r\u{1B}[2K") }
     print(Evaluation.table(results), terminator: "")
-    if progress { Stderr.write("evaluate: 3 days, 300 hosts, mixed beacons …") }
-    let mixed = try Evaluation.mixed()
+    let (days, mixedHosts) = (Evaluation.mixedDays, Evaluation.mixedHosts)
+    if progress { Stderr.write("evaluate: \(days) days, \(mixedHosts) hosts, mixed beacons …") }
+    let mixed = try Evaluation.mixed(hosts: mixedHosts)
     if progress { Stderr.write("\r\u{1B}[2K") }
     print(
-      "\n3-day export, 300 hosts, \(mixed.labelled) beacon flows of every kind above, default settings and lookback: "
+      "\n\(days)-day export, \(mixedHosts) hosts, \(mixed.labelled) beacon flows of every kind above, default settings and lookback: "
         + "periodicity recall \(String(format: "%.1f", mixed.recall * 100)) %, \(mixed.falsePositives) false positives over \(mixed.backgroundFlows) background flows"
     )
     let folder = real ?? RealCaptures.defaultFolder
     guard folder != "none" else { return }
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
-    else {
-      Stderr.write("evaluate: no real captures at \(folder) (--real DIR, or --real none)\n")
+    guard Self.isFolder(folder) else {
+      Stderr.write(
+        "evaluate: no real captures at \(TableText.visible(folder)) (--real DIR, or --real none)\n")
       return
     }
-    print("\nReal captures (\(folder)), periodicity method at default settings:")
+    print("\nReal captures (\(TableText.visible(folder))), periodicity method at default settings:")
     print(RealCaptures.table(try RealCaptures.run(folder: folder)), terminator: "")
   }
 }

@@ -74,8 +74,8 @@ struct InputOptions: ParsableArguments {
         throw ValidationError(
           "--end-date: \(TableText.visible(endDate)) is not a date (YYYY-MM-DD)")
       }
+      // `validate()` has checked the range.
       let lookback = lookbackDays ?? NotebookThresholds.defaultLookbackDays
-      guard lookback >= 0 else { throw ValidationError("--lookback-days must be 0 or more") }
       return .export(root: root, endDate: date, lookbackDays: lookback)
     }
     guard !inputs.isEmpty else {

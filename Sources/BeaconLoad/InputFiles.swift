@@ -98,7 +98,9 @@ public enum InputFiles {
     return walk(folder, seen: &seen)
   }
 
-  static func walk(_ folder: String, seen: inout Seen) -> InputSet {
+  /// `recursive: false` lists `folder` itself only (a Zeek archive's day folder), by the same
+  /// rules.
+  static func walk(_ folder: String, seen: inout Seen, recursive: Bool = true) -> InputSet {
     var set = InputSet()
     var found: [String] = []
     var top = stat()
@@ -141,7 +143,7 @@ public enum InputFiles {
         }
         switch st.st_mode & S_IFMT {
         case S_IFDIR:
-          if seen.folders.insert(FileID(st)).inserted { stack.append(path) }
+          if recursive, seen.folders.insert(FileID(st)).inserted { stack.append(path) }
         case S_IFREG:
           if seen.files.insert(FileID(st)).inserted {
             found.append(path)

@@ -1,10 +1,6 @@
 import BeaconCore
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The layouts a `--root` may have, and the files of each day in them.
 ///
 /// - A Log Analytics export: `…/y=YYYY/m=MM/d=DD/h=HH/m=MM/PT05M.json`, under one or more
@@ -51,13 +47,14 @@ public enum RootLayout: Sendable, Equatable {
         }
       }
     case .zeekArchive(let root):
+      var seen = InputFiles.Seen()
       return dates.map { date in
         var folders = [ZeekArchive.dayFolder(root: root, date: date)]
         if latest, ZeekArchive.latestDay(root).map({ $0 <= date }) ?? true {
           folders += [root + "/current", root]
         }
         var files = InputSet()
-        for f in folders { files.append(ZeekArchive.connLogs(in: f)) }
+        for f in folders { files.append(ZeekArchive.connLogs(in: f, seen: &seen)) }
         return Day(root: root, date: date, folder: folders[0], files: files)
       }
     }
@@ -75,9 +72,10 @@ public enum ZeekArchive {
 
   /// Whether `root` holds dated day folders, or a current conn log.
   public static func isArchive(_ root: String) -> Bool {
-    latestDay(root) != nil
-      || !connLogs(in: root + "/current").sources.isEmpty
-      || !connLogs(in: root).sources.isEmpty
+    var seen = InputFiles.Seen()
+    return latestDay(root) != nil
+      || !connLogs(in: root + "/current", seen: &seen).sources.isEmpty
+      || !connLogs(in: root, seen: &seen).sources.isEmpty
   }
 
   /// The latest `YYYY-MM-DD` folder below `root`.
@@ -99,18 +97,19 @@ public enum ZeekArchive {
     return String(name[..<dot])
   }
 
-  /// The conn logs directly in `folder` (regular files, or links to them), and the other logs
-  /// beside them counted by kind.
-  static func connLogs(in folder: String) -> InputSet {
+  /// The conn logs directly in `folder`, listed by the rule of every folder walk
+  /// (`InputFiles`: each real file once, FIFOs and broken links reported), and the other logs
+  /// beside them counted by kind. Files that are not Zeek logs are passed over.
+  static func connLogs(in folder: String, seen: inout InputFiles.Seen) -> InputSet {
+    let listing = InputFiles.walk(folder, seen: &seen, recursive: false)
     var set = InputSet()
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted(
-      by: utf8Less)
-    for name in names where !name.hasPrefix(".") {
-      let path = folder + "/" + name
-      var st = stat()
-      guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+    set.skipped = listing.skipped
+    set.repeated = listing.repeated
+    for source in listing.sources {
+      let name = String(source.name.split(separator: "/").last ?? "")
       if isConnLog(name) {
-        set.sources.append(.file(path))
+        set.sources.append(source)
+        set.stamps[source.name] = listing.stamps[source.name]
       } else if let kind = logKind(name) {
         set.otherLogs[kind, default: 0] += 1
       }

@@ -266,6 +266,14 @@ import Testing
       ]
       for v in series {
         #expect(PeriodicityMethod.median(v) == sortedMedian(v), "n \(n): \(v.prefix(8))")
+        // The budget's fallback: after 0…3 partitions the rest is sorted, and `k` is in place.
+        let k = v.count / 2
+        for rounds in 0...3 {
+          var a = v
+          a.withUnsafeMutableBufferPointer { PeriodicityMethod.select($0, k, rounds: rounds) }
+          #expect(a[k] == v.sorted()[k], "n \(n), \(rounds) rounds")
+          #expect(a[..<k].allSatisfy { $0 <= a[k] } && a[(k + 1)...].allSatisfy { $0 >= a[k] })
+        }
       }
     }
     #expect(PeriodicityMethod.median([]) == 0)

@@ -2,17 +2,14 @@ import BeaconCore
 import BeaconEngine
 import BeaconEvaluate
 import BeaconSimulate
+import BeaconTestSupport
 import Foundation
 import Testing
 
 /// The periodicity method on the real captures in ../shared/data/real (see its README) and on a
 /// labelled simulation.
 @Suite struct PeriodicityRealDataTests {
-  static let real = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-      "shared/data/real"
-    ).path
+  static let real = SharedData.realCaptures
 
   func hunt(_ path: String, _ configure: (inout PeriodicityParameters) -> Void = { _ in }) throws
     -> [PeriodicityFinding]

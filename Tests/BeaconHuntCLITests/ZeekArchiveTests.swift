@@ -1,3 +1,4 @@
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -5,11 +6,7 @@ import Testing
 /// other logs summarised by kind, history and its cache as for an export.
 @Suite struct ZeekArchiveTests {
   let cli = CommandLineTests()
-  static let rolling =
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-      "shared/data/real/rita-proxy_rolling"
-    ).path
+  static let rolling = SharedData.realCaptures + "/rita-proxy_rolling"
 
   /// An archive whose 2024-04-29 folder holds the rolling capture's hourly logs (every kind), and
   /// whose day before holds its conn logs again (their rows are not of that day).
@@ -58,6 +55,39 @@ import Testing
     #expect(alone.status == 0 && alone.stdout == cold.stdout)
   }
 
+  @Test func anArchiveDayFollowsTheRulesOfEveryFolderWalk() throws {
+    // A broken link and a FIFO where conn logs belong, and `current/` holding a link to a file
+    // the day folder already has: reported, never opened, and read once.
+    let root = cli.temp()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let fm = FileManager.default
+    let day = root + "/2024-04-29"
+    try fm.createDirectory(atPath: day, withIntermediateDirectories: true)
+    try fm.createDirectory(atPath: root + "/current", withIntermediateDirectories: true)
+    let conn = try fm.contentsOfDirectory(atPath: Self.rolling).filter { $0.hasPrefix("conn.") }
+    #expect(conn.count == 2)
+    for name in conn {
+      try fm.createSymbolicLink(
+        atPath: day + "/" + name, withDestinationPath: Self.rolling + "/" + name)
+    }
+    try fm.createSymbolicLink(
+      atPath: root + "/current/conn.log", withDestinationPath: Self.rolling + "/" + conn[0])
+    try fm.createSymbolicLink(
+      atPath: day + "/conn.17:00:00-18:00:00.log.gz", withDestinationPath: root + "/nowhere")
+    #expect(mkfifo(day + "/conn.18:00:00-19:00:00.log", 0o644) == 0)
+    let started = Date()
+    let r = try cli.run([
+      "hunt", "--root", root, "--end-date", "2024-04-29", "--lookback-days", "0",
+      "--direction", "any",
+    ])
+    #expect(Date().timeIntervalSince(started) < 60)  // the FIFO is never opened
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("read      7,550 rows from 2 files"), "\(r.stderr)")
+    #expect(r.stderr.contains("conn.17:00:00-18:00:00.log.gz: broken symbolic link: skipped"))
+    #expect(r.stderr.contains("conn.18:00:00-19:00:00.log: not a regular file (a FIFO)"))
+    #expect(r.stderr.contains("1 more paths to files already read"), "\(r.stderr)")
+  }
+
   @Test func aRootWithNeitherLayoutSaysWhichItKnows() throws {
     let root = cli.temp()
     defer { try? FileManager.default.removeItem(atPath: root) }
@@ -72,5 +102,20 @@ import Testing
   @Test func lookbackWithPlainFilesIsAUsageError() throws {
     let r = try cli.run(["hunt", Self.rolling, "--lookback-days", "3"])
     #expect(r.status == 64 && r.stderr.contains("--lookback-days needs --root"))
+  }
+}
+
+/// `beaconhunt evaluate`'s options are checked before minutes of simulation, and what it shows
+/// of them is escaped.
+@Suite struct EvaluateOptionTests {
+  @Test func aRealFolderThatIsNotThereIsAUsageErrorShownSafely() throws {
+    let started = Date()
+    let r = try CommandLineTests().run([
+      "evaluate", "--real", "/nowhere/\u{1B}]0;pwned\u{07}\u{1B}[31m",
+    ])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(Date().timeIntervalSince(started) < 30)  // no scenario was simulated
+    #expect(r.stderr.contains("is not a folder"), "\(r.stderr)")
+    #expect(!r.stderr.contains("\u{1B}") && !r.stderr.contains("\u{07}"))
   }
 }

@@ -18,7 +18,7 @@ import Testing
       just a syslog line
       CEF:0|V|P
       """#)
-    let rows = try RecordLoader().load([.file(t.path + "/fw.log")])
+    let rows = RecordLoader().load([.file(t.path + "/fw.log")])
     #expect(rows.report.rows == 3)
     let a = rows.records[0]
     #expect(

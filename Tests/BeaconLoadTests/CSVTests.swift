@@ -23,7 +23,7 @@ import Testing
       1707405402.0,147.32.80.37
 
       """)
-    let rows = try RecordLoader().load(
+    let rows = RecordLoader().load(
       [.file(t.path + "/pcap.csv")], format: .auto, csvMapping: ["sent": "frame.len"])
     #expect(rows.report.rows == 2)
     #expect(
@@ -40,7 +40,7 @@ import Testing
   @Test func aMappingToAMissingColumnIsAClearError() throws {
     let t = TempFolder()
     t.write("a.csv", "time,src,dst\n1,10.0.0.1,8.8.8.8\n")
-    let rows = try RecordLoader().load(
+    let rows = RecordLoader().load(
       [.file(t.path + "/a.csv")], format: .csv, csvMapping: ["dport": "port"])
     #expect(rows.records.isEmpty)
     #expect(

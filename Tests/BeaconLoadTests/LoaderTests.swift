@@ -17,7 +17,7 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
 {
   var loader = RecordLoader(threads: threads)
   if let segmentBytes { loader.segmentBytes = segmentBytes }
-  return try loader.load(files.map { .file(t.path + "/" + $0) })
+  return loader.load(files.map { .file(t.path + "/" + $0) })
 }
 
 @Suite struct LoaderTests {

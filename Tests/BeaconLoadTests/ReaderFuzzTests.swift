@@ -12,11 +12,7 @@ import Testing
 /// skip, never lost. The mutations grow numbers far past every field's range, which is how the
 /// Zeek/CSV/CEF time overflow was found.
 @Suite struct ReaderFuzzTests {
-  static let realData: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.deletingLastPathComponent().path + "/shared/data/real"
-  }()
+  static let realData = SharedData.realCaptures
 
   /// The first `lines` lines of a file.
   static func head(_ path: String, lines: Int) throws -> [UInt8] {

@@ -1,18 +1,15 @@
 import BeaconCore
+import BeaconTestSupport
 import Foundation
 import Testing
 
 @testable import BeaconLoad
 
 /// The real captures in ../shared/data/real (see its README), read through the Zeek reader.
-let realData = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-    "shared/data/real"
-  ).path
+let realData = SharedData.realCaptures
 
 func loadReal(_ paths: [String], format: InputFormat = .auto) throws -> LoadedRows {
-  try RecordLoader().load(try InputFiles.expand(paths.map { realData + "/" + $0 }), format: format)
+  RecordLoader().load(try InputFiles.expand(paths.map { realData + "/" + $0 }), format: format)
 }
 
 @Suite struct ZeekTests {
