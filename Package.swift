@@ -73,8 +73,8 @@ let package = Package(
     .executableTarget(
       name: "BeaconHuntCLI",
       dependencies: [
-        "BeaconEngine", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich",
-        "BeaconReport",
+        "BeaconEngine", "BeaconLoad", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate",
+        "BeaconEnrich", "BeaconReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

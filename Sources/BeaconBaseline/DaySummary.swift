@@ -1,7 +1,8 @@
 import BeaconCore
 import Foundation
 
-/// One day of history, compact: for each destination, the distinct internal sources that reached
+/// One day of history, compact: for each destination (a name, else an address: the flow key's
+/// destination), the distinct internal sources that reached
 /// it and when it was first seen that day, and the day's slow flows' check-ins. A daily hunt reads
 /// these instead of raw rows.
 ///
@@ -33,8 +34,9 @@ public struct DaySummary: Sendable, Equatable {
   /// The format version; a summary of another version is recomputed. Version 2 keys destinations
   /// by their exact bytes, as Spark groups them; version 3 counts internal sources only, and
   /// keeps only the hunted day's rows; version 4 adds slow flows; version 5 is the binary format
-  /// (`DaySummary+Binary.swift`) with a string table.
-  public static let version = 5
+  /// (`DaySummary+Binary.swift`) with a string table; version 6 keys destinations and flows by
+  /// the destination's name where the connection has one (`HostName`), else by its address.
+  public static let version = 6
 
   public var date: String
   /// Identifies the files the summary was made from (paths, sizes, modification times) and the
@@ -141,7 +143,7 @@ public struct Prevalence: Sendable {
 
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     for (r, isInternal) in zip(rows, sourceInternal) {
-      guard let d = r.destinationIP, let s = r.sourceIP else { continue }
+      guard let d = r.destinationHostName ?? r.destinationIP, let s = r.sourceIP else { continue }
       add(
         source: names.id(s), destination: names.id(d), sourceInternal: isInternal,
         ticks: r.time.ticks)

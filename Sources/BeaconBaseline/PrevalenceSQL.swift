@@ -2,14 +2,15 @@
 /// prepared rows and the history days' (which Spark reads and prepares on the cluster, where the
 /// native engine reads cached `DaySummary` files).
 public enum PrevalenceSQL {
-  /// `bh_prevalence(DestinationIP, Prevalence, DestinationFirstTicks)` over the given views.
+  /// `bh_prevalence(DestinationKey, Prevalence, DestinationFirstTicks)` over the given views:
+  /// by the destination's name where the row has one, else its address (`DestinationKey`).
   public static func prevalenceCTE(of views: [String]) -> String {
-    let rows = views.map { "SELECT SourceIP, DestinationIP, Ticks, src_internal FROM \($0)" }
+    let rows = views.map { "SELECT SourceIP, DestinationKey, Ticks, src_internal FROM \($0)" }
     return """
       bh_prevalence AS (
-        SELECT DestinationIP, count(DISTINCT CASE WHEN src_internal THEN SourceIP END) AS Prevalence,
+        SELECT DestinationKey, count(DISTINCT CASE WHEN src_internal THEN SourceIP END) AS Prevalence,
           min(Ticks) AS DestinationFirstTicks
-        FROM (\(rows.joined(separator: " UNION ALL "))) GROUP BY DestinationIP
+        FROM (\(rows.joined(separator: " UNION ALL "))) GROUP BY DestinationKey
       )
       """
   }

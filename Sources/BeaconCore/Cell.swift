@@ -9,6 +9,8 @@ public enum Cell: Equatable, Sendable {
   case int(Int64)
   case double(Double)
   case intList([Int64])
+  /// A short list of log values (a host name's addresses).
+  case stringList([String])
 }
 
 /// A finding type: a fixed list of column names and the cells of one finding, in that order.

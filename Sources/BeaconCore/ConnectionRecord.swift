@@ -1,4 +1,4 @@
-/// One CommonSecurityLog row reduced to the nine fields a hunt reads.
+/// One CommonSecurityLog row reduced to the fields a hunt reads.
 ///
 /// A missing field, a JSON `null` and a value of the wrong type are all `nil`, as the notebook
 /// method's contract says; only `time` is required, since a row without one is bad input.
@@ -12,12 +12,17 @@ public struct ConnectionRecord: Hashable, Sendable {
   public var receivedBytes: Int64?
   public var sentBytes: Int64?
   public var deviceVendor: String?
+  /// The destination's name as logged (TLS SNI, HTTP `Host`, a resolved name), and a proxy's or
+  /// web filter's request target; `HostName.destination` turns them into the flow's name.
+  public var destinationHostName: String?
+  public var requestURL: String?
 
   public init(
     time: Timestamp, sourceIP: String? = nil, destinationIP: String? = nil,
     sourcePort: Int32? = nil,
     destinationPort: Int32? = nil, protocol: String? = nil, receivedBytes: Int64? = nil,
-    sentBytes: Int64? = nil, deviceVendor: String? = nil
+    sentBytes: Int64? = nil, deviceVendor: String? = nil, destinationHostName: String? = nil,
+    requestURL: String? = nil
   ) {
     self.time = time
     self.sourceIP = sourceIP
@@ -28,6 +33,8 @@ public struct ConnectionRecord: Hashable, Sendable {
     self.receivedBytes = receivedBytes
     self.sentBytes = sentBytes
     self.deviceVendor = deviceVendor
+    self.destinationHostName = destinationHostName
+    self.requestURL = requestURL
   }
 }
 

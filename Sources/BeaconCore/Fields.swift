@@ -12,6 +12,9 @@ public enum CSLField: String, CaseIterable, Sendable {
   case receivedBytes = "ReceivedBytes"
   case sentBytes = "SentBytes"
   case deviceVendor = "DeviceVendor"
+  /// The destination's name (SNI, `Host`), and a proxy's request URL (`HostName` reads both).
+  case destinationHostName = "DestinationHostName"
+  case requestURL = "RequestURL"
 
   /// The field's JSON type as the export carries it.
   public enum Kind: Sendable { case time, string, int32, int64 }
@@ -19,7 +22,8 @@ public enum CSLField: String, CaseIterable, Sendable {
   public var kind: Kind {
     switch self {
     case .timeGenerated: .time
-    case .sourceIP, .destinationIP, .protocol, .deviceVendor: .string
+    case .sourceIP, .destinationIP, .protocol, .deviceVendor, .destinationHostName, .requestURL:
+      .string
     case .sourcePort, .destinationPort: .int32
     case .receivedBytes, .sentBytes: .int64
     }

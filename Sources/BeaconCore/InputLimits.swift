@@ -8,7 +8,12 @@ public struct InputLimits: Sendable, Equatable {
   /// One compressed file may inflate to this much in all; past it the rest is skipped.
   public var maxDecompressedBytes: Int64 = InputLimits.defaultMaxDecompressedBytes
 
+  /// Zeek's http, ssl and dns logs are joined to conn logs through a table of at most this many
+  /// entries (connection ids and DNS answers, about 150 bytes each); the rest are counted.
+  public var maxJoinNames: Int = InputLimits.defaultMaxJoinNames
+
   public static let defaultMaxLineBytes = 4 << 20
+  public static let defaultMaxJoinNames = 1_000_000
   public static let defaultMaxMemberBytes: Int64 = 4 << 30
   public static let defaultMaxDecompressedBytes: Int64 = 16 << 30
 

@@ -58,6 +58,8 @@ public struct InputReport: Sendable, Equatable {
   /// recognised by name or `#path` header and not hunted. Not a skip (`--strict` is about
   /// malformed rows in what is hunted).
   public var otherLogs: [String: Int] = [:]
+  /// Zeek's http, ssl and dns logs read for the destinations' names, and what they gave.
+  public var names = NameJoinReport()
 
   public init() {}
 
@@ -89,6 +91,7 @@ public struct InputReport: Sendable, Equatable {
     replacedExamples += other.replacedExamples.prefix(Self.exampleLimit - replacedExamples.count)
     repeatedFiles += other.repeatedFiles
     for (k, v) in other.otherLogs { otherLogs[k, default: 0] += v }
+    names.append(other.names)
   }
 
   public mutating func replaced(_ field: String, _ problem: @autoclosure () -> InputProblem) {
@@ -98,6 +101,30 @@ public struct InputReport: Sendable, Equatable {
 
   /// True when any line or file was skipped (what `--strict` refuses).
   public var hasSkips: Bool { skippedLines > 0 || !fileProblems.isEmpty }
+}
+
+/// What joining Zeek's name logs to its conn logs did (`ZeekNames`).
+public struct NameJoinReport: Sendable, Equatable {
+  /// Files read for names, by kind (`http`, `ssl`, `dns`).
+  public var logs: [String: Int] = [:]
+  /// Entries kept in the join table (connection ids with a name, DNS answers).
+  public var entries = 0
+  /// Entries met once the table was full (`InputLimits.maxJoinNames`): not kept, so the
+  /// connections they would have named keep their address.
+  public var overflow = 0
+  /// Conn rows given a name, by where it came from (`http`, `ssl`, `dns`).
+  public var joined: [String: Int] = [:]
+
+  public init() {}
+
+  public var isEmpty: Bool { logs.isEmpty && entries == 0 && overflow == 0 }
+
+  public mutating func append(_ other: NameJoinReport) {
+    for (k, v) in other.logs { logs[k, default: 0] += v }
+    entries += other.entries
+    overflow += other.overflow
+    for (k, v) in other.joined { joined[k, default: 0] += v }
+  }
 }
 
 /// Rows left after one step of a method, for the run summary.

@@ -13,7 +13,14 @@ public enum FlowKind: String, Sendable {
 /// estimated period and jitter, counts, times, bytes, prevalence and a one-line reason.
 public struct PeriodicityFinding: FindingRecord, Hashable {
   public var sourceIP: String
+  /// The destination's name when the flow is keyed by one (`HostName`); nil for an address.
+  public var destinationHostName: String?
+  /// The least (byte order) of the addresses the flow's connections went to: the address
+  /// itself, or for a name one of its addresses (or its proxy), which enrichment looks up.
   public var destinationIP: String
+  /// The first `maxDestinationIPs` of those addresses in byte order, and how many there were.
+  public var destinationIPs: [String]
+  public var destinationIPCount: Int64
   public var destinationPort: Int32?
   public var `protocol`: String?
   public var kind: FlowKind
@@ -51,13 +58,21 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   /// Connections in each of `timelineBins` equal slices of the hunt's window.
   public var timeline: [Int64]
 
+  /// `source>destination`, the destination being the flow's key (its name, else its address):
+  /// how evaluations match findings to labelled beacons.
+  public var pairKey: String { "\(sourceIP)>\(destinationHostName ?? destinationIP)" }
+
   /// `intervalHistogram` has this many bins of a quarter period; the last holds the rest.
   public static let histogramBins = 19
   public static let histogramBinWidth = 0.25
   public static let timelineBins = 48
+  /// A name's addresses reported with it (all of them are counted).
+  public static let maxDestinationIPs = 8
 
   public init(
-    sourceIP: String, destinationIP: String, destinationPort: Int32?, protocol: String?,
+    sourceIP: String, destinationHostName: String? = nil, destinationIP: String,
+    destinationIPs: [String]? = nil, destinationIPCount: Int64? = nil,
+    destinationPort: Int32?, protocol: String?,
     kind: FlowKind,
     score: Double, regularity: Double, dispersion: Double, persistence: Double,
     sizeConsistency: Double?,
@@ -71,7 +86,10 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
     self.intervalHistogram = intervalHistogram
     self.timeline = timeline
     self.sourceIP = sourceIP
+    self.destinationHostName = destinationHostName
     self.destinationIP = destinationIP
+    self.destinationIPs = destinationIPs ?? [destinationIP]
+    self.destinationIPCount = destinationIPCount ?? Int64(self.destinationIPs.count)
     self.destinationPort = destinationPort
     self.protocol = `protocol`
     self.kind = kind
@@ -100,8 +118,8 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   }
 
   public static let columns = [
-    "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
-    "Dispersion",
+    "SourceIP", "DestinationHostName", "DestinationIP", "DestinationIPs", "DestinationIPCount",
+    "DestinationPort", "Protocol", "Kind", "Score", "Regularity", "Dispersion",
     "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare", "Connections",
     "CheckIns", "FirstSeen",
     "LastSeen", "TotalSentBytes", "TotalReceivedBytes", "Prevalence", "PeriodicPeers",
@@ -113,7 +131,9 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
   public var cells: [Cell] {
     func r(_ v: Double) -> Cell { .double((v * 1e6).rounded() / 1e6) }
     return [
-      .string(sourceIP), .string(destinationIP), destinationPort.map { .int(Int64($0)) } ?? .null,
+      .string(sourceIP), destinationHostName.map(Cell.string) ?? .null, .string(destinationIP),
+      .stringList(destinationIPs), .int(destinationIPCount),
+      destinationPort.map { .int(Int64($0)) } ?? .null,
       self.protocol.map(Cell.string) ?? .null, .string(kind.rawValue), r(score), r(regularity),
       r(dispersion),
       r(persistence), sizeConsistency.map(r) ?? .null, r(period), r(jitter), r(missedBeatShare),

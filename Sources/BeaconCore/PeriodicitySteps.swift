@@ -23,6 +23,11 @@ public enum PeriodicitySteps {
     public var invalidAddresses = 0
     /// The least (byte order) invalid row, as `SourceIP …, DestinationIP …`.
     public var invalidExample: String?
+    /// Valid rows with a destination name, of them through a proxy, and rows whose name fields
+    /// held no usable name (`HostName`).
+    public var namedRows = 0
+    public var proxiedRows = 0
+    public var invalidNames = 0
     public var afterDirection = 0
     public var icmpErrors = 0
     public var noiseDestinations = 0
@@ -31,6 +36,8 @@ public enum PeriodicitySteps {
     public var allowNetworks = 0
     public var allowPorts = 0
     public var allowHostNames = 0
+    /// Rows the host-name entries dropped.
+    public var allowlistedNames = 0
     public var allowlistGiven = false
     public var flows = 0
     /// Distinct internal sources of the hunted rows, and the popular threshold they give.
@@ -79,6 +86,13 @@ public enum PeriodicitySteps {
           ? "\(groupedDigits(c.invalidAddresses)) rows without a valid SourceIP and DestinationIP, e.g. "
             + (c.invalidExample ?? "") : nil),
       StepCount(
+        "host names", c.namedRows,
+        detail:
+          "rows keyed by the destination's name: \(groupedDigits(c.proxiedRows)) through a proxy"
+          + (c.invalidNames > 0
+            ? "; \(groupedDigits(c.invalidNames)) rows with an unusable name, keyed by address"
+            : "")),
+      StepCount(
         "direction", c.afterDirection,
         detail: p.anyDirection ? "any" : "internal → external"),
       StepCount(
@@ -92,8 +106,10 @@ public enum PeriodicitySteps {
           ? "none given"
           : "\(groupedDigits(c.afterNoise - c.afterAllowlist)) rows dropped; \(c.allowNetworks) networks, \(c.allowPorts) ports"
             + (c.allowHostNames == 0
-              ? "" : ", \(c.allowHostNames) host names (unused: the input has no host names)")),
-      StepCount("flows", c.flows, detail: "source, destination, port, protocol"),
+              ? ""
+              : ", \(c.allowHostNames) host names (\(groupedDigits(c.allowlistedNames)) rows)")),
+      StepCount(
+        "flows", c.flows, detail: "source, destination (name, else address), port, protocol"),
       StepCount("candidates", c.candidates, detail: "flows with enough connections"),
       StepCount(
         "popular behaviour", c.popular,

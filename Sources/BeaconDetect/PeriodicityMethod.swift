@@ -52,7 +52,13 @@ public enum PeriodicityMethod {
   /// One flow's connections, in time order.
   public struct Flow: Sendable {
     public var sourceIP: String
+    /// The flow's key when it is a name (`HostName`), with the addresses it went to.
+    public var destinationHostName: String?
+    /// The least address (byte order); for a name, `destinationIPs` holds the first
+    /// `PeriodicityFinding.maxDestinationIPs`, and `destinationIPCount` counts them all.
     public var destinationIP: String
+    public var destinationIPs: [String]
+    public var destinationIPCount: Int
     public var destinationPort: Int32?
     public var `protocol`: String?
     public var times: [Timestamp]
@@ -63,12 +69,17 @@ public enum PeriodicityMethod {
     public var prevalence: Int
 
     public init(
-      sourceIP: String, destinationIP: String, destinationPort: Int32?, protocol: String?,
+      sourceIP: String, destinationHostName: String? = nil, destinationIP: String,
+      destinationIPs: [String]? = nil, destinationIPCount: Int? = nil,
+      destinationPort: Int32?, protocol: String?,
       times: [Timestamp],
       sent: [Int64?], received: [Int64?], sourcePorts: [Int32?]? = nil, prevalence: Int
     ) {
       self.sourceIP = sourceIP
+      self.destinationHostName = destinationHostName
       self.destinationIP = destinationIP
+      self.destinationIPs = destinationIPs ?? [destinationIP]
+      self.destinationIPCount = destinationIPCount ?? self.destinationIPs.count
       self.destinationPort = destinationPort
       self.protocol = `protocol`
       self.times = times
@@ -340,8 +351,9 @@ public enum PeriodicityMethod {
       let covered = Set(raw.map { Int(($0 - raw.first!) / Rule.strobeSlotSeconds) }).count
       if m < p.strobeInterval, Double(covered) / Double(slots) >= Rule.strobeCoverage {
         return PeriodicityFinding(
-          sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
-          destinationPort: flow.destinationPort,
+          sourceIP: flow.sourceIP, destinationHostName: flow.destinationHostName,
+          destinationIP: flow.destinationIP, destinationIPs: flow.destinationIPs,
+          destinationIPCount: Int64(flow.destinationIPCount), destinationPort: flow.destinationPort,
           protocol: flow.protocol, kind: .strobe, score: 1, regularity: 0, dispersion: 0,
           persistence: 0,
           sizeConsistency: sizeConsistency(flow.sent), period: m, jitter: 0, missedBeatShare: 0,
@@ -384,8 +396,9 @@ public enum PeriodicityMethod {
       gaps: e.gaps, checkIns: series.count, connections: raw.count, span: span,
       persistence: persist, sizeConsistency: size)
     return PeriodicityFinding(
-      sourceIP: flow.sourceIP, destinationIP: flow.destinationIP,
-      destinationPort: flow.destinationPort,
+      sourceIP: flow.sourceIP, destinationHostName: flow.destinationHostName,
+      destinationIP: flow.destinationIP, destinationIPs: flow.destinationIPs,
+      destinationIPCount: Int64(flow.destinationIPCount), destinationPort: flow.destinationPort,
       protocol: flow.protocol, kind: kind, score: score, regularity: e.regularity,
       dispersion: e.dispersion,
       persistence: persist.share, sizeConsistency: size, period: e.period, jitter: e.jitter,
@@ -448,13 +461,16 @@ public enum PeriodicityMethod {
       + (sizeConsistency.map { $0 >= 0.8 ? ", near-constant size" : "" } ?? "")
   }
 
-  /// Findings order: strobes and beacons together by score, then source, destination, port.
+  /// Findings order: strobes and beacons together by score, then source, destination (the
+  /// least address, then the name, nulls first), port.
   public static func findingOrder(_ a: PeriodicityFinding, _ b: PeriodicityFinding) -> Bool {
     let (ra, rb) = ((a.score * 1e6).rounded(), (b.score * 1e6).rounded())
     if ra != rb { return ra > rb }
     var c = utf8Compare(a.sourceIP, b.sourceIP)
     if c != 0 { return c < 0 }
     c = utf8Compare(a.destinationIP, b.destinationIP)
+    if c != 0 { return c < 0 }
+    c = Order.compare(a.destinationHostName, b.destinationHostName)
     if c != 0 { return c < 0 }
     c = Order.compare(a.destinationPort, b.destinationPort)
     if c != 0 { return c < 0 }

@@ -7,8 +7,9 @@ import BeaconCore
 public enum PeriodicitySQL {
   /// Output columns: the finding's numbers, plus what the reason line needs. Times are ticks.
   public static let columns = [
-    "SourceIP", "DestinationIP", "DestinationPort", "Protocol", "Kind", "Score", "Regularity",
-    "Dispersion", "Persistence", "SizeConsistency", "Period", "Jitter", "MissedBeatShare",
+    "SourceIP", "DestinationHostName", "DestinationIP", "DestinationIPs", "DestinationIPCount",
+    "DestinationPort", "Protocol", "Kind", "Score", "Regularity", "Dispersion", "Persistence",
+    "SizeConsistency", "Period", "Jitter", "MissedBeatShare",
     "Connections", "FirstTicks", "LastTicks", "TotalSentBytes", "TotalReceivedBytes", "Prevalence",
     "PeriodicPeers", "DestinationFirstTicks", "CheckIns", "CheckInSpan", "Gaps", "ActiveSlots",
     "Slots", "SlotSeconds", "IntervalHistogram", "Timeline",
@@ -100,7 +101,7 @@ public enum PeriodicitySQL {
     guard history else {
       return """
         bh_hseries AS (
-          SELECT CAST(NULL AS STRING) AS SourceIP, CAST(NULL AS STRING) AS DestinationIP,
+          SELECT CAST(NULL AS STRING) AS SourceIP, CAST(NULL AS STRING) AS DestinationKey,
             CAST(NULL AS INT) AS DestinationPort, CAST(NULL AS STRING) AS Protocol,
             CAST(NULL AS ARRAY<BIGINT>) AS h_ticks
           WHERE false
@@ -117,20 +118,20 @@ public enum PeriodicitySQL {
         SELECT *, \(day) AS day, \(retry(partition: "\(day), ")) AS retry FROM bh_hprepared
       ),
       bh_hday AS (
-        SELECT SourceIP, DestinationIP, DestinationPort, Protocol, \(mergedTicks("aticks")) AS cis_ticks
+        SELECT SourceIP, DestinationKey, DestinationPort, Protocol, \(mergedTicks("aticks")) AS cis_ticks
         FROM (
-          SELECT SourceIP, DestinationIP, DestinationPort, Protocol,
+          SELECT SourceIP, DestinationKey, DestinationPort, Protocol,
             array_sort(collect_list(CASE WHEN NOT retry THEN Ticks END)) AS aticks
-          FROM bh_hretry GROUP BY day, SourceIP, DestinationIP, DestinationPort, Protocol
+          FROM bh_hretry GROUP BY day, SourceIP, DestinationKey, DestinationPort, Protocol
           HAVING count(*) >= \(M.slowMinCheckIns)
         )
       ),
       bh_hseries AS (
-        SELECT SourceIP, DestinationIP, DestinationPort, Protocol, flatten(collect_list(cis_ticks)) AS h_ticks
+        SELECT SourceIP, DestinationKey, DestinationPort, Protocol, flatten(collect_list(cis_ticks)) AS h_ticks
         FROM bh_hday
         WHERE size(cis_ticks) BETWEEN \(M.slowMinCheckIns) AND \(M.slowMaxCheckIns)
           AND size(array_distinct(transform(cis_ticks, t -> \(TimeWindow.sqlFloor("t", TimeWindow.ticksPerHour))))) >= \(M.slowMinHours)
-        GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
+        GROUP BY SourceIP, DestinationKey, DestinationPort, Protocol
       ),
       bh_hstart AS (
         SELECT \(seconds("min(DestinationFirstTicks)")) AS h_lo FROM bh_prevalence
@@ -143,7 +144,7 @@ public enum PeriodicitySQL {
   static func retry(partition: String = "") -> String {
     let tcp = PeriodicityMethod.tcpProtocols.map(SQLText.stringLiteral).joined(separator: ", ")
     let previous =
-      "lag(Ticks) OVER (PARTITION BY \(partition)SourceIP, DestinationIP, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"
+      "lag(Ticks) OVER (PARTITION BY \(partition)SourceIP, DestinationKey, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"
     return """
       coalesce(lower(Protocol) IN (\(tcp)) AND SourcePort IS NOT NULL
         AND \(seconds("Ticks")) - \(seconds(previous)) < \(PeriodicitySQLParameter.retryWindow.marker), false)
@@ -179,16 +180,19 @@ public enum PeriodicitySQL {
           f.n >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker))
             OR h.h_ticks IS NOT NULL AS candidate
         FROM (
-          SELECT SourceIP, DestinationIP, DestinationPort, Protocol, count(*) AS n,
+          SELECT SourceIP, DestinationKey, DestinationPort, Protocol, count(*) AS n,
+            max(DestinationName) AS DestinationHostName, min(DestinationIP) AS DestinationIP,
+            slice(array_sort(collect_set(DestinationIP)), 1, \(PeriodicityFinding.maxDestinationIPs)) AS DestinationIPs,
+            count(DISTINCT DestinationIP) AS DestinationIPCount,
             bool_or(src_internal) AS src_internal,
             array_sort(collect_list(Ticks)) AS ticks,
             array_sort(collect_list(CASE WHEN NOT retry THEN Ticks END)) AS attempt_ticks,
             collect_list(SentBytes) AS sent_known,
             CASE WHEN count(SentBytes) = 0 THEN 0L ELSE try_sum(SentBytes) END AS TotalSentBytes,
             CASE WHEN count(ReceivedBytes) = 0 THEN 0L ELSE try_sum(ReceivedBytes) END AS TotalReceivedBytes
-          FROM bh_retry GROUP BY SourceIP, DestinationIP, DestinationPort, Protocol
-        ) f JOIN bh_prevalence p ON f.DestinationIP = p.DestinationIP
-        LEFT JOIN bh_hseries h ON f.SourceIP = h.SourceIP AND f.DestinationIP = h.DestinationIP
+          FROM bh_retry GROUP BY SourceIP, DestinationKey, DestinationPort, Protocol
+        ) f JOIN bh_prevalence p ON f.DestinationKey = p.DestinationKey
+        LEFT JOIN bh_hseries h ON f.SourceIP = h.SourceIP AND f.DestinationKey = h.DestinationKey
           AND f.DestinationPort <=> h.DestinationPort AND f.Protocol <=> h.Protocol
       ),
       bh_candidates AS (
@@ -279,7 +283,9 @@ public enum PeriodicitySQL {
         LATERAL VIEW explode(array(named_struct(
           'keep', is_strobe OR (kind IS NOT NULL AND size(cis) >= \(P.minConnections.marker) AND size(cis) >= 3
             AND p0 > 0.0D AND try_divide(element_at(cis, -1) - element_at(cis, 1), period) >= \(P.minPeriods.marker)),
-          'SourceIP', SourceIP, 'DestinationIP', DestinationIP, 'DestinationPort', DestinationPort,
+          'SourceIP', SourceIP, 'DestinationHostName', DestinationHostName, 'DestinationIP', DestinationIP,
+          'DestinationIPs', DestinationIPs, 'DestinationIPCount', DestinationIPCount, 'DestinationKey', DestinationKey,
+          'DestinationPort', DestinationPort,
           'Protocol', Protocol, 'src_internal', src_internal, 'internal_hosts', internal_hosts, 'Kind', kind,
           'RawScore', CASE WHEN is_strobe THEN 1.0D WHEN kind = 'burst' THEN own_score ELSE win_score END,
           'Regularity', CASE WHEN is_strobe THEN 0.0D ELSE regularity END,
@@ -309,7 +315,7 @@ public enum PeriodicitySQL {
           CASE WHEN Kind = 'strobe' THEN 1L ELSE peers END AS PeriodicPeers
         FROM (
           SELECT *, greatest(1L, sum(CASE WHEN Kind = 'beacon' AND src_internal THEN 1L ELSE 0L END)
-              OVER (PARTITION BY DestinationIP, DestinationPort, Protocol)) AS peers,
+              OVER (PARTITION BY DestinationKey, DestinationPort, Protocol)) AS peers,
             greatest(\(P.popularDestination.marker), CAST(ceil(\(P.popularShare.marker) * CAST(internal_hosts AS DOUBLE)) AS BIGINT)) AS popular_at
           FROM bh_raw
         )

@@ -19,7 +19,9 @@ enum PeriodicityRun {
       parameters: p)
     clock.lap("prepare")
     // Today's flows, then prevalence and first-seen over today (per flow: a flow has one source
-    // and one destination) and the history. Addresses and protocols become ids once
+    // and one destination) and the history. A flow's destination is its name when the
+    // connection has one (`HostName`), else its address: one key per connection, so a check-in
+    // is never counted under both. Addresses and protocols become ids once
     // (`Prevalence.names`), so history days merge by integers: each day's string table is mapped
     // once, not each of its entries.
     var prevalence = Prevalence()
@@ -28,6 +30,8 @@ enum PeriodicityRun {
     var flowKeys: [FlowKey] = []
     var flowFirst: [Int64] = []
     var sourceInternal: [Bool] = []
+    // A named flow's addresses, by id.
+    var flowIPs: [Int: Set<Int32>] = [:]
     var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
@@ -35,17 +39,23 @@ enum PeriodicityRun {
       lo = min(lo, r.time.ticks)
       hi = max(hi, r.time.ticks)
       let src = prevalence.names.id(r.sourceIP!)
-      let dst = prevalence.names.id(r.destinationIP!)
+      let dst = prevalence.names.id(r.destinationHostName ?? r.destinationIP!)
       let key = FlowKey(
         src: src, dst: dst, port: r.destinationPort,
         proto: r.protocol.map { prevalence.names.id($0) })
       if let k = index[key] {
+        if r.destinationHostName != nil {
+          flowIPs[k, default: []].insert(prevalence.names.id(r.destinationIP!))
+        }
         flowFirst[k] = min(flowFirst[k], r.time.ticks)
         flows[k].times.append(r.time)
         flows[k].sent.append(r.sentBytes)
         flows[k].received.append(r.receivedBytes)
         flows[k].sourcePorts.append(r.sourcePort)
       } else {
+        if r.destinationHostName != nil {
+          flowIPs[flows.count] = [prevalence.names.id(r.destinationIP!)]
+        }
         index[key] = flows.count
         if isInternal { internalHosts.insert(src) }
         sourceInternal.append(isInternal)
@@ -53,11 +63,18 @@ enum PeriodicityRun {
         flowFirst.append(r.time.ticks)
         flows.append(
           PeriodicityMethod.Flow(
-            sourceIP: r.sourceIP!, destinationIP: r.destinationIP!,
-            destinationPort: r.destinationPort, protocol: r.protocol,
+            sourceIP: r.sourceIP!, destinationHostName: r.destinationHostName,
+            destinationIP: r.destinationIP!, destinationPort: r.destinationPort,
+            protocol: r.protocol,
             times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
             sourcePorts: [r.sourcePort], prevalence: 0))
       }
+    }
+    for (k, ids) in flowIPs {
+      let ips = ids.map { prevalence.names.strings[Int($0)] }.sorted(by: utf8Less)
+      flows[k].destinationIP = ips[0]
+      flows[k].destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
+      flows[k].destinationIPCount = ips.count
     }
     for (k, key) in flowKeys.enumerated() {
       prevalence.add(
@@ -131,7 +148,7 @@ enum PeriodicityRun {
     }
     func target(_ f: PeriodicityFinding) -> Target {
       Target(
-        dst: ExactString(f.destinationIP), port: f.destinationPort,
+        dst: ExactString(f.destinationHostName ?? f.destinationIP), port: f.destinationPort,
         proto: f.protocol.map { ExactString($0) })
     }
     var peers: [Target: Int] = [:]
@@ -143,7 +160,7 @@ enum PeriodicityRun {
     var popular = 0
     var findings: [PeriodicityFinding] = []
     for case var f? in results {
-      if let t = prevalence.firstSeen(f.destinationIP) {
+      if let t = prevalence.firstSeen(f.destinationHostName ?? f.destinationIP) {
         f.destinationFirstSeen = Timestamp(ticks: t)
       }
       if f.kind != .strobe {
@@ -177,6 +194,10 @@ enum PeriodicityRun {
     c.validRows = prepared.validRows
     c.invalidAddresses = prepared.invalidAddresses
     c.invalidExample = prepared.invalidExample
+    c.namedRows = prepared.namedRows
+    c.proxiedRows = prepared.proxiedRows
+    c.invalidNames = prepared.invalidNames
+    c.allowlistedNames = prepared.allowlistedByName
     c.afterDirection = prepared.afterDirection
     c.icmpErrors = prepared.icmpErrors
     c.noiseDestinations = prepared.noiseDestinations
@@ -185,7 +206,7 @@ enum PeriodicityRun {
     c.allowlistGiven = !prepared.allowlist.isEmpty
     c.allowNetworks = prepared.allowlist.networks.networks.count
     c.allowPorts = prepared.allowlist.ports.count
-    c.allowHostNames = prepared.allowlist.hostNames.count
+    c.allowHostNames = prepared.allowlist.nameCount
     c.flows = flows.count
     c.internalHosts = internalHosts.count
     c.popularThreshold = popularAt
@@ -225,8 +246,8 @@ enum SlowFlows {
     var flows: [(row: ConnectionRecord, times: [Timestamp], ports: [Int32?])] = []
     for r in rows {
       let key = FlowKey(
-        src: names.id(r.sourceIP!), dst: names.id(r.destinationIP!), port: r.destinationPort,
-        proto: r.protocol.map { names.id($0) })
+        src: names.id(r.sourceIP!), dst: names.id(r.destinationHostName ?? r.destinationIP!),
+        port: r.destinationPort, proto: r.protocol.map { names.id($0) })
       if let k = index[key] {
         flows[k].times.append(r.time)
         flows[k].ports.append(r.sourcePort)
@@ -242,7 +263,8 @@ enum SlowFlows {
         protocol: f.row.protocol, parameters: p)
       guard PeriodicityMethod.isSlowDay(ticks) else { continue }
       summary.addFlow(
-        source: f.row.sourceIP!, destination: f.row.destinationIP!, port: f.row.destinationPort,
+        source: f.row.sourceIP!, destination: f.row.destinationHostName ?? f.row.destinationIP!,
+        port: f.row.destinationPort,
         protocol: f.row.protocol, ticks: ticks)
     }
   }

@@ -149,12 +149,20 @@ public struct Enricher: Sendable {
     }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
   }
 
-  /// Enrichment of one destination (and port), with the finding's base severity.
+  /// Enrichment of one destination (and port), with the finding's base severity. `name` is the
+  /// destination's host name when the finding has one: domain indicators match it, beside the
+  /// address's.
   public func enrich(
-    destination: String, port: Int32?, activity: ClosedRange<Timestamp>?, base: Severity
+    destination: String, name: String? = nil, port: Int32?, activity: ClosedRange<Timestamp>?,
+    base: Severity
   ) -> Enrichment {
     var e = Enrichment(severity: base)
-    guard let address = IPAddress(destination) else { return e }
+    let byName = name.map { threatIntel.matches(name: $0, activity: activity) } ?? []
+    guard let address = IPAddress(destination) else {
+      e.threats = byName
+      e.severity = Self.severity(e.threats, base: base)
+      return e
+    }
     // A corrupt record fails this finding's lookup only: the row says so, the rest go on.
     var failures: [String] = []
     do { e.geo = try geoDB?.geo(address) } catch let error as MMDBError {
@@ -164,13 +172,15 @@ public struct Enricher: Sendable {
       failures.append("ASN: \(error.description)")
     } catch { failures.append("ASN: \(error)") }
     e.failure = failures.isEmpty ? nil : failures.joined(separator: "; ")
-    e.threats = threatIntel.matches(address, port: port, activity: activity)
-    if e.threats.contains(where: { !$0.benign }) {
-      e.severity = .critical
-    } else if !e.threats.isEmpty {
-      e.severity = .low
-    }
+    e.threats = byName + threatIntel.matches(address, port: port, activity: activity)
+    e.severity = Self.severity(e.threats, base: base)
     return e
+  }
+
+  /// A listed destination is critical; one only on a warning list (known benign) is low.
+  static func severity(_ threats: [Indicator], base: Severity) -> Severity {
+    if threats.contains(where: { !$0.benign }) { return .critical }
+    return threats.isEmpty ? base : .low
   }
 
   /// Findings as columns and rows (from a hunt, or read back from a file), with the enrichment
@@ -180,6 +190,7 @@ public struct Enricher: Sendable {
   ) {
     guard let dst = columns.firstIndex(of: "DestinationIP") else { throw .noDestinationColumn }
     let portAt = columns.firstIndex(of: "DestinationPort")
+    let nameAt = columns.firstIndex(of: "DestinationHostName")
     let (firstAt, lastAt) = (
       columns.firstIndex(of: "FirstSeen"), columns.firstIndex(of: "LastSeen")
     )
@@ -195,8 +206,10 @@ public struct Enricher: Sendable {
       if let portAt, case .int(let p) = row[portAt] { port = Int32(truncatingIfNeeded: p) }
       var activity: ClosedRange<Timestamp>? = nil
       if let a = time(row, firstAt), let b = time(row, lastAt), a <= b { activity = a...b }
+      var name: String? = nil
+      if let nameAt, case .string(let n) = row[nameAt] { name = n }
       let e = enrich(
-        destination: ip, port: port, activity: activity,
+        destination: ip, name: name, port: port, activity: activity,
         base: Severity.base(columns: columns, cells: row))
       return row + e.cells
     }

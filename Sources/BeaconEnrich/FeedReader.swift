@@ -2,9 +2,10 @@ import BeaconCore
 import BeaconNet
 import Foundation
 
-/// Parses one feed file of a known format into indicators. Entries that are not IP indicators
-/// (domains, URLs with host names, unsupported STIX patterns, revoked indicators) are counted by
-/// reason in `skipped`, never dropped silently; a line that is malformed for its format is an
+/// Parses one feed file of a known format into indicators: addresses and networks, and domains
+/// (ThreatFox `domain` and `url` hosts, URLhaus URL hosts, STIX `domain-name:value`). Entries
+/// that are neither (unusable names, unsupported STIX patterns, revoked indicators) are counted
+/// by reason in `skipped`, never dropped silently; a line that is malformed for its format is an
 /// error naming the file and line.
 struct FeedReader {
   let path: String
@@ -24,6 +25,18 @@ struct FeedReader {
       network: network, port: port, feed: format.rawValue, file: path, value: value,
       firstSeen: firstSeen.flatMap { $0.isEmpty ? nil : $0 },
       malware: malware.flatMap { $0.isEmpty || $0 == "None" ? nil : $0 })
+  }
+
+  /// A domain indicator for `text` (a name or a URL), or nil when it holds no usable name.
+  func domainIndicator(
+    _ text: String, value: String, firstSeen: String? = nil, malware: String? = nil
+  ) -> Indicator? {
+    guard case .name(let name) = HostName.parse(text) else { return nil }
+    var i = indicator(
+      IPNetwork(IPAddress(high: 0, low: 0), prefixLength: 128), value: value, firstSeen: firstSeen,
+      malware: malware)
+    i.domain = name
+    return i
   }
 
   func error(_ line: Int, _ message: String) -> EnrichError {
@@ -109,18 +122,26 @@ struct FeedReader {
               n, port: port, value: value, firstSeen: row["first_seen_utc"], malware: malware))
         } else if let n = IPNetwork(value) {
           out.append(indicator(n, value: value, firstSeen: row["first_seen_utc"], malware: malware))
+        } else if type == "domain" || type == "url",
+          let i = domainIndicator(
+            value, value: value, firstSeen: row["first_seen_utc"], malware: malware)
+        {
+          out.append(i)
         } else {
-          skip("\(type.isEmpty ? "unknown" : type) indicators (not an IP)")
+          skip("\(type.isEmpty ? "unknown" : type) indicators (neither an IP nor a host name)")
         }
-      default:  // URLhaus: the URL's host, when it is an IP
+      default:  // URLhaus: the URL's host, an IP or a name
         let url = row["url"] ?? ""
+        let tags = row["tags"].map { $0.split(separator: ",").map(String.init) } ?? []
+        let malware = tags.last ?? row["threat"]
         if let (n, _) = Self.urlHost(url) {
-          let tags = row["tags"].map { $0.split(separator: ",").map(String.init) } ?? []
-          out.append(
-            indicator(
-              n, value: url, firstSeen: row["dateadded"], malware: tags.last ?? row["threat"]))
+          out.append(indicator(n, value: url, firstSeen: row["dateadded"], malware: malware))
+        } else if let i = domainIndicator(
+          url, value: url, firstSeen: row["dateadded"], malware: malware)
+        {
+          out.append(i)
         } else {
-          skip("URLs with a host name")
+          skip("URLs without a usable host")
         }
       }
     }
@@ -243,12 +264,25 @@ struct FeedReader {
         continue
       }
       let found = STIXPattern.addresses(pattern)
-      if found.isEmpty {
-        skip("patterns without an IP address")
+      let domains = STIXPattern.domains(pattern)
+      if found.isEmpty, domains.isEmpty {
+        skip("patterns without an IP address or domain name")
         continue
       }
       let name = o["name"] as? String
       let labels = (o["labels"] as? [String])?.joined(separator: ", ")
+      for d in domains {
+        guard
+          var i = domainIndicator(
+            d, value: d, firstSeen: o["valid_from"] as? String, malware: name ?? labels)
+        else {
+          skip("domain names that are not host names")
+          continue
+        }
+        i.validFrom = (o["valid_from"] as? String).flatMap { Timestamp(iso: $0) }
+        i.validUntil = (o["valid_until"] as? String).flatMap { Timestamp(iso: $0) }
+        out.append(i)
+      }
       for (n, port, value) in found {
         var i = indicator(
           n, port: port, value: value, firstSeen: o["valid_from"] as? String,
@@ -311,6 +345,21 @@ enum STIXPattern {
         }
       }
       for (n, v) in ips { out.append((n, port, port.map { v + ":\($0)" } ?? v)) }
+    }
+    return out
+  }
+
+  /// `domain-name:value = '…'` values of a pattern.
+  static func domains(_ pattern: String) -> [String] {
+    var out: [String] = []
+    var rest = Substring(pattern.replacingOccurrences(of: "\t", with: " "))
+    while let open = rest.firstIndex(of: "[") {
+      rest = rest[rest.index(after: open)...]
+      let obs = rest.prefix { $0 != "]" }
+      var s = Substring(obs)
+      while let (path, op, value) = nextComparison(&s) {
+        if path == "domain-name:value", op == "=" { out.append(value) }
+      }
     }
     return out
   }

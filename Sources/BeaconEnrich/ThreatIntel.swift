@@ -2,9 +2,13 @@ import BeaconCore
 import BeaconNet
 import Foundation
 
-/// One indicator from a local feed: an address or network, optionally with a port.
+/// One indicator from a local feed: an address or network, optionally with a port; or a domain
+/// (a host name in `HostName`'s form), matched by the finding's destination name.
 public struct Indicator: Sendable, Equatable {
+  /// The network; for a domain indicator, the all-zero placeholder (never matched).
   public var network: IPNetwork
+  /// A host name: the indicator matches a finding whose `DestinationHostName` is exactly it.
+  public var domain: String? = nil
   public var port: Int32?
   /// The feed it came from (`feodo-csv`, `stix`, …) and the file.
   public var feed: String
@@ -33,21 +37,43 @@ public enum FeedFormat: String, Sendable, CaseIterable {
 }
 
 /// Indicators from local feed files (`--ti FILE`, repeatable), matched by address, network and
-/// port. Lookups probe one hash per prefix length in use, as `NetworkSet` does.
+/// port, and domains by the destination's exact name (a listed domain does not cover its
+/// subdomains: feeds list the hosts they saw). Lookups probe one hash per prefix length in use,
+/// as `NetworkSet` does.
 public struct ThreatIntel: Sendable {
   public private(set) var indicators: [Indicator] = []
-  /// Per file: its format, indicators read, and entries skipped (with why).
+  /// Per file: its format, indicators read (of them, domains), and entries skipped (with why).
   public private(set) var files:
-    [(path: String, format: FeedFormat, indicators: Int, skipped: [String: Int])] = []
+    [(path: String, format: FeedFormat, indicators: Int, domains: Int, skipped: [String: Int])] =
+      []
   private var byLength: [Int: [IPAddress: [Int]]] = [:]
+  private var byDomain: [String: [Int]] = [:]
 
   public init() {}
 
   public var isEmpty: Bool { indicators.isEmpty }
 
   mutating func add(_ i: Indicator) {
-    byLength[i.network.bits, default: [:]][i.network.base, default: []].append(indicators.count)
+    if let d = i.domain {
+      byDomain[d, default: []].append(indicators.count)
+    } else {
+      byLength[i.network.bits, default: [:]][i.network.base, default: []].append(indicators.count)
+    }
     indicators.append(i)
+  }
+
+  /// The domain indicators naming `name` (`HostName`'s lower-case form), active during
+  /// `activity` when they carry a validity window.
+  public func matches(name: String, activity: ClosedRange<Timestamp>? = nil) -> [Indicator] {
+    (byDomain[name] ?? []).map { indicators[$0] }.filter { active($0, activity) }
+      .sorted { ($0.file, $0.value) < ($1.file, $1.value) }
+  }
+
+  func active(_ i: Indicator, _ activity: ClosedRange<Timestamp>?) -> Bool {
+    guard let activity else { return true }
+    if let from = i.validFrom, activity.upperBound < from { return false }
+    if let until = i.validUntil, activity.lowerBound > until { return false }
+    return true
   }
 
   /// Reads a feed file, detecting its format from content.
@@ -61,7 +87,8 @@ public struct ThreatIntel: Sendable {
     var reader = FeedReader(path: path, format: format)
     let before = indicators.count
     for i in try reader.read(text) { add(i) }
-    files.append((path, format, indicators.count - before, reader.skipped))
+    let domains = indicators[before...].filter { $0.domain != nil }.count
+    files.append((path, format, indicators.count - before, domains, reader.skipped))
   }
 
   static func detect(_ text: String, path: String) throws -> FeedFormat {
@@ -100,10 +127,7 @@ public struct ThreatIntel: Sendable {
       for k in hits {
         let i = indicators[k]
         if let p = i.port, p != port { continue }
-        if let activity {
-          if let from = i.validFrom, activity.upperBound < from { continue }
-          if let until = i.validUntil, activity.lowerBound > until { continue }
-        }
+        if !active(i, activity) { continue }
         out.append(i)
       }
     }

@@ -103,6 +103,13 @@ public enum Evaluation {
         return b
       }, inScope: true),
     Scenario(
+      name: "C2 only through the web proxy",
+      beacons: set("proxied", [60, 300, 900], [0.2]).map {
+        var b = $0
+        b.viaProxy = true
+        return b
+      }, inScope: true),
+    Scenario(
       name: "3-hour operator session (60 s ±30 %)",
       beacons: set("session", [60], [0.3]).map {
         var b = $0
@@ -151,7 +158,8 @@ public enum Evaluation {
         config.beacons = s.beacons
         config.strayTimestamps = s.strayTimestamps
         let truth = try Simulator(config).write(to: folder)
-        let labelled = Set(truth.beacons.map { "\($0.sourceIP)>\($0.destinationIP)" })
+        let byName = Set(truth.beacons.map(\.pairKey))
+        let byAddress = Set(truth.beacons.map(\.addressPairKey))
         // Background flows: every internal → external flow of the day that is not a beacon, as the
         // periodicity hunt (run first) counts them.
         var flows = 0
@@ -161,10 +169,16 @@ public enum Evaluation {
             method: method)
           configure(&spec)
           let hunt = try NativeEngine().runSynchronously(spec)
+          // Each method by its own flow key: the notebook's is the address.
           let pairs: Set<String>
+          let labelled: Set<String>
           switch hunt.findings {
-          case .notebook(let f): pairs = Set(f.map { "\($0.sourceIP)>\($0.destinationIP)" })
-          case .periodicity(let f): pairs = Set(f.map { "\($0.sourceIP)>\($0.destinationIP)" })
+          case .notebook(let f):
+            pairs = Set(f.map { "\($0.sourceIP)>\($0.destinationIP)" })
+            labelled = byAddress
+          case .periodicity(let f):
+            pairs = Set(f.map(\.pairKey))
+            labelled = byName
           }
           var score = Score()
           score.labelled = labelled.count
@@ -203,6 +217,11 @@ public enum Evaluation {
       b.behindPopularAddress = true
       return b
     }
+    out += set("proxied", [120], [0.2]).map {
+      var b = $0
+      b.viaProxy = true
+      return b
+    }
     out += set("session", [60], [0.3]).map {
       var b = $0
       b.activeFrom = 40_000
@@ -234,13 +253,13 @@ public enum Evaluation {
     config.beacons = mixedBeacons
     config.strayTimestamps = true
     let truth = try Simulator(config).write(to: folder)
-    let labelled = Set(truth.beacons.map { "\($0.sourceIP)>\($0.destinationIP)" })
+    let labelled = Set(truth.beacons.map(\.pairKey))
     let spec = HuntSpec(
       input: .export(
         root: folder, endDate: config.endDate,
         lookbackDays: NotebookThresholds.defaultLookbackDays), method: .periodicity)
     let hunt = try NativeEngine().runSynchronously(spec)
-    let pairs = Set((hunt.findings.periodicity ?? []).map { "\($0.sourceIP)>\($0.destinationIP)" })
+    let pairs = Set((hunt.findings.periodicity ?? []).map(\.pairKey))
     var score = Score()
     score.labelled = labelled.count
     score.found = labelled.intersection(pairs).count

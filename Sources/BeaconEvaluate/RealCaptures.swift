@@ -10,7 +10,8 @@ public enum RealCaptures {
     public var dataset: String
     /// Paths relative to the data folder; the capstone series are extracted from one CSV.
     public var paths: [String]
-    /// `SourceIP>DestinationIP:port` of the documented C2; nil for benign captures.
+    /// `SourceIP>destination:port` of the documented C2 (the destination's name where the
+    /// capture's logs give one, else its address); nil for benign captures.
     public var c2: String?
     public var anyDirection = false
     public var internalNetworks: [String]? = nil
@@ -47,6 +48,9 @@ public enum RealCaptures {
     Capture(
       dataset: "rita-proxy conn.log (via proxy, any direction)", paths: ["rita-proxy/conn.log"],
       c2: "10.136.0.18>10.136.0.16:3128", anyDirection: true),
+    Capture(
+      dataset: "rita-proxy folder (conn + http.log: by name)", paths: ["rita-proxy"],
+      c2: "10.136.0.18>www.honestimnotevil.com:443"),
     Capture(
       dataset: "capstone Empire", paths: [], c2: capstoneC2, anyDirection: true,
       capstone: "empire_beaconing_0.csv"),
@@ -99,8 +103,7 @@ public enum RealCaptures {
       row.findings = f.count
       if let c2 = c.c2,
         let k = f.firstIndex(where: {
-          let pair = "\($0.sourceIP)>\($0.destinationIP)"
-          return c2 == pair || c2 == pair + ":\($0.destinationPort.map(String.init) ?? "-")"
+          c2 == $0.pairKey || c2 == $0.pairKey + ":\($0.destinationPort.map(String.init) ?? "-")"
         })
       {
         row.rank = k + 1
@@ -144,13 +147,13 @@ public enum RealCaptures {
       s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count)
     }
     var out =
-      l("dataset", 46) + l("documented C2", 34) + l("found", 8) + l("rank", 6) + l("period", 10)
+      l("dataset", 46) + l("documented C2", 42) + l("found", 8) + l("rank", 6) + l("period", 10)
       + l("others", 8) + "notebook\n"
-    out += String(repeating: "-", count: 124) + "\n"
+    out += String(repeating: "-", count: 132) + "\n"
     for r in rows {
       let found = r.capture.c2 == nil ? "-" : r.found ? (r.kind ?? "yes") : "MISSED"
       out +=
-        l(r.capture.dataset, 46) + l(r.capture.c2 ?? "none (benign)", 34) + l(found, 8)
+        l(r.capture.dataset, 46) + l(r.capture.c2 ?? "none (benign)", 42) + l(found, 8)
         + l(r.rank.map(String.init) ?? "-", 6)
         + l(r.period.map { String(format: "%.1f s", $0) } ?? "-", 10) + l(String(r.others), 8)
         + (r.capture.c2 == nil

@@ -16,6 +16,8 @@ public enum CSVText {
     case .string(let s): field(neutralised(s))
     case .int, .double: JSONText.value(c)
     case .intList: field(JSONText.value(c))
+    // Space-separated, as a spreadsheet user filters them; formula triggers neutralised.
+    case .stringList(let l): field(neutralised(l.joined(separator: " ")))
     }
   }
 

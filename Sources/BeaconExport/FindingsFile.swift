@@ -71,6 +71,9 @@ public enum FindingsFile {
       let type = String(cString: n.objCType)
       return type == "d" || type == "f" ? .double(n.doubleValue) : .int(n.int64Value)
     case let list as [Any]:
+      if !list.isEmpty, list.allSatisfy({ $0 is String }) {
+        return .stringList(list.map { $0 as! String })
+      }
       var ints: [Int64] = []
       for x in list {
         guard let n = x as? NSNumber else { return nil }

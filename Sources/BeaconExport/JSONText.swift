@@ -22,6 +22,7 @@ public enum JSONText {
     case .int(let v): String(v)
     case .double(let d): d.findingText ?? "null"
     case .intList(let l): "[" + l.map(String.init).joined(separator: ",") + "]"
+    case .stringList(let l): "[" + l.map(string).joined(separator: ",") + "]"
     }
   }
 

@@ -45,6 +45,22 @@ public enum SummaryText {
       }
       out += "  other     Zeek logs, not hunted: " + kinds.joined(separator: ", ") + "\n"
     }
+    if !r.names.isEmpty {
+      let logs = r.names.logs.sorted { $0.key < $1.key }.map { "\(group($0.value)) \($0.key)" }
+      let joined = r.names.joined.sorted { $0.key < $1.key }.map {
+        "\(group($0.value)) by \($0.key)"
+      }
+      out +=
+        "  names     Zeek logs read for host names: " + logs.joined(separator: ", ")
+        + "; \(group(r.names.entries)) entries"
+        + (joined.isEmpty
+          ? "; no conn row named" : "; conn rows named: " + joined.joined(separator: ", "))
+        + "\n"
+      if r.names.overflow > 0 {
+        out +=
+          "  names     \(group(r.names.overflow)) entries over the join table's limit, not kept: their connections keep their address\n"
+      }
+    }
     if r.repeatedFiles > 0 {
       out +=
         "  links     \(group(r.repeatedFiles)) more paths to files already read (each file read once)\n"

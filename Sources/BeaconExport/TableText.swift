@@ -27,6 +27,7 @@ public enum TableText {
     switch c {
     case .null: return "-"
     case .string(let s): return shorten(visible(s))
+    case .stringList(let l): return shorten(visible(l.joined(separator: " ")))
     default: return JSONText.value(c)
     }
   }

@@ -56,14 +56,16 @@ struct DemoCommand: AsyncParsableCommand {
     print("")
     let rows: [[Cell]] = pf.map {
       [
-        .string($0.sourceIP), .string($0.destinationIP),
-        $0.destinationPort.map { .int(Int64($0)) } ?? .null,
+        .string($0.sourceIP), $0.destinationHostName.map(Cell.string) ?? .null,
+        .string($0.destinationIP), $0.destinationPort.map { .int(Int64($0)) } ?? .null,
         .double(($0.score * 1000).rounded() / 1000), .string($0.reason),
       ]
     }
     print(
       OutputFormat.table.render(
-        columns: ["SourceIP", "DestinationIP", "DestinationPort", "Score", "Reason"], rows: rows))
+        columns: [
+          "SourceIP", "DestinationHostName", "DestinationIP", "DestinationPort", "Score", "Reason",
+        ], rows: rows))
     print(
       "The same day with the notebook method (--method notebook; > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n"
     )
@@ -76,11 +78,9 @@ struct DemoCommand: AsyncParsableCommand {
     print("  notebook  periodicity")
     for b in truth.beacons {
       let byNotebook = findings.contains {
-        $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP
+        "\($0.sourceIP)>\($0.destinationIP)" == b.addressPairKey
       }
-      let byPeriodicity = pf.contains {
-        $0.sourceIP == b.sourceIP && $0.destinationIP == b.destinationIP
-      }
+      let byPeriodicity = pf.contains { $0.pairKey == b.pairKey }
       let s = b.scenario
       let shape =
         "every \(SummaryText.fixed(s.period, 0)) s"
@@ -90,11 +90,11 @@ struct DemoCommand: AsyncParsableCommand {
       let marks =
         (byNotebook ? "found " : "missed") + "    " + (byPeriodicity ? "found " : "missed")
       print(
-        "  \(marks)       \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationIP):\(s.destinationPort)  (\(shape))"
+        "  \(marks)       \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationHostName.map { "\($0) " } ?? "")\(b.destinationIP):\(s.viaProxy == true ? "\(8080) (proxy)" : "\(s.destinationPort)")  (\(shape))"
       )
     }
     let others = pf.filter { f in
-      !truth.beacons.contains { $0.sourceIP == f.sourceIP && $0.destinationIP == f.destinationIP }
+      !truth.beacons.contains { $0.pairKey == f.pairKey }
     }
     print(
       "  The periodicity method reported \(others.count) other flow\(others.count == 1 ? "" : "s")."

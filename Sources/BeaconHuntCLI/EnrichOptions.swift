@@ -167,11 +167,16 @@ enum EnrichSummary {
       let skipped = f.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
       out +=
         "  ti        \(v(f.path)) (\(f.format.rawValue)): \(f.indicators) indicators"
+        + (f.domains > 0 ? " (\(f.domains) domains)" : "")
         + (skipped.isEmpty ? "" : "; skipped " + skipped.joined(separator: ", ")) + "\n"
     }
     if let rdap {
       out +=
         "  rdap      \(rdap.requests) requests, \(rdap.cacheHits) answers from the cache (\(v(rdap.cachePath ?? "no cache")))\n"
+    }
+    if let ti = columns.firstIndex(of: "ThreatIntel"), !(e?.threatIntel.isEmpty ?? true) {
+      let matched = rows.filter { if case .string = $0[ti] { true } else { false } }.count
+      out += "  ti        \(matched) findings matched a feed (by address or by name)\n"
     }
     if let severity = columns.firstIndex(of: "Severity") {
       var counts: [String: Int] = [:]

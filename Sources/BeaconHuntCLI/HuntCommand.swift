@@ -2,6 +2,7 @@ import ArgumentParser
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconLoad
 import BeaconReport
 import BeaconSpark
 import Foundation
@@ -41,7 +42,7 @@ struct HuntCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "CSV field mapping, e.g. ts=frame.time_epoch,src=ip.src,dst=ip.dst,dport=dstport (keys: ts src dst sport dport proto sent recv vendor).",
+      "CSV field mapping, e.g. ts=frame.time_epoch,src=ip.src,dst=ip.dst,dport=dstport (keys: \(CSVMapping.keys.joined(separator: " "))).",
       valueName: "mapping"))
   var map: String?
 
@@ -165,7 +166,7 @@ func writeReport(
 
 extension HuntCommand {
   static func parseMapping(_ text: String) throws -> [String: String] {
-    let keys = ["ts", "src", "dst", "sport", "dport", "proto", "sent", "recv", "vendor"]
+    let keys = CSVMapping.keys
     var out: [String: String] = [:]
     for pair in text.split(separator: ",") {
       let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)

@@ -21,6 +21,8 @@ struct CEFParser {
     ("proto", ["proto", "transportProtocol"]),
     ("sent", ["out", "bytesOut"]),
     ("recv", ["in", "bytesIn"]),
+    ("host", ["dhost", "destinationHostName"]),
+    ("url", ["request", "requestURL"]),
   ]
 
   func line(
@@ -79,6 +81,8 @@ struct CEFParser {
     r.protocol = value(5)
     r.sentBytes = int(6, 64)
     r.receivedBytes = int(7, 64)
+    r.destinationHostName = value(8)
+    r.requestURL = value(9)
     out.report = out2
     out.records.append(r)
     out.report.rows += 1

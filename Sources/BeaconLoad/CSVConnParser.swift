@@ -4,6 +4,11 @@ import BeaconCore
   import Glibc
 #endif
 
+/// The keys a CSV field mapping (`--map key=column`) may name, in the reader's order.
+public enum CSVMapping {
+  public static var keys: [String] { CSVConnParser.keys.map(\.key) }
+}
+
 /// Reads connection records from CSV with a header row, through a field mapping
 /// (`ts=frame.time_epoch,src=ip.src,dst=ip.dst,dport=dstport`). Times are epoch seconds (any
 /// fraction) or ISO-8601. Quoted fields (RFC 4180, on one line) are supported.
@@ -19,6 +24,8 @@ struct CSVConnParser {
     ("sent", ["sent", "SentBytes", "orig_bytes", "bytes_out"]),
     ("recv", ["recv", "ReceivedBytes", "resp_bytes", "bytes_in"]),
     ("vendor", ["vendor", "DeviceVendor"]),
+    ("host", ["DestinationHostName", "server_name", "sni", "dhost"]),
+    ("url", ["url", "RequestURL", "request"]),
   ]
 
   let mapping: [String: String]
@@ -102,6 +109,8 @@ struct CSVConnParser {
     r.protocol = value(5)
     r.sentBytes = int(6, 64)
     r.receivedBytes = int(7, 64)
+    r.destinationHostName = value(9)
+    r.requestURL = value(10)
     out.records.append(r)
     out.report.rows += 1
   }

@@ -64,6 +64,8 @@ struct ChunkParser {
     r.sentBytes = int(p, slots[7], .sentBytes, line, file, &out.report)
     r.deviceVendor = cachedString(
       p, slots[8], .deviceVendor, line, file, &out.report, \.vendorCache)
+    r.destinationHostName = string(p, slots[9], .destinationHostName, line, file, &out.report)
+    r.requestURL = string(p, slots[10], .requestURL, line, file, &out.report)
     out.records.append(r)
     out.report.rows += 1
   }

@@ -1,8 +1,8 @@
 import BeaconCore
 
-/// Extracts the nine hunt fields from one JSON-lines record without building the whole object.
+/// Extracts the hunt fields from one JSON-lines record without building the whole object.
 ///
-/// Export records carry 50–150 fields, of which a hunt reads nine, so the scanner walks the
+/// Export records carry 50–150 fields, of which a hunt reads eleven, so the scanner walks the
 /// object once, validating it as JSON (strings, escapes, numbers, literals, nesting) and keeping
 /// only the byte ranges of the wanted top-level keys. Values are decoded only for those keys.
 ///
@@ -101,7 +101,7 @@ struct JSONLineScanner {
           slot = Slot(kind: .string, start: valueStart + 1, end: i - 1, escaped: esc)
         } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
           i = try skipContainer(p, i, n, depth: 1)
-          slot.kind = .container
+          slot = Slot(kind: .container, start: valueStart, end: i, escaped: false)
         } else if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") || c == UInt8(ascii: "n") {
           i = try scanLiteral(p, i, n)
           slot = Slot(
@@ -260,7 +260,7 @@ struct JSONLineScanner {
   mutating func match(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ escaped: Bool) -> Int?
   {
     let len = end - start
-    // Most keys are rejected on length alone (the CSL names are 8 to 15 bytes long).
+    // Most keys are rejected on length alone (the CSL names are 8 to 19 bytes long).
     guard len >= minLength, len <= maxLength || escaped else { return nil }
     if escaped {
       decode(p, start, end)

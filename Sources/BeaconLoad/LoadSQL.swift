@@ -5,7 +5,7 @@ import BeaconCore
 ///
 /// The cluster reads the files as text (`Read.DataSource` with format `text`, paths given as
 /// protocol fields, never as SQL), so each line is one row, as in the native loader; `from_json`
-/// extracts the nine fields as strings with an explicit schema, and the typing rules below turn
+/// extracts the hunt fields as strings with an explicit schema, and the typing rules below turn
 /// them into typed columns. Spark's ANSI mode would fail the job on a bad cast, so every
 /// conversion is a `try_` form, and bad rows are classified and counted instead.
 public enum LoadSQL {

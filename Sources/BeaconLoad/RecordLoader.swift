@@ -73,21 +73,52 @@ public struct RecordLoader: Sendable {
     defer { outputs.deinitialize().deallocate() }
     let shared = Shared(outputs: outputs)
     let done = Counter()
-    let next = Counter()
     let unitList = units
     let fileList = files
-    // `threads` workers take units in order; each reuses one line reader's buffer per unit.
-    DispatchQueue.concurrentPerform(iterations: min(threads, max(1, unitList.count))) { _ in
-      while true {
-        let k = next.value.add(1, ordering: .relaxed).oldValue
-        guard k < unitList.count else { break }
-        let unit = unitList[k]
-        let out = fileList[unit.file].parse(unit)
-        shared.outputs[k] = out
-        let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
-        progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
+    /// Runs `indices` of `unitList` on `threads` workers, each unit into its own output slot.
+    func run(_ indices: [Int], _ mode: ZeekMode) {
+      let next = Counter()
+      DispatchQueue.concurrentPerform(iterations: min(threads, max(1, indices.count))) { _ in
+        while true {
+          let i = next.value.add(1, ordering: .relaxed).oldValue
+          guard i < indices.count else { break }
+          let k = indices[i]
+          let unit = unitList[k]
+          let out = fileList[unit.file].parse(unit, zeek: mode)
+          shared.outputs[k] = out
+          let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
+          progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
+        }
       }
     }
+    // First pass: Zeek's http, ssl and dns logs, into one table of names (`ZeekNames`), a few
+    // files at a time and merged in input order, so the table's cap holds in memory too and
+    // the same entries are kept on any number of cores.
+    var names = ZeekNames(cap: limits.maxJoinNames)
+    let nameUnits = units.indices.filter { files[units[$0].file].nameKind != nil }
+    var connUnits = units.indices.filter { files[units[$0].file].nameKind == nil }
+    for batch in stride(from: 0, to: nameUnits.count, by: threads) {
+      let slice = Array(nameUnits[batch..<min(nameUnits.count, batch + threads)])
+      run(slice, .names(cap: max(0, limits.maxJoinNames - names.entries)))
+      for k in slice {
+        if outputs[k].misfiled {
+          connUnits.append(k)
+          outputs[k] = UnitOutput()
+          continue
+        }
+        if let table = outputs[k].names {
+          names.append(table)
+          outputs[k].names = nil
+          outputs[k].chunk.report.names.logs[files[units[k].file].nameKind!.rawValue, default: 0] +=
+            1
+        }
+      }
+    }
+    connUnits.sort()
+    var nameReport = NameJoinReport()
+    nameReport.entries = names.entries
+    nameReport.overflow = names.overflow
+    run(connUnits, .conn(join: nameUnits.isEmpty ? nil : ZeekJoin(names)))
     // Merge in input order, renumbering lines per file.
     var records: [ConnectionRecord] = []
     records.reserveCapacity(outputs.reduce(0) { $0 + $1.chunk.records.count })
@@ -118,6 +149,8 @@ public struct RecordLoader: Sendable {
       report.append(out.chunk.report)
       outputs[k] = UnitOutput()
     }
+    report.names.entries = nameReport.entries
+    report.names.overflow = nameReport.overflow
     return LoadedRows(records: records, report: report)
   }
 }
@@ -133,6 +166,16 @@ struct UnitOutput {
   var chunk = ChunkParser.Output()
   /// Input bytes this unit accounts for (its segment, or all a stream gave).
   var bytesCovered = 0
+  /// First pass: the names a Zeek name log gave, and whether it was a conn log after all.
+  var names: ZeekNames?
+  var misfiled = false
+}
+
+/// How a load's Zeek files are read: the first pass collects names, the second reads conn logs
+/// and names their rows.
+enum ZeekMode: Sendable {
+  case names(cap: Int)
+  case conn(join: ZeekJoin?)
 }
 
 private struct Shared: @unchecked Sendable {
@@ -159,6 +202,9 @@ final class FileInput: @unchecked Sendable {
   /// The format: as asked, or detected from the head of the file (`.auto` until the data is seen,
   /// for compressed files and streams).
   private(set) var format: InputFormat
+  /// The Zeek name log (http, ssl, dns) this file is, by its name or its `#path` header: read in
+  /// the first pass.
+  private(set) var nameKind: ZeekNames.Kind?
   /// CR-only line ends, found in the head of a regular plain file.
   private(set) var crOnly: Bool?
   /// Why the file is not read at all (it could not be opened, or is binary).
@@ -215,6 +261,11 @@ final class FileInput: @unchecked Sendable {
           }
           crOnly = !head.contains(0x0A) && head.contains(0x0D)
           if self.format == .auto { self.format = InputSniffer.detect(head) }
+          if self.format == .zeek { nameKind = Self.zeekPath(head).flatMap(ZeekNames.Kind.init) }
+        }
+        if nameKind == nil, self.format == .zeek || self.format == .auto {
+          let base = String(p.split(separator: "/").last ?? "")
+          nameKind = ZeekArchive.logKind(base).flatMap(ZeekNames.Kind.init)
         }
       } else {
         // A pipe named on the command line: read it as a stream, blocking as pipes do.
@@ -223,6 +274,21 @@ final class FileInput: @unchecked Sendable {
         streamFD = fd
       }
     }
+  }
+
+  /// The `#path` of a Zeek TSV head.
+  static func zeekPath(_ head: [UInt8]) -> String? {
+    var i = 0
+    let key = Array("#path\t".utf8)
+    while i < head.count, head[i] == UInt8(ascii: "#") {
+      let end = head[i...].firstIndex(of: 0x0A) ?? head.count
+      let line = head[i..<end]
+      if line.starts(with: key) {
+        return String(decoding: line.dropFirst(key.count).filter { $0 != 0x0D }, as: UTF8.self)
+      }
+      i = end + 1
+    }
+    return nil
   }
 
   func close() {
@@ -252,7 +318,7 @@ final class FileInput: @unchecked Sendable {
       + (size.map { " (\($0) bytes)" } ?? "")
   }
 
-  func parse(_ unit: Unit) -> UnitOutput {
+  func parse(_ unit: Unit, zeek mode: ZeekMode = .conn(join: nil)) -> UnitOutput {
     var out = UnitOutput()
     if let problem {
       out.chunk.report.fileProblems.append(problem)
@@ -345,7 +411,13 @@ final class FileInput: @unchecked Sendable {
         var before: UInt8 = 0
         skipPartial = preadFully(fd, &before, 1, start - 1) != 1 || before != 0x0A
       }
-      var parser = LineParser(detected, csvMapping: csvMapping)
+      var zeek = ZeekConnParser()
+      switch mode {
+      case .names(let cap): zeek = ZeekConnParser(names: ZeekNames(cap: cap))
+      case .conn(let join): zeek = ZeekConnParser(join: join)
+      }
+      var parser = LineParser(
+        nameKind != nil && detected == .auto ? .zeek : detected, csvMapping: csvMapping, zeek: zeek)
       let maxLine = limits.maxLineBytes
       let file = name
       try reader.forEachLine(
@@ -376,6 +448,10 @@ final class FileInput: @unchecked Sendable {
         }
       }
       parser.finish(file: file, into: &out.chunk)
+      if case .zeek(let z) = parser {
+        out.names = z.names
+        out.misfiled = z.misfiled
+      }
     } catch {
       out.chunk.report.fileProblems.append(
         InputProblem(file: name, line: out.chunk.lines + 1, message: error.message))
@@ -409,9 +485,10 @@ enum LineParser {
   case csv(CSVConnParser)
   case cef(CEFParser)
 
-  init(_ format: InputFormat, csvMapping: [String: String]) {
+  init(_ format: InputFormat, csvMapping: [String: String], zeek: ZeekConnParser = ZeekConnParser())
+  {
     switch format {
-    case .zeek: self = .zeek(ZeekConnParser())
+    case .zeek: self = .zeek(zeek)
     case .csv: self = .csv(CSVConnParser(mapping: csvMapping))
     case .cef: self = .cef(CEFParser())
     case .csl, .auto: self = .csl(ChunkParser())
@@ -433,7 +510,7 @@ enum LineParser {
       self = .cef(CEFParser())
       z.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
       self = .zeek(z)
-      return z.otherLog == nil
+      return z.reading
     case .csv(var c):
       self = .cef(CEFParser())
       let ok = c.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)

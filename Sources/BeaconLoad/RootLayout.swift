@@ -7,8 +7,9 @@ import Foundation
 ///   workspace folders (`ExportLayout`).
 /// - A Zeek log archive, as `zeekctl` (and RITA's import) leave it:
 ///   `<root>/YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz`, with the logs being written now in
-///   `<root>/current/` (or in `<root>` itself). Only conn logs are hunted; the others (`dns`,
-///   `http`, `ssl`, `conn-summary` …) are counted by kind, never opened. Zeek names its day
+///   `<root>/current/` (or in `<root>` itself). Conn logs are hunted, and the `http`, `ssl` and
+///   `dns` logs beside them name their destinations (`ZeekNames`); the others (`dhcp`,
+///   `conn-summary` …) are counted by kind, never opened. Zeek names its day
 ///   folders in the sensor's local time; the hunted day's window is UTC (rows outside it are
 ///   counted and set nothing).
 public enum RootLayout: Sendable, Equatable {
@@ -73,9 +74,12 @@ public enum ZeekArchive {
   /// Whether `root` holds dated day folders, or a current conn log.
   public static func isArchive(_ root: String) -> Bool {
     var seen = InputFiles.Seen()
-    return latestDay(root) != nil
-      || !connLogs(in: root + "/current", seen: &seen).sources.isEmpty
-      || !connLogs(in: root, seen: &seen).sources.isEmpty
+    func hasConnLog(_ folder: String) -> Bool {
+      connLogs(in: folder, seen: &seen).sources.contains {
+        isConnLog(String($0.name.split(separator: "/").last ?? ""))
+      }
+    }
+    return latestDay(root) != nil || hasConnLog(root + "/current") || hasConnLog(root)
   }
 
   /// The latest `YYYY-MM-DD` folder below `root`.
@@ -97,9 +101,10 @@ public enum ZeekArchive {
     return String(name[..<dot])
   }
 
-  /// The conn logs directly in `folder`, listed by the rule of every folder walk
-  /// (`InputFiles`: each real file once, FIFOs and broken links reported), and the other logs
-  /// beside them counted by kind. Files that are not Zeek logs are passed over.
+  /// The conn logs directly in `folder`, with the http, ssl and dns logs that name their
+  /// destinations (`ZeekNames`), listed by the rule of every folder walk (`InputFiles`: each
+  /// real file once, FIFOs and broken links reported), and the other logs beside them counted by
+  /// kind. Files that are not Zeek logs are passed over.
   static func connLogs(in folder: String, seen: inout InputFiles.Seen) -> InputSet {
     let listing = InputFiles.walk(folder, seen: &seen, recursive: false)
     var set = InputSet()
@@ -107,7 +112,7 @@ public enum ZeekArchive {
     set.repeated = listing.repeated
     for source in listing.sources {
       let name = String(source.name.split(separator: "/").last ?? "")
-      if isConnLog(name) {
+      if isConnLog(name) || logKind(name).flatMap(ZeekNames.Kind.init) != nil {
         set.sources.append(source)
         set.stamps[source.name] = listing.stamps[source.name]
       } else if let kind = logKind(name) {

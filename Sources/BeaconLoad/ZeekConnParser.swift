@@ -5,11 +5,17 @@ import BeaconCore
 #endif
 
 /// Reads Zeek `conn.log` files, TSV (with its `#fields` header) or JSON lines, into the same
-/// `ConnectionRecord`s as the export loader, with the same bad-input accounting.
+/// `ConnectionRecord`s as the export loader, with the same bad-input accounting; and, in the
+/// loader's first pass, the `http`, `ssl` and `dns` logs beside them into `ZeekNames`.
 ///
 /// Mapping: `ts` → time, `id.orig_h`/`id.orig_p` → source, `id.resp_h`/`id.resp_p` → destination,
 /// `proto` → Protocol, `orig_bytes` → SentBytes, `resp_bytes` → ReceivedBytes, and DeviceVendor
-/// `Zeek`. In TSV, `-` (or the header's `#unset_field`) and `(empty)` are null.
+/// `Zeek`; the name logs' `uid` joins them (`ZeekJoin`). In TSV, `-` (or the header's
+/// `#unset_field`) and `(empty)` are null.
+///
+/// A line's log is its file's `#path` (TSV) or `_path` (JSON), else the kind the file's name
+/// says (`http` of `http.00:00:00-01:00:00.log.gz`), else, for JSON, the keys it has
+/// (`server_name`: ssl, `method` or `uri`: http, `query`: dns); otherwise conn.
 struct ZeekConnParser {
   static let vendor = "Zeek"
   /// Zeek's own `conn.log` column order, for TSV files whose header was cut off.
@@ -20,9 +26,16 @@ struct ZeekConnParser {
     "orig_ip_bytes",
     "resp_pkts", "resp_ip_bytes", "tunnel_parents",
   ]
-  /// The columns read, in the order of `ConnectionRecord`'s fields.
+
+  /// The columns read; `wanted` spells them in this order.
+  enum Column: Int, CaseIterable {
+    case ts, source, destination, sourcePort, destinationPort, proto, receivedBytes, sentBytes
+    case uid, serverName, method, host, uri, query, answers, ttls, path
+  }
+
   static let wanted = [
     "ts", "id.orig_h", "id.resp_h", "id.orig_p", "id.resp_p", "proto", "resp_bytes", "orig_bytes",
+    "uid", "server_name", "method", "host", "uri", "query", "answers", "TTLs", "_path",
   ]
 
   var json = JSONLineScanner(names: wanted.map { Array($0.utf8) })
@@ -30,8 +43,28 @@ struct ZeekConnParser {
   var fieldCount = 0
   var unset: [UInt8] = Array("-".utf8)
   var separator: UInt8 = 0x09
-  /// The `#path` of a TSV log that is not a conn.log (dns, http, …): not hunted, counted by kind.
+  var setSeparator: UInt8 = UInt8(ascii: ",")
+  /// The `#path` of a TSV log.
+  var path: String?
+  /// The log kind the file's name gives, once known.
+  var fileKind: String??
+  /// A log that is not hunted here (dns, dhcp, …, or a name log met in the second pass): counted
+  /// by kind, and the rest of the file is not read.
   var otherLog: String?
+  /// First pass: the names collected; nil when reading conn logs.
+  var names: ZeekNames?
+  /// Second pass: the names to give conn rows.
+  let join: ZeekJoin?
+  /// First pass: the file turned out to be a conn log, to be read in the second pass.
+  var misfiled = false
+
+  init(names: ZeekNames? = nil, join: ZeekJoin? = nil) {
+    self.names = names
+    self.join = join
+  }
+
+  /// Whether the rest of the file is to be read.
+  var reading: Bool { otherLog == nil && !misfiled }
 
   mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
@@ -46,6 +79,11 @@ struct ZeekConnParser {
     if p[0] == UInt8(ascii: "#") {
       header(String(decoding: text, as: UTF8.self))
       return
+    }
+    if fileKind == nil {
+      let base = String(file.split(separator: "/").last ?? "")
+      // Only a name log's kind: `conn_top.log` or `z.log` is a conn log by its content.
+      fileKind = .some(ZeekArchive.logKind(base).flatMap(ZeekNames.Kind.init)?.rawValue)
     }
     if p[0] == UInt8(ascii: "{") {
       jsonLine(p, n, line: line, terminated: terminated, file: file, into: &out)
@@ -62,11 +100,30 @@ struct ZeekConnParser {
       fieldCount = names.count
       columns = Self.wanted.map { w in names.firstIndex(of: w) ?? -1 }
     case "#unset_field" where parts.count > 1: unset = Array(parts[1].utf8)
-    case "#path" where parts.count > 1 && parts[1] != "conn": otherLog = parts[1]
+    case "#set_separator" where parts.count > 1 && parts[1].utf8.count == 1:
+      setSeparator = parts[1].utf8.first!
+    case "#path" where parts.count > 1:
+      path = parts[1]
+      decide(parts[1])
     default:
       if line.hasPrefix("#separator "), line.hasSuffix("\\x09") { separator = 0x09 }
     }
   }
+
+  /// Whether lines of log `kind` are read in this pass; marks the file otherwise.
+  @discardableResult
+  mutating func decide(_ kind: String) -> Bool {
+    let nameKind = ZeekNames.Kind(rawValue: kind)
+    if names != nil {
+      if kind == "conn" { misfiled = true } else if nameKind == nil { otherLog = kind }
+    } else if kind != "conn" {
+      otherLog = kind
+    }
+    return reading
+  }
+
+  /// One line's fields, by column, as text (nil when unset).
+  typealias Field = (Column) -> String?
 
   mutating func tsvLine(
     _ text: UnsafeBufferPointer<UInt8>, line: Int, terminated: Bool, file: String,
@@ -74,8 +131,10 @@ struct ZeekConnParser {
   ) {
     if columns == nil {  // a file cut before its header: Zeek's default conn.log layout
       fieldCount = Self.defaultFields.count
-      columns = Self.wanted.map { w in Self.defaultFields.firstIndex(of: w)! }
+      columns = Self.wanted.map { w in Self.defaultFields.firstIndex(of: w) ?? -1 }
     }
+    let kind = path ?? (fileKind ?? nil) ?? "conn"
+    guard decide(kind) else { return }
     var fields = text.split(separator: separator, omittingEmptySubsequences: false)
     // Stratosphere's labelled files sometimes end with "   label   detailed-label" instead of tabs.
     if fields.count < fieldCount, let last = fields.last {
@@ -83,12 +142,13 @@ struct ZeekConnParser {
       if extra.count > 1 { fields = fields.dropLast() + extra }
     }
     let cols = columns!
-    func field(_ k: Int) -> UnsafeBufferPointer<UInt8>? {
-      let c = cols[k]
+    let unset = self.unset
+    let field: Field = { column in
+      let c = cols[column.rawValue]
       guard c >= 0, c < fields.count else { return nil }
       let f = UnsafeBufferPointer(rebasing: fields[c])
       if f.elementsEqual(unset) || f.elementsEqual("(empty)".utf8) || f.isEmpty { return nil }
-      return f
+      return String(decoding: f, as: UTF8.self)
     }
     guard fields.count >= (cols.filter { $0 >= 0 }.max() ?? 0) + 1 else {
       let reason: SkipReason = terminated ? .notJSON : .truncated
@@ -97,42 +157,107 @@ struct ZeekConnParser {
         InputProblem(
           file: file, line: line,
           message:
-            "not a Zeek conn.log line: \(fields.count) tab-separated fields, expected \(fieldCount)"
+            "not a Zeek \(kind).log line: \(fields.count) tab-separated fields, expected \(fieldCount)"
         ))
       return
     }
-    guard let tsText = field(0) else {
+    guard var tsText = field(.ts) else {
       out.report.skip(
         .missingTime, InputProblem(file: file, line: line, field: "ts", message: "missing"))
       return
     }
-    guard let time = Self.epochTicks(tsText) ?? Timestamp.parse(tsText) else {
+    guard let time = tsText.withUTF8({ Self.epochTicks($0) ?? Timestamp.parse($0) }) else {
       out.report.skip(
         terminated ? .badTime : .truncated,
         InputProblem(
           file: file, line: line, field: "ts",
-          message:
-            "not an epoch or ISO-8601 time: \(quoted(String(decoding: tsText, as: UTF8.self)))"))
+          message: "not an epoch or ISO-8601 time: \(quoted(tsText))"))
+      return
+    }
+    let set = Character(Unicode.Scalar(setSeparator))
+    record(
+      kind: kind, time: time, field,
+      list: { column in
+        field(column).map { $0.split(separator: set).map(String.init) } ?? []
+      }, line: line, file: file, into: &out)
+  }
+
+  /// A conn row (or, in the first pass, a name log's facts) from one line's fields.
+  mutating func record(
+    kind: String, time: Timestamp, _ field: Field, list: (Column) -> [String], line: Int,
+    file: String, into out: inout ChunkParser.Output
+  ) {
+    let text = field
+    if names != nil {
+      guard let nameKind = ZeekNames.Kind(rawValue: kind) else { return }
+      collect(nameKind, time: time, text, list: list)
       return
     }
     var r = ConnectionRecord(time: time, deviceVendor: Self.vendor)
-    r.sourceIP = field(1).map { String(decoding: $0, as: UTF8.self) }
-    r.destinationIP = field(2).map { String(decoding: $0, as: UTF8.self) }
-    r.sourcePort = int(field(3), "id.orig_p", 32, line, file, &out.report).map(Int32.init)
-    r.destinationPort = int(field(4), "id.resp_p", 32, line, file, &out.report).map(Int32.init)
-    r.protocol = field(5).map { String(decoding: $0, as: UTF8.self) }
-    r.receivedBytes = int(field(6), "resp_bytes", 64, line, file, &out.report)
-    r.sentBytes = int(field(7), "orig_bytes", 64, line, file, &out.report)
+    r.sourceIP = text(.source)
+    r.destinationIP = text(.destination)
+    r.sourcePort = int(field(.sourcePort), "id.orig_p", 32, line, file, &out.report).map(Int32.init)
+    r.destinationPort = int(field(.destinationPort), "id.resp_p", 32, line, file, &out.report).map(
+      Int32.init)
+    r.protocol = text(.proto)
+    r.receivedBytes = int(field(.receivedBytes), "resp_bytes", 64, line, file, &out.report)
+    r.sentBytes = int(field(.sentBytes), "orig_bytes", 64, line, file, &out.report)
+    if let join, let source = join.name(&r, uid: text(.uid)) {
+      out.report.names.joined[source.rawValue, default: 0] += 1
+    }
     out.records.append(r)
     out.report.rows += 1
   }
 
+  /// What one http, ssl or dns line says (`ZeekNames`' rules).
+  mutating func collect(
+    _ kind: ZeekNames.Kind, time: Timestamp, _ text: (Column) -> String?,
+    list: (Column) -> [String]
+  ) {
+    switch kind {
+    case .ssl:
+      guard let uid = text(.uid), let sni = text(.serverName) else { return }
+      names!.add(uid: uid) { e in e.serverName = e.serverName ?? sni }
+    case .http:
+      guard let uid = text(.uid) else { return }
+      let method = text(.method)
+      let uri = text(.uri)
+      let host = text(.host)
+      var request: String? = nil
+      var port: Int32? = nil
+      if method == "CONNECT", let uri {
+        request = uri
+        port = ZeekNames.connectPort(uri)
+      } else if let uri, HostName.isAbsoluteURL(uri) {
+        request = uri
+      }
+      guard request != nil || host != nil else { return }
+      names!.add(uid: uid) { e in
+        if e.request == nil, let request {
+          e.request = request
+          e.connectPort = port
+        }
+        e.hostHeader = e.hostHeader ?? host
+      }
+    case .dns:
+      guard let source = text(.source), let query = text(.query) else { return }
+      let answers = list(.answers)
+      let ttls = list(.ttls)
+      for (k, a) in answers.enumerated() where ZeekNames.isAddress(Substring(a)) {
+        let ttl = k < ttls.count ? Double(ttls[k]).flatMap { $0.isFinite ? $0 : nil } : nil
+        names!.addAnswer(source: source, address: a, ticks: time.ticks, ttl: ttl, name: query)
+      }
+    }
+  }
+
   func int(
-    _ f: UnsafeBufferPointer<UInt8>?, _ name: String, _ bits: Int, _ line: Int, _ file: String,
+    _ f: String?, _ name: String, _ bits: Int, _ line: Int, _ file: String,
     _ report: inout InputReport
   ) -> Int64? {
-    guard let f else { return nil }
-    return integerField(f, bits: bits, field: name, line: line, file: file, report: &report)
+    guard var f else { return nil }
+    return f.withUTF8 {
+      integerField($0, bits: bits, field: name, line: line, file: file, report: &report)
+    }
   }
 
   mutating func jsonLine(
@@ -142,46 +267,95 @@ struct ZeekConnParser {
     guard json.scan(p, n, line: line, terminated: terminated, file: file, report: &out.report)
     else { return }
     let s = json.slots
-    func text(_ k: Int) -> String? {
-      guard s[k].kind == .string || s[k].kind == .number else { return nil }
+    // Decoded text of each wanted field, once (escapes resolved).
+    var values = [[UInt8]?](repeating: nil, count: s.count)
+    for k in s.indices where s[k].kind == .string || s[k].kind == .number {
       if s[k].escaped {
         json.decode(p, s[k].start, s[k].end)
-        return String(decoding: json.scratch, as: UTF8.self)
+        values[k] = json.scratch
+      } else {
+        values[k] = Array(UnsafeBufferPointer(start: p + s[k].start, count: s[k].end - s[k].start))
       }
-      return String(
-        decoding: UnsafeBufferPointer(start: p + s[k].start, count: s[k].end - s[k].start),
-        as: UTF8.self)
     }
+    func present(_ c: Column) -> Bool { s[c.rawValue].kind != .absent }
+    let kind: String
+    if let v = values[Column.path.rawValue] {
+      kind = String(decoding: v, as: UTF8.self)
+    } else if let k = fileKind ?? nil {
+      kind = k
+    } else if present(.serverName) {
+      kind = "ssl"
+    } else if present(.method) || present(.uri) {
+      kind = "http"
+    } else if present(.query) {
+      kind = "dns"
+    } else {
+      kind = "conn"
+    }
+    guard decide(kind) else { return }
     guard s[0].kind != .absent, s[0].kind != .null else {
       out.report.skip(
         .missingTime, InputProblem(file: file, line: line, field: "ts", message: "missing or null"))
       return
     }
-    guard let tsText = text(0),
-      let time = tsText.utf8.withContiguousStorageIfAvailable({
-        Self.epochTicks($0) ?? Timestamp.parse($0)
-      }) ?? nil
+    guard let ts = values[0],
+      let time = ts.withUnsafeBufferPointer({ Self.epochTicks($0) ?? Timestamp.parse($0) })
     else {
       out.report.skip(
         .badTime,
         InputProblem(file: file, line: line, field: "ts", message: "not an epoch or ISO-8601 time"))
       return
     }
-    var r = ConnectionRecord(time: time, deviceVendor: Self.vendor)
-    r.sourceIP = text(1)
-    r.destinationIP = text(2)
-    func number(_ k: Int, _ bits: Int) -> Int64? {
-      guard let t = text(k) else { return nil }
-      var t2 = t
-      return t2.withUTF8 { int($0, Self.wanted[k], bits, line, file, &out.report) }
+    // Arrays (DNS answers and TTLs): their plain elements, as text.
+    let containers: [Int: [String]] = Dictionary(
+      uniqueKeysWithValues: [Column.answers, .ttls].compactMap { c in
+        let slot = s[c.rawValue]
+        guard slot.kind == .container else { return nil }
+        return (c.rawValue, Self.arrayElements(p + slot.start, slot.end - slot.start))
+      })
+    let texts = values.map { $0.map { String(decoding: $0, as: UTF8.self) } }
+    record(
+      kind: kind, time: time, { c in texts[c.rawValue] },
+      list: { c in containers[c.rawValue] ?? texts[c.rawValue].map { [$0] } ?? [] },
+      line: line, file: file, into: &out)
+  }
+
+  /// The strings and numbers of a flat JSON array's text (`["a", 1.5]`); elements with escapes,
+  /// and nested values, are passed over.
+  static func arrayElements(_ p: UnsafePointer<UInt8>, _ n: Int) -> [String] {
+    var out: [String] = []
+    var i = 1
+    while i < n {
+      let c = p[i]
+      if c == UInt8(ascii: "\"") {
+        var j = i + 1
+        var escaped = false
+        while j < n, p[j] != UInt8(ascii: "\"") {
+          if p[j] == UInt8(ascii: "\\") {
+            escaped = true
+            j += 1
+          }
+          j += 1
+        }
+        if !escaped, j <= n {
+          out.append(
+            String(
+              decoding: UnsafeBufferPointer(start: p + i + 1, count: min(j, n) - i - 1),
+              as: UTF8.self))
+        }
+        i = j + 1
+      } else if c == UInt8(ascii: "-") || c &- 0x30 < 10 {
+        var j = i
+        while j < n, p[j] != UInt8(ascii: ","), p[j] != UInt8(ascii: "]"), p[j] != 0x20 { j += 1 }
+        out.append(String(decoding: UnsafeBufferPointer(start: p + i, count: j - i), as: UTF8.self))
+        i = j
+      } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+        return out
+      } else {
+        i += 1
+      }
     }
-    r.sourcePort = number(3, 32).map(Int32.init)
-    r.destinationPort = number(4, 32).map(Int32.init)
-    r.protocol = text(5)
-    r.receivedBytes = number(6, 64)
-    r.sentBytes = number(7, 64)
-    out.records.append(r)
-    out.report.rows += 1
+    return out
   }
 
   /// `1517336042.279652` (seconds since the epoch, any fraction) as exact ticks.

@@ -16,10 +16,11 @@ public enum PrepareError: Error, Sendable, Equatable {
 /// Addresses and networks the analyst has cleared (`--allow FILE`, repeatable).
 ///
 /// One entry a line: an IP, a CIDR network, a destination port (`udp/123`, `123/udp`,
-/// `*:123/udp`, `*:8530`: with or without a protocol) or a host name; `#` starts a comment.
-/// Flows whose source or destination address is listed, or whose destination port and protocol
-/// are, are dropped and counted. Host names are kept for inputs that carry destination host
-/// names; the loaders read none yet, so they are counted as unused.
+/// `*:123/udp`, `*:8530`: with or without a protocol), a host name (`updates.example.com`) or a
+/// domain's subdomains (`*.example.com`, which does not cover `example.com` itself); `#` starts
+/// a comment. Connections whose source or destination address is listed, whose destination port
+/// and protocol are, or whose destination name is (`HostName`), are dropped and counted. A
+/// proxied connection's destination is its name: the proxy's address is a hop, not matched.
 public struct Allowlist: Sendable {
   /// A destination port, and the protocol (lower case) or any.
   public struct Port: Hashable, Sendable {
@@ -30,6 +31,8 @@ public struct Allowlist: Sendable {
   public private(set) var networks = NetworkSet()
   public private(set) var ports: [Port] = []
   public private(set) var hostNames: Set<String> = []
+  /// `*.suffix` entries, as the suffix (lower case).
+  public private(set) var hostSuffixes: [String] = []
   public private(set) var sources: [String] = []
 
   public init() {}
@@ -53,6 +56,9 @@ public struct Allowlist: Sendable {
         networks.insert(n)
       } else if let port = Self.port(entry) {
         if !ports.contains(port) { ports.append(port) }
+      } else if entry.hasPrefix("*."), Self.isHostName(String(entry.dropFirst(2))) {
+        let suffix = String(entry.dropFirst(2)).lowercased()
+        if !hostSuffixes.contains(suffix) { hostSuffixes.append(suffix) }
       } else if Self.isHostName(entry) {
         hostNames.insert(entry.lowercased())
       } else {
@@ -61,7 +67,17 @@ public struct Allowlist: Sendable {
     }
   }
 
-  public var isEmpty: Bool { networks.isEmpty && hostNames.isEmpty && ports.isEmpty }
+  public var isEmpty: Bool {
+    networks.isEmpty && hostNames.isEmpty && hostSuffixes.isEmpty && ports.isEmpty
+  }
+
+  /// Host-name entries, exact and `*.suffix`.
+  public var nameCount: Int { hostNames.count + hostSuffixes.count }
+
+  /// Whether a destination name (`HostName`'s form: lower case) is listed.
+  public func containsName(_ name: String) -> Bool {
+    HostName.matches(name, exact: hostNames, suffixes: hostSuffixes)
+  }
 
   public func contains(_ address: IPAddress) -> Bool { networks.contains(address) }
 
@@ -114,7 +130,7 @@ public struct Allowlist: Sendable {
       && labels.allSatisfy { l in
         !l.isEmpty && l.count <= 63 && l.first != "-" && l.last != "-"
           && l.allSatisfy {
-            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "*")
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_")
           }
       }
   }

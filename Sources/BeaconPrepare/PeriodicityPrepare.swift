@@ -3,9 +3,11 @@ import BeaconNet
 
 /// The periodicity method's preparation, in order: the vendor filter, the time window (rows
 /// outside the hunted day, or outside the data's span, are counted and set nothing), valid
-/// addresses, internal → external direction (unless `anyDirection`, with the IANA
-/// special-purpose ranges never external), noise (ICMP error replies; link-local, multicast and
-/// broadcast destinations), then the allowlist. `PeriodicityPrepareSQL` is the same on Spark.
+/// addresses, the destination's name (`HostName`), internal → external direction (unless
+/// `anyDirection`, with the IANA special-purpose ranges never external, and a proxied request
+/// leaving by its proxy), noise (ICMP error replies; link-local, multicast and broadcast
+/// destinations), then the allowlist. Kept rows carry the name in `destinationHostName` (and no
+/// `requestURL`). `PeriodicityPrepareSQL` is the same on Spark.
 public enum PeriodicityPrepare {
   /// What preparation needs from the options, parsed and read before any data is: a bad network
   /// or allowlist entry fails the hunt before it reads a line.
@@ -35,12 +37,19 @@ public enum PeriodicityPrepare {
     /// The least invalid row in byte order (deterministic, as on Spark).
     public var invalidExample: String?
     public var validRows = 0
+    /// Valid rows with a destination name (`HostName`), those whose name is a request's target
+    /// (through a proxy), and those whose name fields held no usable name.
+    public var namedRows = 0
+    public var proxiedRows = 0
+    public var invalidNames = 0
     public var afterDirection = 0
     public var icmpErrors = 0
     public var noiseDestinations = 0
     public var afterNoise = 0
-    /// Rows dropped because their source or destination is allowlisted.
+    /// Rows dropped because their source or destination is allowlisted, and of those, the ones
+    /// dropped by their destination's name.
     public var allowlisted = 0
+    public var allowlistedByName = 0
     public var allowlist = Allowlist()
   }
 
@@ -120,6 +129,22 @@ public enum PeriodicityPrepare {
       cache[key] = c
       return c
     }
+    // Names repeat as addresses do: parse each distinct pair of fields once.
+    struct NameFields: Hashable {
+      var request: ExactString?
+      var host: ExactString?
+    }
+    var names: [NameFields: HostName.Destination] = [:]
+    func destinationName(_ r: ConnectionRecord) -> HostName.Destination? {
+      guard r.requestURL != nil || r.destinationHostName != nil else { return nil }
+      let key = NameFields(
+        request: r.requestURL.map { ExactString($0) },
+        host: r.destinationHostName.map { ExactString($0) })
+      if let d = names[key] { return d }
+      let d = HostName.destination(requestURL: r.requestURL, hostName: r.destinationHostName)
+      names[key] = d
+      return d
+    }
     let wanted = vendor.map { ExactString($0) }
     func vendorKept(_ r: ConnectionRecord) -> Bool {
       guard let wanted else { return true }
@@ -150,21 +175,36 @@ public enum PeriodicityPrepare {
         continue
       }
       out.validRows += 1
-      guard p.anyDirection || (src.kind == .internal && dst.kind == .external) else { continue }
+      let name = destinationName(r)
+      let proxied = name?.proxied ?? false
+      if name?.name != nil { out.namedRows += 1 }
+      if proxied { out.proxiedRows += 1 }
+      if name?.invalid ?? false { out.invalidNames += 1 }
+      // A proxied connection leaves the network by its proxy: the proxy is a hop.
+      guard
+        p.anyDirection || (src.kind == .internal && (dst.kind == .external || proxied))
+      else { continue }
       out.afterDirection += 1
       if isICMPError(r) {
         out.icmpErrors += 1
         continue
       }
-      if dst.noise {
+      if dst.noise, !proxied {
         out.noiseDestinations += 1
         continue
       }
       out.afterNoise += 1
-      if src.allowed || dst.allowed || allow.containsPort(r.destinationPort, r.protocol) {
+      let nameAllowed = name?.name.map(allow.containsName) ?? false
+      if src.allowed || (dst.allowed && !proxied) || nameAllowed
+        || allow.containsPort(r.destinationPort, r.protocol)
+      {
         out.allowlisted += 1
+        if nameAllowed { out.allowlistedByName += 1 }
         continue
       }
+      var r = r
+      r.destinationHostName = name?.name
+      r.requestURL = nil
       out.rows.append(r)
       out.sourceInternal.append(src.kind == .internal)
     }

@@ -257,22 +257,42 @@ public enum PeriodicityPrepareSQL {
       }.joined(separator: " OR ") + ", false)"
   }
 
+  /// `Allowlist.containsName` of `DestinationName`: validated names, as literals.
+  static func allowedName(_ allow: Allowlist) -> String {
+    var tests: [String] = []
+    let exact = allow.hostNames.sorted().map(SQLText.stringLiteral)
+    if !exact.isEmpty { tests.append("DestinationName IN (\(exact.joined(separator: ", ")))") }
+    tests += allow.hostSuffixes.map {
+      "endswith(DestinationName, \(SQLText.stringLiteral("." + $0)))"
+    }
+    guard !tests.isEmpty else { return "false" }
+    return "coalesce(" + tests.joined(separator: " OR ") + ", false)"
+  }
+
+  /// `<p>named` (`HostName`'s columns, and `DestinationKey`: the name, else the address),
   /// `<p>classified` (from `<p>windowed`: valid addresses, direction, noise, allowlist flags),
   /// `<p>directed` and `<p>prepared`.
-  public static func preparedCTE(prefix p: String, allowPorts: [Allowlist.Port]) -> String {
+  public static func preparedCTE(prefix p: String, allow: Allowlist) -> String {
     let P = PeriodicitySQLParameter.self
     return """
+      \(p)named AS (
+        SELECT *, coalesce(DestinationName, DestinationIP) AS DestinationKey, \(allowedName(allow)) AS name_allowed
+        FROM (
+          SELECT *, \(HostName.sqlDestinationColumns)
+          FROM (SELECT *, \(HostName.sqlKindsColumns) FROM \(p)windowed WHERE in_window)
+        )
+      ),
       \(p)classified AS (
-        SELECT *, valid_ips AND (\(P.anyDirection.marker) OR (src_internal AND NOT dst_not_external)) AS directed
+        SELECT *, valid_ips AND (\(P.anyDirection.marker) OR (src_internal AND (NOT dst_not_external OR proxied))) AS directed
         FROM (
           SELECT r.*, coalesce(s.valid AND d.valid, false) AS valid_ips,
             coalesce(s.internal, false) AS src_internal,
             coalesce(d.internal OR d.special, false) AS dst_not_external,
-            coalesce(s.allowed OR d.allowed, false) OR \(allowedPort(allowPorts)) AS allowed,
-            \(icmpError) AS icmp_error, coalesce(d.noise, false) AS dst_noise
-          FROM \(p)windowed r LEFT JOIN bh_ip_class s ON r.SourceIP = s.ip
+            coalesce(s.allowed, false) OR (coalesce(d.allowed, false) AND NOT r.proxied) OR r.name_allowed
+              OR \(allowedPort(allow.ports)) AS allowed,
+            \(icmpError) AS icmp_error, coalesce(d.noise, false) AND NOT r.proxied AS dst_noise
+          FROM \(p)named r LEFT JOIN bh_ip_class s ON r.SourceIP = s.ip
           LEFT JOIN bh_ip_class d ON r.DestinationIP = d.ip
-          WHERE r.in_window
         )
       ),
       \(p)directed AS (

@@ -55,6 +55,7 @@ public enum HTMLReport {
     case .int(let v): String(v)
     case .double(let d): d.findingText ?? ""
     case .intList(let l): l.map(String.init).joined(separator: " ")
+    case .stringList(let l): l.joined(separator: " ")
     }
   }
 
@@ -100,9 +101,14 @@ public enum HTMLReport {
         ?? 0.5
       let severity = sev.map { text(row[$0]) } ?? "medium"
       let r = 1.2 + 2.8 * min(1, max(0, s))
+      // The destination's name first where there is one, then its address.
+      let name = input.columns.firstIndex(of: "DestinationHostName").map { text(row[$0]) }
       let label = [
         input.columns.firstIndex(of: "SourceIP").map { text(row[$0]) },
-        input.columns.firstIndex(of: "DestinationIP").map { "→ " + text(row[$0]) },
+        name.flatMap { $0.isEmpty ? nil : "→ " + $0 },
+        input.columns.firstIndex(of: "DestinationIP").map {
+          (name?.isEmpty ?? true ? "→ " : "at ") + text(row[$0])
+        },
         country.map { text(row[$0]) }, "severity " + severity,
       ].compactMap { $0 }.joined(separator: " ")
       svg +=

@@ -92,6 +92,16 @@ struct RecordRenderer {
     str("DeviceOutboundInterface", "wan1")
     if e.destinationPort >= 0 { num("DestinationPort", Int64(e.destinationPort)) }
     str("DestinationIP", dst)
+    if e.name >= 0 {
+      let name = world.names[Int(e.name)]
+      if !e.viaProxy {
+        str("DestinationHostName", name)
+      } else if e.ticks % 3 == 0 {
+        str("RequestURL", name + ":443")  // a CONNECT, as proxies log tunnels
+      } else {
+        str("RequestURL", "https://\(name)/api/v2/\(e.ticks % 1000)?id=\(e.source)")
+      }
+    }
     str("DeviceTimeZone", "UTC")
     str("DeviceAddress", p.deviceIP)
     str("DeviceName", p.device)

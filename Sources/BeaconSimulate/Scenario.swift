@@ -33,6 +33,9 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   /// The C2 sits on one of the popular addresses every workstation browses (a CDN or cloud
   /// front), so its destination is common while its behaviour is not.
   public var behindPopularAddress: Bool? = nil
+  /// The C2 is reached only through the organisation's web proxy: the firewall sees the host
+  /// talk to the proxy, and the proxy's log names the C2 in `RequestURL`.
+  public var viaProxy: Bool? = nil
   /// Seconds of the day the beacon runs in (an operator's session); nil runs all day.
   public var activeFrom: Double? = nil
   public var activeUntil: Double? = nil
@@ -59,7 +62,8 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   }
 
   /// A mixed set: beacons the notebook method can see (exact, quiet host, period > 15 s) and the
-  /// ones it is known to miss (jitter, 5 s Empire default, busy host).
+  /// ones it is known to miss (jitter, 5 s Empire default, busy host, a C2 on a CDN front every
+  /// host browses, a C2 reached only through the web proxy).
   public static let standardSet: [BeaconScenario] = [
     BeaconScenario(name: "exact-60s-quiet", period: 60),
     BeaconScenario(name: "exact-300s-quiet", period: 300, destinationPort: 8443),
@@ -70,6 +74,16 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
     BeaconScenario(name: "empire-5s", period: 5, destinationPort: 80),
     BeaconScenario(name: "exact-300s-busy", period: 300, host: .busy),
     BeaconScenario(name: "missed-120s-10pct", period: 120, jitter: 0.1, missedBeats: 0.15),
+    {
+      var b = BeaconScenario(name: "cdn-fronted-120s-20pct", period: 120, jitter: 0.2)
+      b.behindPopularAddress = true
+      return b
+    }(),
+    {
+      var b = BeaconScenario(name: "proxied-300s-10pct", period: 300, jitter: 0.1, host: .busy)
+      b.viaProxy = true
+      return b
+    }(),
   ]
 }
 
@@ -108,13 +122,22 @@ public struct SimulationTruth: Codable, Sendable {
   public struct Beacon: Codable, Sendable, Equatable {
     public var scenario: BeaconScenario
     public var sourceIP: String
+    /// The address the connections went to (for a proxied beacon, the proxy's).
     public var destinationIP: String
+    /// The C2's name, as the logs carry it (SNI, or the proxy's `RequestURL`).
+    public var destinationHostName: String?
     public var events: Int
+
+    /// The flow key a periodicity hunt reports it by (`PeriodicityFinding.pairKey`).
+    public var pairKey: String { "\(sourceIP)>\(destinationHostName ?? destinationIP)" }
+    /// By address, as the notebook method keys flows.
+    public var addressPairKey: String { "\(sourceIP)>\(destinationIP)" }
   }
 
   public struct Periodic: Codable, Sendable {
     public var name: String
     public var destinationIP: String
+    public var destinationHostName: String?
     public var destinationPort: Int
     public var period: Double
     public var sources: Int

@@ -9,6 +9,10 @@ import Foundation
 /// endpoint (periodic but popular, so benign), and the labelled beacons run all day from quiet
 /// servers or from browsing workstations. Records are full-width (~1 KB, 60+ fields, vendor
 /// specific) and filed by TimeGenerated into `y=/m=/d=/h=/m=/PT05M.json` folders.
+///
+/// Names: web traffic carries the site's name in `DestinationHostName` (as a firewall logs TLS
+/// SNI); popular addresses are CDN fronts serving several names each; one workstation in seven
+/// browses through the web proxy (`World.proxy`), whose rows name the site in `RequestURL`.
 /// Why a simulation could not be written.
 public enum SimulateError: Error, Sendable, Equatable {
   /// The output folder holds files: simulate never overwrites.
@@ -54,11 +58,14 @@ public struct Simulator {
       beacons: config.beacons.enumerated().map { k, b in
         .init(
           scenario: b, sourceIP: world.addresses[Int(world.beaconSources[k])],
-          destinationIP: world.addresses[Int(world.beaconDestinations[k])], events: beaconEvents[k])
+          destinationIP: world.addresses[
+            Int(b.viaProxy == true ? world.proxy : world.beaconDestinations[k])],
+          destinationHostName: world.names[Int(world.beaconNames[k])], events: beaconEvents[k])
       },
       benignPeriodic: world.periodic.map {
         .init(
           name: $0.name, destinationIP: world.addresses[Int($0.destination)],
+          destinationHostName: $0.hostName < 0 ? nil : world.names[Int($0.hostName)],
           destinationPort: Int($0.port), period: $0.period, sources: $0.sources.count)
       })
     let encoder = JSONEncoder()
@@ -135,6 +142,9 @@ struct Event {
   var vendorIndex: UInt8
   var sent: Int64
   var received: Int64
+  /// Index in `World.names`, -1 for none; through the proxy, the name is the request's target.
+  var name: Int32 = -1
+  var viaProxy = false
 }
 
 /// The simulated organisation: hosts, destinations, periodic services and beacon endpoints.
@@ -154,9 +164,18 @@ struct World: Sendable {
   var internalServices: [(Int32, Int32, UInt8)] = []  // address, port, protocol
   var beaconSources: [Int32] = []
   var beaconDestinations: [Int32] = []
+  var beaconNames: [Int32] = []
+  /// Host names, and the names each address serves (CDN fronts serve several).
+  var names: [String] = []
+  var addressNames: [Int32: [Int32]] = [:]
+  /// The web proxy (an internal address) and the workstations that browse through it.
+  var proxy: Int32 = 0
+  static let proxyPort: Int32 = 8080
+  var proxied: Set<Int32> = []
   var periodic:
     [(
-      name: String, destination: Int32, port: Int32, proto: UInt8, period: Double, sources: [Int32]
+      name: String, destination: Int32, port: Int32, proto: UInt8, period: Double, sources: [Int32],
+      hostName: Int32
     )] = []
 
   init(config: SimulationConfig, rng: inout SimRandom) {
@@ -164,6 +183,19 @@ struct World: Sendable {
     func add(_ s: String) -> Int32 {
       addresses.append(s)
       return Int32(addresses.count - 1)
+    }
+    func name(_ s: String) -> Int32 {
+      names.append(s)
+      return Int32(names.count - 1)
+    }
+    // Deterministic names (no draws from `rng`, so traffic is the same with or without them).
+    let words = [
+      "news", "shop", "mail", "cloud", "media", "static", "api", "files", "blog", "portal", "cdn",
+      "app",
+    ]
+    let tlds = ["com", "net", "org", "io", "co.uk", "de"]
+    func siteName(_ k: Int) -> String {
+      "\(words[k % words.count])\(k / words.count).\(["example", "sample", "demo", "test"][k % 4])-site.\(tlds[k % tlds.count])"
     }
     // Workstations behind three firewalls (10/8 Fortinet, 172.20/16 Palo Alto, 192.168/16 Check Point);
     // a few have IPv6 ULA addresses.
@@ -195,6 +227,16 @@ struct World: Sendable {
       "9.9.9.9",
     ]
     popular = popularIPs.map(add)
+    // CDN fronts: each popular address serves three names, and the next front serves the first
+    // of them too (a name on several addresses).
+    for (k, a) in popular.enumerated() {
+      addressNames[a] = (0..<3).map { j in
+        name("\(words[(k + j) % words.count]).front\(k).cdn-edge.net")
+      }
+    }
+    for (k, a) in popular.enumerated() where k > 0 {
+      addressNames[a]!.append(addressNames[popular[k - 1]]![0])
+    }
     let hostingOctets = [
       5, 23, 31, 37, 45, 46, 51, 62, 77, 80, 85, 89, 91, 93, 94, 95, 103, 104, 107, 139, 141, 146,
       149, 154, 159, 162, 167, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217,
@@ -202,7 +244,9 @@ struct World: Sendable {
     for _ in 0..<4000 {
       let ip =
         "\(hostingOctets[rng.below(hostingOctets.count)]).\(rng.below(256)).\(rng.below(256)).\(1 + rng.below(254))"
-      rare.append(add(ip))
+      let a = add(ip)
+      rare.append(a)
+      addressNames[a] = [name(siteName(rare.count))]
     }
     for _ in workstations {
       favourites.append(
@@ -215,6 +259,8 @@ struct World: Sendable {
       (add("10.0.0.53"), 53, 1), (add("10.0.0.10"), 445, 0), (add("10.0.1.20"), 443, 0),
       (add("172.21.0.5"), 8080, 0), (add("192.168.100.1"), 53, 1), (add("127.0.0.1"), 8000, 0),
     ]
+    proxy = add("10.0.0.8")
+    proxied = Set(workstations.enumerated().filter { $0.offset % 7 == 3 }.map(\.element))
     // Beacons: quiet sources are servers that do little else; busy ones are browsing workstations.
     // Busy beacons run on the most active workstations, busiest first.
     let byActivity = workstations.indices.filter { !addresses[Int(workstations[$0])].contains(":") }
@@ -234,7 +280,14 @@ struct World: Sendable {
       if !config.c2Addresses.isEmpty { fresh = config.c2Addresses[k % config.c2Addresses.count] }
       if let c = b.campaign, let shared = campaignDestinations[c] {
         beaconDestinations.append(shared)
-      } else if b.behindPopularAddress == true {
+        beaconNames.append(beaconNames[config.beacons.firstIndex { $0.campaign == c }!])
+        continue
+      }
+      beaconNames.append(
+        name(
+          "\(["update", "sync", "assets", "telemetry", "login"][k % 5])-\(k).\(["cloudsvc", "cdn-host", "webstat", "appdata"][k % 4])\(k / 4).com"
+        ))
+      if b.behindPopularAddress == true {
         beaconDestinations.append(popular[k % 24])
       } else {
         let d = add(fresh)
@@ -250,8 +303,11 @@ struct World: Sendable {
       let n = min(workstations.count, max(workstations.count / 2, 1, Int(budget / perHost)))
       let pollers = Array(workstations.prefix(n))
       periodic = [
-        ("ntp", add("162.159.200.123"), 123, 1, 1024, pollers),
-        ("telemetry", add("20.42.65.92"), 443, 0, 900, pollers),
+        ("ntp", add("162.159.200.123"), 123, 1, 1024, pollers, -1),
+        (
+          "telemetry", add("20.42.65.92"), 443, 0, 900, pollers,
+          name("v10.events.data.microsoft.com")
+        ),
       ]
     }
   }
@@ -269,6 +325,9 @@ struct World: Sendable {
     for (k, b) in config.beacons.enumerated() {
       let vendor = UInt8(World.vendors.firstIndex(of: b.vendor) ?? 0)
       let proto = UInt8(World.protocols.firstIndex(of: b.protocol) ?? 0)
+      let viaProxy = b.viaProxy == true
+      let destination = viaProxy ? proxy : beaconDestinations[k]
+      let destinationPort = viaProxy ? World.proxyPort : Int32(b.destinationPort)
       // Exact beacons keep a fixed sub-second phase, as a timer-driven implant does.
       var t = (b.activeFrom ?? 0) + rng.unit() * b.period
       let until = min(86_400, b.activeUntil ?? 86_400)
@@ -278,11 +337,12 @@ struct World: Sendable {
           let retries = b.retries ?? 0
           events.append(
             Event(
-              ticks: ticks(t), source: beaconSources[k], destination: beaconDestinations[k],
+              ticks: ticks(t), source: beaconSources[k], destination: destination,
               sourcePort: port,
-              destinationPort: Int32(b.destinationPort), protocolIndex: proto, vendorIndex: vendor,
+              destinationPort: destinationPort, protocolIndex: proto, vendorIndex: vendor,
               sent: retries > 0 ? 0 : Int64(b.sentBytes + rng.below(24)),
-              received: retries > 0 ? 0 : Int64(180 + rng.below(40))))
+              received: retries > 0 ? 0 : Int64(180 + rng.below(40)), name: beaconNames[k],
+              viaProxy: viaProxy))
           var wait = 3.0
           var at = t
           for _ in 0..<retries {
@@ -291,9 +351,10 @@ struct World: Sendable {
             guard at < 86_400 else { break }
             events.append(
               Event(
-                ticks: ticks(at), source: beaconSources[k], destination: beaconDestinations[k],
-                sourcePort: port, destinationPort: Int32(b.destinationPort), protocolIndex: proto,
-                vendorIndex: vendor, sent: 0, received: 0))
+                ticks: ticks(at), source: beaconSources[k], destination: destination,
+                sourcePort: port, destinationPort: destinationPort, protocolIndex: proto,
+                vendorIndex: vendor, sent: 0, received: 0, name: beaconNames[k], viaProxy: viaProxy)
+            )
           }
           beaconCounts[k] += 1
         }
@@ -331,7 +392,7 @@ struct World: Sendable {
               sourcePort: p.proto == 1 ? 123 : ephemeral(),
               destinationPort: p.port, protocolIndex: p.proto, vendorIndex: vendor,
               sent: p.proto == 1 ? 90 : Int64(1800 + rng.below(400)),
-              received: p.proto == 1 ? 90 : Int64(600 + rng.below(200))))
+              received: p.proto == 1 ? 90 : Int64(600 + rng.below(200)), name: p.hostName))
           t += p.period * (1 + 0.01 * (2 * rng.unit() - 1))
         }
       }
@@ -381,13 +442,23 @@ struct World: Sendable {
           }
           if v6, !addresses[Int(dst)].contains(":") { dst = popular[24 + rng.below(3)] }
           if t < 86_400 {
-            events.append(
-              Event(
-                ticks: ticks(t), source: src, destination: dst,
-                sourcePort: proto == 2 ? -1 : ephemeral(),
-                destinationPort: port, protocolIndex: proto, vendorIndex: vendor,
-                sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)),
-                received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000))))
+            var e = Event(
+              ticks: ticks(t), source: src, destination: dst,
+              sourcePort: proto == 2 ? -1 : ephemeral(),
+              destinationPort: port, protocolIndex: proto, vendorIndex: vendor,
+              sent: proto == 2 ? -1 : Int64(300 + rng.below(3000)),
+              received: proto == 2 ? -1 : Int64(rng.exponential(mean: 40_000)))
+            // Web traffic names its site (a CDN front's names by turns); some hosts go through
+            // the proxy.
+            if proto == 0, let served = addressNames[dst] {
+              e.name = served[Int(e.ticks / Timestamp.ticksPerSecond) % served.count]
+              if proxied.contains(src) {
+                e.destination = proxy
+                e.destinationPort = World.proxyPort
+                e.viaProxy = true
+              }
+            }
+            events.append(e)
           }
           // Bursty: short gaps inside a page load.
           t += rng.exponential(mean: 1.2)

@@ -11,7 +11,7 @@ struct PeriodicityHuntSQL {
   /// Networks parsed on the client (`--internal`, `--allow`); only their numbers reach the SQL.
   var internalNetworks: [IPNetwork]
   var allowNetworks: [IPNetwork]
-  var allowPorts: [Allowlist.Port]
+  var allow: Allowlist
   /// Whether history day folders are read (`bh_history_lines`).
   var history: Bool
   /// The hunted day (an export) or the data's span (files).
@@ -34,9 +34,9 @@ struct PeriodicityHuntSQL {
     parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_p", window: window))
     if history { parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_h", window: .folderDay)) }
     parts.append(PeriodicityPrepareSQL.addressesCTE(of: vendorViews))
-    parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_p", allowPorts: allowPorts))
+    parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_p", allow: allow))
     if history {
-      parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h", allowPorts: allowPorts))
+      parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h", allow: allow))
     }
     parts.append(PrevalenceSQL.prevalenceCTE(of: preparedViews))
     parts.append(PeriodicitySQL.historyCTE(history: history))
@@ -71,10 +71,13 @@ struct PeriodicityHuntSQL {
         SELECT count_if(valid_ips) AS valid, count_if(NOT valid_ips) AS invalid,
           min(CASE WHEN NOT valid_ips THEN concat('SourceIP ', coalesce(SourceIP, 'null'), ', DestinationIP ',
             coalesce(DestinationIP, 'null')) END) AS invalid_example,
+          count_if(valid_ips AND DestinationName IS NOT NULL) AS named,
+          count_if(valid_ips AND proxied) AS proxied, count_if(valid_ips AND name_invalid) AS invalid_names,
           count_if(directed) AS directed, count_if(directed AND icmp_error) AS icmp_errors,
           count_if(directed AND NOT icmp_error AND dst_noise) AS noise_destinations,
           count_if(directed AND NOT icmp_error AND NOT dst_noise) AS after_noise,
-          count_if(directed AND NOT icmp_error AND NOT dst_noise AND NOT allowed) AS prepared
+          count_if(directed AND NOT icmp_error AND NOT dst_noise AND NOT allowed) AS prepared,
+          count_if(directed AND NOT icmp_error AND NOT dst_noise AND name_allowed) AS allowlisted_names
         FROM bh_pclassified
       ) CROSS JOIN (
         SELECT count(*) AS flows, count_if(candidate) AS candidates FROM bh_flows

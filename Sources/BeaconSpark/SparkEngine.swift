@@ -122,7 +122,7 @@ public struct SparkEngine: HuntEngine {
     if case .export = spec.input { window = .huntedDay }
     let sql = PeriodicityHuntSQL(
       internalNetworks: try PeriodicityPrepare.internalNetworks(p),
-      allowNetworks: allow.networks.networks, allowPorts: allow.ports,
+      allowNetworks: allow.networks.networks, allow: allow,
       history: !historyFolders.isEmpty, window: window)
     let history = historyFolders.map(ClusterPath.literal)
     let parameters = Self.periodicityParameters(spec)
@@ -165,6 +165,10 @@ public struct SparkEngine: HuntEngine {
     {
       c.invalidExample = e
     }
+    c.namedRows = counts["named"] ?? 0
+    c.proxiedRows = counts["proxied"] ?? 0
+    c.invalidNames = counts["invalid_names"] ?? 0
+    c.allowlistedNames = counts["allowlisted_names"] ?? 0
     c.afterDirection = counts["directed"] ?? 0
     c.icmpErrors = counts["icmp_errors"] ?? 0
     c.noiseDestinations = counts["noise_destinations"] ?? 0
@@ -173,7 +177,7 @@ public struct SparkEngine: HuntEngine {
     c.allowlistGiven = !allow.isEmpty
     c.allowNetworks = allow.networks.networks.count
     c.allowPorts = allow.ports.count
-    c.allowHostNames = allow.hostNames.count
+    c.allowHostNames = allow.nameCount
     c.flows = counts["flows"] ?? 0
     c.internalHosts = counts["internal_hosts"] ?? 0
     c.popularThreshold = PeriodicityMethod.popularThreshold(
@@ -296,16 +300,22 @@ public struct SparkEngine: HuntEngine {
         default: throw SparkError.protocolError(message: "\(name) is not a double (\(value(name)))")
         }
       }
-      func ints(_ name: String) throws -> [Int64] {
+      func list<T>(_ name: String, _ element: (ArrowValue) -> T?) throws -> [T] {
         guard case .list(let items) = value(name) else {
           throw SparkError.protocolError(message: "\(name) is not a list (\(value(name)))")
         }
         return try items.map {
-          guard case .int(let v) = $0 else {
+          guard let v = element($0) else {
             throw SparkError.protocolError(message: "\(name) holds \($0)")
           }
           return v
         }
+      }
+      func ints(_ name: String) throws -> [Int64] {
+        try list(name) { if case .int(let v) = $0 { v } else { nil } }
+      }
+      func strings(_ name: String) throws -> [String] {
+        try list(name) { if case .string(let v) = $0 { v } else { nil } }
       }
       func required<T>(_ v: T?, _ name: String) throws -> T {
         guard let v else { throw SparkError.protocolError(message: "\(name) is null") }
@@ -341,8 +351,12 @@ public struct SparkEngine: HuntEngine {
       let port = try i("DestinationPort")
       var proto: String? = nil
       if case .string(let v) = value("Protocol") { proto = v }
+      var hostName: String? = nil
+      if case .string(let v) = value("DestinationHostName") { hostName = v }
       return PeriodicityFinding(
-        sourceIP: try s("SourceIP"), destinationIP: try s("DestinationIP"),
+        sourceIP: try s("SourceIP"), destinationHostName: hostName,
+        destinationIP: try s("DestinationIP"), destinationIPs: try strings("DestinationIPs"),
+        destinationIPCount: try required(i("DestinationIPCount"), "DestinationIPCount"),
         destinationPort: port.map { Int32(truncatingIfNeeded: $0) }, protocol: proto, kind: kind,
         score: try required(d("Score"), "Score"),
         regularity: try required(d("Regularity"), "Regularity"),

@@ -30,6 +30,22 @@ import Testing
     #expect(proxy.kind == .beacon && (200...300).contains(proxy.period) && proxy.jitter < 0.5)
   }
 
+  /// The whole capture folder: its http.log names the CONNECT target, so the beacon is reported
+  /// by name at default settings, with the proxy as the hop (RITA's own test expects about 357
+  /// connections at 0.98).
+  @Test func ritaProxyBeaconIsReportedByNameThroughTheProxy() throws {
+    let f = try hunt("rita-proxy")
+    let c2 = try #require(f.first { $0.destinationHostName == "www.honestimnotevil.com" })
+    #expect(c2.sourceIP == "10.136.0.18" && c2.destinationIP == "10.136.0.16")
+    #expect(c2.destinationIPs == ["10.136.0.16"] && c2.destinationIPCount == 1)
+    #expect(c2.destinationPort == 443)  // CONNECT's target port; the proxy listens on 3128
+    #expect(c2.kind == .beacon && c2.connections == 397 && c2.score >= 0.9)
+    #expect(abs(c2.period - 249) < 5)
+    // The ten CONNECTs to www.google.com are a flow of their own, and too few to report.
+    #expect(!f.contains { $0.destinationHostName == "www.google.com" })
+    #expect(f.count == 1)
+  }
+
   @Test func remcosReconnectsAreAStrobe() throws {
     let f = try hunt("slips-test18-remcos/zeek-labeled/conn.log.labeled")
     let remcos = try #require(

@@ -22,11 +22,11 @@ import Testing
 
   @Test(arguments: [
     ("feodo_ipblocklist.csv", FeedFormat.feodoCSV, 3), ("feodo_ipblocklist.json", .feodoJSON, 2),
-    ("feodo_ipblocklist.txt", .plainList, 3), ("threatfox_recent.csv", .threatFoxCSV, 1),
-    ("urlhaus_csv_recent.csv", .urlhausCSV, 1), ("et_compromised-ips.txt", .plainList, 4),
+    ("feodo_ipblocklist.txt", .plainList, 3), ("threatfox_recent.csv", .threatFoxCSV, 2),
+    ("urlhaus_csv_recent.csv", .urlhausCSV, 2), ("et_compromised-ips.txt", .plainList, 4),
     ("et_emerging-Block-IPs.txt", .plainList, 3),
     ("misp_warninglist_cidr.json", .mispWarningList, 3),
-    ("stix21_bundle.json", .stix, 6), ("opencti_bundle.json", .stix, 1),
+    ("stix21_bundle.json", .stix, 7), ("opencti_bundle.json", .stix, 1),
   ])
   func everyFormatIsDetectedAndRead(file: String, format: FeedFormat, count: Int) throws {
     let ti = try Self.load(file)
@@ -43,14 +43,42 @@ import Testing
     #expect(ti.matches(Self.ip("203.0.113.11"), port: 443).isEmpty)
   }
 
-  @Test func threatFoxIPPortAndURLhausHostsMatchDomainsAreCounted() throws {
+  @Test func threatFoxIPPortAndURLhausHostsMatchByAddressAndByName() throws {
     let ti = try Self.load("threatfox_recent.csv", "urlhaus_csv_recent.csv")
     #expect(ti.matches(Self.ip("203.0.113.10"), port: 443).map(\.malware) == ["Cobalt Strike"])
     #expect(
       ti.matches(Self.ip("203.0.113.55"), port: 4444).first?.value
         == "http://203.0.113.55:4444/bin.sh")
-    #expect(ti.files[0].skipped == ["domain indicators (not an IP)": 1])
-    #expect(ti.files[1].skipped == ["URLs with a host name": 1])
+    // Domains, and URL hosts that are names, match the destination's exact name.
+    #expect(ti.files.map(\.domains) == [1, 1] && ti.files.allSatisfy { $0.skipped.isEmpty })
+    #expect(ti.matches(name: "c2.bad.example").map(\.malware) == ["Sliver"])
+    #expect(ti.matches(name: "bad.example").map(\.value) == ["https://bad.example/invoice.exe"])
+    #expect(ti.matches(name: "www.c2.bad.example").isEmpty)  // no subdomains
+    #expect(ti.matches(name: "203.0.113.10").isEmpty)  // names never match addresses
+  }
+
+  @Test func enrichmentMatchesTheNameBesideTheAddress() throws {
+    let e = try Enricher(feeds: [Self.samples + "/threatfox_recent.csv"])
+    let byName = e.enrich(
+      destination: "198.51.100.200", name: "c2.bad.example", port: 443, activity: nil,
+      base: .medium)
+    #expect(
+      byName.severity == .critical
+        && byName.threatText?.hasPrefix("threatfox-csv c2.bad.example Sliver") == true)
+    let byAddress = e.enrich(
+      destination: "203.0.113.10", name: "benign.example", port: 443, activity: nil,
+      base: .medium)
+    #expect(byAddress.severity == .critical && byAddress.threats.count == 1)
+    let neither = e.enrich(
+      destination: "198.51.100.200", name: "benign.example", port: 443, activity: nil,
+      base: .medium)
+    #expect(neither.severity == .medium && neither.threats.isEmpty)
+    // Findings read back from a file: the DestinationHostName column is what matches.
+    let table = try e.enrich(
+      columns: ["SourceIP", "DestinationHostName", "DestinationIP", "DestinationPort"],
+      rows: [[.string("10.0.0.5"), .string("c2.bad.example"), .string("10.0.0.8"), .int(8080)]])
+    let ti = try #require(table.columns.firstIndex(of: "ThreatIntel"))
+    #expect(table.rows[0][ti] != .null)
   }
 
   @Test func plainListsHoldAddressesAndNetworks() throws {
@@ -75,9 +103,10 @@ import Testing
     #expect(ti.matches(Self.ip("192.0.2.78"), port: 1, activity: Self.november).count == 1)
     #expect(ti.matches(Self.ip("203.0.113.10"), port: 443, activity: Self.november).count == 2)
     #expect(ti.matches(Self.ip("203.0.113.10"), port: 80, activity: Self.november).count == 1)
-    // Revoked indicators are skipped; domains are counted as patterns without an IP.
+    // Revoked indicators are skipped; a domain-name pattern is a domain indicator.
     #expect(ti.matches(Self.ip("203.0.113.99"), port: 1).isEmpty)
-    #expect(ti.files[0].skipped == ["revoked indicators": 1, "patterns without an IP address": 1])
+    #expect(ti.files[0].skipped == ["revoked indicators": 1] && ti.files[0].domains == 1)
+    #expect(ti.matches(name: "c2.bad.example", activity: Self.november).count == 1)
     // Outside valid_from … valid_until, nothing matches.
     let before = Timestamp(iso: "2026-10-01T00:00:00Z")!...Timestamp(iso: "2026-10-02T00:00:00Z")!
     #expect(ti.matches(Self.ip("203.0.113.10"), port: 443, activity: before).isEmpty)

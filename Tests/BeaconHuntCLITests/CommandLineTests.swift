@@ -95,13 +95,38 @@ import Testing
         """)
   }
 
+  /// Names are log fields, so attacker-controlled: an escape sequence, a formula, SQL or a
+  /// 4000-byte "name" is an unusable name, counted, and the row keeps its address; a usable
+  /// name reaches every format as itself.
+  @Test func hostileHostNamesAreCountedNotShown() throws {
+    let hostile = [
+      #"\u001b]0;pwned\u0007evil.example"#, "=HYPERLINK(1).example", "'; DROP TABLE x; --",
+      String(repeating: "a", count: 4000), "<script>alert(1)</script>.example",
+    ]
+    let lines = Self.beaconDay(to: "8.8.8.8").split(separator: "\n").enumerated().map { k, l in
+      let name = k % 2 == 0 ? hostile[k / 2 % hostile.count] : "C2.Example.NET."
+      return l.dropLast() + #","DestinationHostName":"\#(name)"}"#
+    }
+    let stdin = lines.joined(separator: "\n") + "\n"
+    for format in ["table", "csv", "jsonl"] {
+      let r = try run(["hunt", "-", "--format", format], stdin: stdin)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stderr.contains("720 rows with an unusable name, keyed by address"), "\(r.stderr)")
+      for out in [r.stdout, r.stderr] {
+        #expect(!out.contains("\u{1B}") && !out.contains("\u{07}") && !out.contains("<script>"))
+        #expect(!out.contains("HYPERLINK") && !out.contains("DROP TABLE"))
+      }
+      #expect(r.stdout.contains("c2.example.net"), "\(format): \(r.stdout)")
+    }
+  }
+
   @Test func huntReadsStandardInputAndWritesEachFormat() throws {
     // The default method is periodicity; 203.0.113.50 is documentation space, so --direction any.
     let periodic = try run(["hunt", "-", "--quiet", "--direction", "any"], stdin: Self.beaconDay)
     #expect(periodic.status == 0 && periodic.stderr.isEmpty)
     #expect(
       periodic.stdout.hasPrefix(
-        #"{"SourceIP":"10.0.0.5","DestinationIP":"203.0.113.50","DestinationPort":443,"Protocol":"TCP","Kind":"beacon","#
+        #"{"SourceIP":"10.0.0.5","DestinationHostName":null,"DestinationIP":"203.0.113.50","DestinationIPs":["203.0.113.50"],"DestinationIPCount":1,"DestinationPort":443,"Protocol":"TCP","Kind":"beacon","#
       ))
     #expect(periodic.stdout.contains(#""Reason":"beacon every 60 s ±0 %, 1440 check-ins"#))
     let jsonl = try run(["hunt", "-", "--quiet", "--method", "notebook"], stdin: Self.beaconDay)

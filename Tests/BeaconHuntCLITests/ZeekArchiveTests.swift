@@ -36,10 +36,15 @@ import Testing
     let cold = try cli.run(args)
     // Other logs do not make --strict fail: it is about malformed rows in what is hunted.
     #expect(cold.status == 0, "\(cold.stderr)")
-    #expect(cold.stderr.contains("read      7,550 rows from 2 files"), "\(cold.stderr)")
+    // The conn logs and the six name logs beside them.
+    #expect(cold.stderr.contains("read      7,550 rows from 8 files"), "\(cold.stderr)")
     #expect(
       cold.stderr.contains(
-        "other     Zeek logs, not hunted: 2 capture_loss, 2 dns, 2 http, 1 known_certs, 2 ssl, 2 stats, 2 x509"
+        "other     Zeek logs, not hunted: 2 capture_loss, 1 known_certs, 2 stats, 2 x509"
+      ), "\(cold.stderr)")
+    #expect(
+      cold.stderr.contains(
+        "names     Zeek logs read for host names: 2 dns, 2 http, 2 ssl; 8,976 entries; conn rows named: 336 by dns, 1,991 by http, 1,145 by ssl"
       ), "\(cold.stderr)")
     #expect(!cold.stderr.contains("skipped"))
     #expect(cold.stderr.contains("2 asked: 0 from the cache, 1 summarised, 1 missing"))

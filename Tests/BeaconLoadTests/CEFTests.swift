@@ -5,6 +5,25 @@ import Testing
 @testable import BeaconLoad
 
 @Suite struct CEFTests {
+  @Test func proxyAndWebFilterNamesAreRead() throws {
+    let t = TempFolder()
+    t.write(
+      "proxy.log",
+      "CEF:0|Zscaler|NSS|1|1|web|3|rt=1635724801000 src=10.0.0.5 dst=10.0.0.8 dpt=8080 request=https://c2.example.net/a dhost=c2.example.net\n"
+        + "CEF:0|V|P|1|1|n|3|rt=1635724802000 src=10.0.0.5 dst=8.8.8.8 dpt=443 destinationHostName=dns.google\n"
+    )
+    let rows = RecordLoader().load([.file(t.path + "/proxy.log")])
+    #expect(rows.records.map(\.requestURL) == ["https://c2.example.net/a", nil])
+    #expect(rows.records.map(\.destinationHostName) == ["c2.example.net", "dns.google"])
+    // CSV: the mapping's `host` and `url` keys, or their usual column names.
+    t.write(
+      "conn.csv",
+      "ts,src,dst,dport,server_name,url\n1635724801,10.0.0.5,8.8.8.8,443,dns.google,\n")
+    let csv = RecordLoader().load([.file(t.path + "/conn.csv")], format: .csv)
+    #expect(csv.records.first?.destinationHostName == "dns.google")
+    #expect(csv.records.first?.requestURL == nil)
+  }
+
   @Test func readsSyslogCEFWithAliasesEscapesAndTimes() throws {
     let t = TempFolder()
     t.write(

@@ -50,7 +50,10 @@ import Testing
         "# cleared\n8.8.8.8\n 20.0.0.0/11   # Azure\n\n2001:db8::/32\nupdate.example.com\n*.cdn.example.net\n"
       ))
     #expect(
-      a.networks.networks.count == 3 && a.hostNames == ["update.example.com", "*.cdn.example.net"])
+      a.networks.networks.count == 3 && a.hostNames == ["update.example.com"]
+        && a.hostSuffixes == ["cdn.example.net"])
+    #expect(a.containsName("update.example.com") && a.containsName("img.cdn.example.net"))
+    #expect(!a.containsName("cdn.example.net") && !a.containsName("example.com"))
     for yes in ["8.8.8.8", "20.31.255.255", "2001:db8::9"] { #expect(a.contains(IPAddress(yes)!)) }
     for no in ["8.8.4.4", "20.32.0.0", "2001:db9::1"] { #expect(!a.contains(IPAddress(no)!)) }
   }
@@ -77,6 +80,40 @@ import Testing
       rows, vendor: nil, window: .dataSpan, context: try .init(p), parameters: p)
     #expect(r.rows.map(\.destinationIP) == ["9.9.9.9"])
     #expect(r.allowlisted == 1 && r.invalidAddresses == 1 && r.validRows == 3)
+  }
+
+  @Test func namesKeyRowsAndAProxiedRequestLeavesByItsProxy() throws {
+    let t = Timestamp(seconds: 0)
+    let rows = [
+      // Through the internal proxy: kept, keyed by the request's host.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "10.0.0.8", requestURL: "c2.example.net:443"),
+      // SNI to an external address: keyed by the name, lower case.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "9.9.9.9", destinationHostName: "A.Example"),
+      // SNI to an internal address: internal traffic, as before.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "10.0.0.9", destinationHostName: "intra.corp"),
+      // An unusable name: kept by its address, and counted.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "9.9.9.8", destinationHostName: "x\u{1B}]0;"),
+      // Allowlisted by a suffix entry, by an exact name; the proxy's own address is listed
+      // too, and does not drop what goes through it.
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "9.9.9.7",
+        destinationHostName: "x.cdn.example"),
+      ConnectionRecord(
+        time: t, sourceIP: "10.0.0.1", destinationIP: "10.0.0.8",
+        requestURL: "https://updates.example.com/a"),
+    ]
+    var p = PeriodicityParameters()
+    p.allowFiles = [file("10.0.0.8\n*.cdn.example\nupdates.example.com\n")]
+    let r = PeriodicityPrepare.apply(
+      rows, vendor: nil, window: .dataSpan, context: try .init(p), parameters: p)
+    #expect(r.rows.map(\.destinationHostName) == ["c2.example.net", "a.example", nil])
+    #expect(r.rows.allSatisfy { $0.requestURL == nil })
+    #expect(r.namedRows == 5 && r.proxiedRows == 2 && r.invalidNames == 1)
+    #expect(r.afterDirection == 5 && r.allowlisted == 2 && r.allowlistedByName == 2)
   }
 
   @Test func allowlistPortEntriesMatchPortAndProtocol() throws {

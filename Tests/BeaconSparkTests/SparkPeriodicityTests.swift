@@ -52,17 +52,7 @@ struct SparkPeriodicityTests {
         PeriodicityPrepareSQL.addressesCTE(of: ["bh_pvendor"]),
       ].joined(separator: ",\n")
       + "\nSELECT c.ip, c.valid, a.w0, a.w1, a.w2, a.w3, c.internal, c.special, c.allowed FROM bh_ip_class c JOIN bh_ip a ON c.ip = a.ip"
-    let client = SparkConnectClient(
-      remote: try SparkTest.remote(), timeout: 300, progress: NoProgress())
-    let table = try await client.withService { service in
-      try await client.execute(
-        SparkPlan.query(
-          sql, lines: [folder + "/a.json"],
-          parameters: SparkEngine.loadParameters(HuntSpec(input: .paths([folder]))).merging([
-            NotebookSQLParameter.allVendors.rawValue: SparkPlan.literal(true),
-            NotebookSQLParameter.vendor.rawValue: SparkPlan.literal(""),
-          ]) { $1 }), service: service)
-    }
+    let table = try await SparkTest.query(sql, lines: [folder + "/a.json"])
     var seen: [ExactString: [ArrowValue]] = [:]
     for r in table.rows { if case .string(let ip) = r[0] { seen[ExactString(ip)] = r } }
     let classifier = AddressClassifier(internal: internalNetworks)
@@ -124,7 +114,9 @@ extension SparkPeriodicityTests {
     }
     // Twelve check-ins a day: found only over the lookback (history rows on Spark, summaries here).
     let slow = BeaconScenario(name: "slow-2h", period: 7200, jitter: 0.2)
-    return [retried, cdn, session, slow] + campaign
+    var proxied = BeaconScenario(name: "proxied-300s", period: 300, jitter: 0.2, host: .busy)
+    proxied.viaProxy = true
+    return [retried, cdn, session, slow, proxied] + campaign
   }
 
   static let cases: [Case] = [
@@ -162,23 +154,28 @@ extension SparkPeriodicityTests {
     spec.periodicity.internalNetworks = c.internalNetworks
     spec.periodicity.popularDestination = c.popular
     if c.allowFirstBeacon, let b = truth.beacons.first {
-      try "# cleared\n\(b.destinationIP)\nexample.com\n".write(
+      // An address, a name nothing uses, and every CDN front's names (the browsing to them).
+      try "# cleared\n\(b.destinationIP)\nexample.com\n*.cdn-edge.net\n".write(
         toFile: folder + "/allow.txt", atomically: true, encoding: .utf8)
       spec.periodicity.allowFiles = [folder + "/allow.txt"]
     }
     let r = try await SparkTest.both(spec)
     #expect((r.native.findings.periodicity?.count ?? 0) > 0, "the case proves too little")
     SparkTest.expectSame(r)
-    let found = Set(
-      (r.spark.findings.periodicity ?? []).map { "\($0.sourceIP)>\($0.destinationIP)" })
+    let found = Set((r.spark.findings.periodicity ?? []).map(\.pairKey))
     if c.expectAllLabelled {
-      // Exact, Cobalt Strike and Sliver jitter, 5 s, busy hosts, missed beats: all found on Spark.
+      // Exact, Cobalt Strike and Sliver jitter, 5 s, busy hosts, missed beats, a C2 on a CDN
+      // front and one through the proxy: all found on Spark, by name.
       for b in truth.beacons {
-        #expect(found.contains("\(b.sourceIP)>\(b.destinationIP)"), "\(b.scenario.name)")
+        #expect(b.destinationHostName != nil, "\(b.scenario.name) has a name")
+        #expect(found.contains(b.pairKey), "\(b.scenario.name)")
       }
     }
     if c.allowFirstBeacon, let b = truth.beacons.first {
-      #expect(!found.contains("\(b.sourceIP)>\(b.destinationIP)"), "allowlisted")
+      #expect(!found.contains(b.pairKey), "allowlisted")
+      let steps = r.spark.summary.steps.first { $0.step == "allowlist" }?.detail ?? ""
+      #expect(steps.contains("2 host names ("), "\(steps)")
+      #expect(!steps.contains("(0 rows)"), "the suffix entry dropped browsing: \(steps)")
     }
   }
 

@@ -1,3 +1,4 @@
+import BeaconArrow
 import BeaconCore
 import BeaconEngine
 import BeaconExport
@@ -47,6 +48,21 @@ enum SparkTest {
     #expect(s.blankLines == n.blankLines, sourceLocation: sourceLocation)
     #expect(s.skipped == n.skipped, sourceLocation: sourceLocation)
     #expect(s.nulledFields == n.nulledFields, sourceLocation: sourceLocation)
+  }
+
+  /// Runs one SQL statement over the text lines of `files`, with the loading rules' parameters
+  /// and every vendor kept (what the prepare CTEs need).
+  static func query(_ sql: String, lines files: [String]) async throws -> ArrowTable {
+    let client = SparkConnectClient(remote: try remote(), timeout: 300, progress: NoProgress())
+    return try await client.withService { service in
+      try await client.execute(
+        SparkPlan.query(
+          sql, lines: files,
+          parameters: SparkEngine.loadParameters(HuntSpec(input: .paths(files))).merging([
+            NotebookSQLParameter.allVendors.rawValue: SparkPlan.literal(true),
+            NotebookSQLParameter.vendor.rawValue: SparkPlan.literal(""),
+          ]) { $1 }), service: service)
+    }
   }
 
   static func tempFolder(_ name: String = "beaconhunt-spark") -> String {
