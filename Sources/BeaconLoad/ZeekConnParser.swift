@@ -27,16 +27,35 @@ struct ZeekConnParser {
     "resp_pkts", "resp_ip_bytes", "tunnel_parents",
   ]
 
-  /// The columns read; `wanted` spells them in this order.
+  /// The columns read, by their Zeek names.
   enum Column: Int, CaseIterable {
     case ts, source, destination, sourcePort, destinationPort, proto, receivedBytes, sentBytes
     case uid, serverName, method, host, uri, query, answers, ttls, path
+
+    var name: String {
+      switch self {
+      case .ts: "ts"
+      case .source: "id.orig_h"
+      case .destination: "id.resp_h"
+      case .sourcePort: "id.orig_p"
+      case .destinationPort: "id.resp_p"
+      case .proto: "proto"
+      case .receivedBytes: "resp_bytes"
+      case .sentBytes: "orig_bytes"
+      case .uid: "uid"
+      case .serverName: "server_name"
+      case .method: "method"
+      case .host: "host"
+      case .uri: "uri"
+      case .query: "query"
+      case .answers: "answers"
+      case .ttls: "TTLs"
+      case .path: "_path"
+      }
+    }
   }
 
-  static let wanted = [
-    "ts", "id.orig_h", "id.resp_h", "id.orig_p", "id.resp_p", "proto", "resp_bytes", "orig_bytes",
-    "uid", "server_name", "method", "host", "uri", "query", "answers", "TTLs", "_path",
-  ]
+  static let wanted = Column.allCases.map(\.name)
 
   var json = JSONLineScanner(names: wanted.map { Array($0.utf8) })
   var columns: [Int]? = nil  // TSV: index of each wanted column
@@ -196,12 +215,14 @@ struct ZeekConnParser {
     var r = ConnectionRecord(time: time, deviceVendor: Self.vendor)
     r.sourceIP = text(.source)
     r.destinationIP = text(.destination)
-    r.sourcePort = int(field(.sourcePort), "id.orig_p", 32, line, file, &out.report).map(Int32.init)
-    r.destinationPort = int(field(.destinationPort), "id.resp_p", 32, line, file, &out.report).map(
-      Int32.init)
+    func number(_ c: Column, _ bits: Int) -> Int64? {
+      int(field(c), c.name, bits, line, file, &out.report)
+    }
+    r.sourcePort = number(.sourcePort, 32).map(Int32.init)
+    r.destinationPort = number(.destinationPort, 32).map(Int32.init)
     r.protocol = text(.proto)
-    r.receivedBytes = int(field(.receivedBytes), "resp_bytes", 64, line, file, &out.report)
-    r.sentBytes = int(field(.sentBytes), "orig_bytes", 64, line, file, &out.report)
+    r.receivedBytes = number(.receivedBytes, 64)
+    r.sentBytes = number(.sentBytes, 64)
     if let join, let source = join.name(&r, uid: text(.uid)) {
       out.report.names.joined[source.rawValue, default: 0] += 1
     }
