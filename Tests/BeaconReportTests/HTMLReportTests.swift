@@ -62,6 +62,25 @@ import Testing
     #expect(html.contains("3 findings, 1 on the map"))
   }
 
+  @Test func aNamedDestinationIsShownByNameFirst() {
+    let row: [Cell] = [
+      .string("10.0.0.1"), .string("c2.example.net"), .string("81.2.69.142"),
+      .stringList(["81.2.69.142"]),
+      .double(1), .string("GB"), .double(51.5), .double(-0.1), .string("high"),
+    ]
+    let html = HTMLReport.render(
+      ReportInput(
+        title: "t",
+        columns: [
+          "SourceIP", "DestinationHostName", "DestinationIP", "DestinationIPs", "Score",
+          "DestinationCountry", "DestinationLatitude", "DestinationLongitude", "Severity",
+        ], rows: [row], summary: "", parameters: [], attributions: [],
+        generatedAt: Timestamp(seconds: 1_638_316_800)))
+    #expect(
+      html.contains("<title>10.0.0.1 → c2.example.net at 81.2.69.142 GB severity high</title>"))
+    #expect(html.contains("<td>81.2.69.142</td>"))
+  }
+
   @Test func theReportLoadsNothingFromTheNetwork() {
     let html = HTMLReport.render(Self.input([]))
     #expect(html.contains("default-src 'none'"))
