@@ -90,7 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
       let marks =
         (byNotebook ? "found " : "missed") + "    " + (byPeriodicity ? "found " : "missed")
       print(
-        "  \(marks)       \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationHostName.map { "\($0) " } ?? "")\(b.destinationIP):\(s.viaProxy == true ? "\(8080) (proxy)" : "\(s.destinationPort)")  (\(shape))"
+        "  \(marks)       \(s.name.padding(26)) \(b.sourceIP) → \(b.destinationHostName.map { "\($0) " } ?? "")\(b.destinationIP):\(s.viaProxy == true ? "\(BeaconScenario.proxyPort) (proxy)" : "\(s.destinationPort)")  (\(shape))"
       )
     }
     let others = pf.filter { f in

@@ -36,6 +36,8 @@ public struct BeaconScenario: Codable, Sendable, Equatable {
   /// The C2 is reached only through the organisation's web proxy: the firewall sees the host
   /// talk to the proxy, and the proxy's log names the C2 in `RequestURL`.
   public var viaProxy: Bool? = nil
+  /// The web proxy's port, where proxied beacons connect.
+  public static let proxyPort: Int32 = 8080
   /// Seconds of the day the beacon runs in (an operator's session); nil runs all day.
   public var activeFrom: Double? = nil
   public var activeUntil: Double? = nil

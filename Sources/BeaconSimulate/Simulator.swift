@@ -170,7 +170,7 @@ struct World: Sendable {
   var addressNames: [Int32: [Int32]] = [:]
   /// The web proxy (an internal address) and the workstations that browse through it.
   var proxy: Int32 = 0
-  static let proxyPort: Int32 = 8080
+  static let proxyPort = BeaconScenario.proxyPort
   var proxied: Set<Int32> = []
   var periodic:
     [(
