@@ -25,7 +25,7 @@ let package = Package(
     // zlib, for `.gz` exports.
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     // Stage 1: find the export's files and extract the nine fields from each JSON line.
-    .target(name: "BeaconLoad", dependencies: ["BeaconCore", "CZlib"]),
+    .target(name: "BeaconLoad", dependencies: ["BeaconCore", "BeaconNet", "CZlib"]),
     // Addresses: IPv4/IPv6 parsing, networks, IANA special-purpose ranges, internal/external.
     .target(name: "BeaconNet"),
     // Stage 2: vendor and destination filters.

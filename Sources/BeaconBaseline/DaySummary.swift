@@ -143,7 +143,7 @@ public struct Prevalence: Sendable {
 
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     for (r, isInternal) in zip(rows, sourceInternal) {
-      guard let d = r.destinationHostName ?? r.destinationIP, let s = r.sourceIP else { continue }
+      guard let d = r.destinationKey, let s = r.sourceIP else { continue }
       add(
         source: names.id(s), destination: names.id(d), sourceInternal: isInternal,
         ticks: r.time.ticks)

@@ -17,6 +17,10 @@ public struct ConnectionRecord: Hashable, Sendable {
   public var destinationHostName: String?
   public var requestURL: String?
 
+  /// A flow's destination: the name, else the address. After `PeriodicityPrepare`,
+  /// `destinationHostName` holds `HostName`'s normalised name (the SQL's `DestinationKey`).
+  public var destinationKey: String? { destinationHostName ?? destinationIP }
+
   public init(
     time: Timestamp, sourceIP: String? = nil, destinationIP: String? = nil,
     sourcePort: Int32? = nil,

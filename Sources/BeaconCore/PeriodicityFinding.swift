@@ -60,7 +60,10 @@ public struct PeriodicityFinding: FindingRecord, Hashable {
 
   /// `source>destination`, the destination being the flow's key (its name, else its address):
   /// how evaluations match findings to labelled beacons.
-  public var pairKey: String { "\(sourceIP)>\(destinationHostName ?? destinationIP)" }
+  public var pairKey: String { "\(sourceIP)>\(destinationKey)" }
+
+  /// The flow's destination: its name, else its address (`ConnectionRecord.destinationKey`).
+  public var destinationKey: String { destinationHostName ?? destinationIP }
 
   /// `intervalHistogram` has this many bins of a quarter period; the last holds the rest.
   public static let histogramBins = 19

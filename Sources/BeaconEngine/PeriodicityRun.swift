@@ -39,7 +39,7 @@ enum PeriodicityRun {
       lo = min(lo, r.time.ticks)
       hi = max(hi, r.time.ticks)
       let src = prevalence.names.id(r.sourceIP!)
-      let dst = prevalence.names.id(r.destinationHostName ?? r.destinationIP!)
+      let dst = prevalence.names.id(r.destinationKey!)
       let key = FlowKey(
         src: src, dst: dst, port: r.destinationPort,
         proto: r.protocol.map { prevalence.names.id($0) })
@@ -148,7 +148,7 @@ enum PeriodicityRun {
     }
     func target(_ f: PeriodicityFinding) -> Target {
       Target(
-        dst: ExactString(f.destinationHostName ?? f.destinationIP), port: f.destinationPort,
+        dst: ExactString(f.destinationKey), port: f.destinationPort,
         proto: f.protocol.map { ExactString($0) })
     }
     var peers: [Target: Int] = [:]
@@ -160,7 +160,7 @@ enum PeriodicityRun {
     var popular = 0
     var findings: [PeriodicityFinding] = []
     for case var f? in results {
-      if let t = prevalence.firstSeen(f.destinationHostName ?? f.destinationIP) {
+      if let t = prevalence.firstSeen(f.destinationKey) {
         f.destinationFirstSeen = Timestamp(ticks: t)
       }
       if f.kind != .strobe {
@@ -246,7 +246,7 @@ enum SlowFlows {
     var flows: [(row: ConnectionRecord, times: [Timestamp], ports: [Int32?])] = []
     for r in rows {
       let key = FlowKey(
-        src: names.id(r.sourceIP!), dst: names.id(r.destinationHostName ?? r.destinationIP!),
+        src: names.id(r.sourceIP!), dst: names.id(r.destinationKey!),
         port: r.destinationPort, proto: r.protocol.map { names.id($0) })
       if let k = index[key] {
         flows[k].times.append(r.time)
@@ -263,7 +263,7 @@ enum SlowFlows {
         protocol: f.row.protocol, parameters: p)
       guard PeriodicityMethod.isSlowDay(ticks) else { continue }
       summary.addFlow(
-        source: f.row.sourceIP!, destination: f.row.destinationHostName ?? f.row.destinationIP!,
+        source: f.row.sourceIP!, destination: f.row.destinationKey!,
         port: f.row.destinationPort,
         protocol: f.row.protocol, ticks: ticks)
     }

@@ -18,7 +18,7 @@ struct FeedReader {
   }
 
   func indicator(
-    _ network: IPNetwork, port: Int32? = nil, value: String, firstSeen: String? = nil,
+    _ network: IPNetwork?, port: Int32? = nil, value: String, firstSeen: String? = nil,
     malware: String? = nil
   ) -> Indicator {
     Indicator(
@@ -32,9 +32,7 @@ struct FeedReader {
     _ text: String, value: String, firstSeen: String? = nil, malware: String? = nil
   ) -> Indicator? {
     guard case .name(let name) = HostName.parse(text) else { return nil }
-    var i = indicator(
-      IPNetwork(IPAddress(high: 0, low: 0), prefixLength: 128), value: value, firstSeen: firstSeen,
-      malware: malware)
+    var i = indicator(nil, value: value, firstSeen: firstSeen, malware: malware)
     i.domain = name
     return i
   }

@@ -5,8 +5,8 @@ import Foundation
 /// One indicator from a local feed: an address or network, optionally with a port; or a domain
 /// (a host name in `HostName`'s form), matched by the finding's destination name.
 public struct Indicator: Sendable, Equatable {
-  /// The network; for a domain indicator, the all-zero placeholder (never matched).
-  public var network: IPNetwork
+  /// The network; nil for a domain indicator.
+  public var network: IPNetwork?
   /// A host name: the indicator matches a finding whose `DestinationHostName` is exactly it.
   public var domain: String? = nil
   public var port: Int32?
@@ -56,8 +56,8 @@ public struct ThreatIntel: Sendable {
   mutating func add(_ i: Indicator) {
     if let d = i.domain {
       byDomain[d, default: []].append(indicators.count)
-    } else {
-      byLength[i.network.bits, default: [:]][i.network.base, default: []].append(indicators.count)
+    } else if let n = i.network {
+      byLength[n.bits, default: [:]][n.base, default: []].append(indicators.count)
     }
     indicators.append(i)
   }

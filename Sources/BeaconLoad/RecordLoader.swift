@@ -115,9 +115,6 @@ public struct RecordLoader: Sendable {
       }
     }
     connUnits.sort()
-    var nameReport = NameJoinReport()
-    nameReport.entries = names.entries
-    nameReport.overflow = names.overflow
     run(connUnits, .conn(join: nameUnits.isEmpty ? nil : ZeekJoin(names)))
     // Merge in input order, renumbering lines per file.
     var records: [ConnectionRecord] = []
@@ -149,8 +146,8 @@ public struct RecordLoader: Sendable {
       report.append(out.chunk.report)
       outputs[k] = UnitOutput()
     }
-    report.names.entries = nameReport.entries
-    report.names.overflow = nameReport.overflow
+    report.names.entries = names.entries
+    report.names.overflow = names.overflow
     return LoadedRows(records: records, report: report)
   }
 }

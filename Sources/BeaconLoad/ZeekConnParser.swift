@@ -206,24 +206,23 @@ struct ZeekConnParser {
     kind: String, time: Timestamp, _ field: Field, list: (Column) -> [String], line: Int,
     file: String, into out: inout ChunkParser.Output
   ) {
-    let text = field
     if names != nil {
       guard let nameKind = ZeekNames.Kind(rawValue: kind) else { return }
-      collect(nameKind, time: time, text, list: list)
+      collect(nameKind, time: time, field, list: list)
       return
     }
     var r = ConnectionRecord(time: time, deviceVendor: Self.vendor)
-    r.sourceIP = text(.source)
-    r.destinationIP = text(.destination)
+    r.sourceIP = field(.source)
+    r.destinationIP = field(.destination)
     func number(_ c: Column, _ bits: Int) -> Int64? {
       int(field(c), c.name, bits, line, file, &out.report)
     }
     r.sourcePort = number(.sourcePort, 32).map(Int32.init)
     r.destinationPort = number(.destinationPort, 32).map(Int32.init)
-    r.protocol = text(.proto)
+    r.protocol = field(.proto)
     r.receivedBytes = number(.receivedBytes, 64)
     r.sentBytes = number(.sentBytes, 64)
-    if let join, let source = join.name(&r, uid: text(.uid)) {
+    if let join, let source = join.name(&r, uid: field(.uid)) {
       out.report.names.joined[source.rawValue, default: 0] += 1
     }
     out.records.append(r)
@@ -264,7 +263,7 @@ struct ZeekConnParser {
       guard let source = text(.source), let query = text(.query) else { return }
       let answers = list(.answers)
       let ttls = list(.ttls)
-      for (k, a) in answers.enumerated() where ZeekNames.isAddress(Substring(a)) {
+      for (k, a) in answers.enumerated() where ZeekNames.isAddress(a) {
         let ttl = k < ttls.count ? Double(ttls[k]).flatMap { $0.isFinite ? $0 : nil } : nil
         names!.addAnswer(source: source, address: a, ticks: time.ticks, ttl: ttl, name: query)
       }

@@ -1,5 +1,5 @@
 import BeaconCore
-import Synchronization
+import BeaconNet
 
 /// The names Zeek's `http.log`, `ssl.log` and `dns.log` give connections, joined to `conn.log`.
 ///
@@ -104,12 +104,9 @@ struct ZeekNames: Sendable {
     }
   }
 
-  /// An address in a DNS answer (the others are names: CNAMEs, PTR targets).
-  static func isAddress(_ s: Substring) -> Bool {
-    guard let first = s.utf8.first else { return false }
-    return s.utf8.contains(UInt8(ascii: ":"))
-      || (first &- 0x30 < 10 && s.utf8.allSatisfy { $0 == 0x2E || $0 &- 0x30 < 10 })
-  }
+  /// An address in a DNS answer (the others are names: CNAMEs, PTR targets), by the parser the
+  /// hunt validates every address with.
+  static func isAddress(_ s: String) -> Bool { IPAddress(s) != nil }
 
   /// `host:port` of a CONNECT target: the port, when it is one.
   static func connectPort(_ target: String) -> Int32? {

@@ -56,11 +56,10 @@ public struct Allowlist: Sendable {
         networks.insert(n)
       } else if let port = Self.port(entry) {
         if !ports.contains(port) { ports.append(port) }
-      } else if entry.hasPrefix("*."), Self.isHostName(String(entry.dropFirst(2))) {
-        let suffix = String(entry.dropFirst(2)).lowercased()
+      } else if entry.hasPrefix("*."), let suffix = Self.hostName(String(entry.dropFirst(2))) {
         if !hostSuffixes.contains(suffix) { hostSuffixes.append(suffix) }
-      } else if Self.isHostName(entry) {
-        hostNames.insert(entry.lowercased())
+      } else if let name = Self.hostName(entry) {
+        hostNames.insert(name)
       } else {
         throw .allowlistEntry(path: path, line: k + 1, text: entry)
       }
@@ -124,14 +123,11 @@ public struct Allowlist: Sendable {
     return nil
   }
 
-  static func isHostName(_ s: String) -> Bool {
-    let labels = s.split(separator: ".", omittingEmptySubsequences: false)
-    return s.count <= 253 && labels.count >= 2
-      && labels.allSatisfy { l in
-        !l.isEmpty && l.count <= 63 && l.first != "-" && l.last != "-"
-          && l.allSatisfy {
-            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_")
-          }
-      }
+  /// An entry that is a host name by the rule flows are keyed with (`HostName`), written as
+  /// that name (no scheme, port or path): the name, lower-cased.
+  static func hostName(_ entry: String) -> String? {
+    guard case .name(let n) = HostName.parse(entry), n == entry.lowercased() else { return nil }
+    return n
   }
+
 }

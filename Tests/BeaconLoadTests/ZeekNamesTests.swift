@@ -102,7 +102,7 @@ import Testing
     let rows = loader.load(try InputFiles.expand([f.path]))
     #expect(rows.report.rows == 5)
     #expect(rows.report.names.entries == 2)
-    // Four entries in all (CONNECT, SNI, one DNS answer; the second http line adds to its uid).
+    // Three entries in all (CONNECT, SNI, one DNS answer; the second http line adds to its uid).
     #expect(rows.report.names.overflow == 1)
     // Files are read in path order (dns, http, ssl): the DNS answer and the CONNECT fit.
     let named = rows.records.filter { $0.destinationHostName != nil || $0.requestURL != nil }

@@ -205,6 +205,15 @@ extension SparkPeriodicityTests {
           r.spark.summary.steps.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(steps["time window"]?.detail?.contains("2 rows outside it") == true)
         #expect(steps["noise"]?.detail?.hasPrefix("30 ICMP error replies, 60 to") == true)
+        #expect(
+          steps["host names"]?.detail?.contains(
+            "40 through a proxy; 40 rows with an unusable name") == true,
+          "\(steps["host names"]?.detail ?? "")")
+        let named = (r.spark.findings.periodicity ?? []).filter { $0.destinationHostName != nil }
+        #expect(
+          Set(named.map(\.destinationKey)) == ["c2.proxied.example", "cdn.named.example"],
+          "\(named.map(\.pairKey))")
+        #expect(named.contains { $0.destinationIPs == ["45.33.32.9", "45.33.32.90"] })
         // The byte sums of one flow overflow 64 bits: null on both engines.
         #expect(r.spark.findings.periodicity?.contains { $0.totalSentBytes == nil } == true)
       } else if vendor == nil {
@@ -333,6 +342,25 @@ enum PeriodicityEdgeData {
       out.append(E.line(E.time(50), src: try! E.jsonEscaped(bad), dst: "45.33.32.156"))
     }
     out.append(E.line(E.time(51), src: nil, dst: "45.33.32.156"))
+    // Names: a 2 min beacon through the internal proxy (a CONNECT and a URL by turns), one on a
+    // name served by two addresses, and rows whose names are unusable (kept by address).
+    for k in 0..<40 {
+      let t = Double(k) * 120 + noise() * 10 + 50
+      let request = k % 2 == 0 ? "c2.Proxied.example:443" : "https://c2.proxied.example/p?\(k)"
+      out.append(
+        E.line(
+          E.time(t), src: "10.0.0.20", dst: "10.0.0.8", dport: "8080",
+          extra: #""RequestURL":"\#(request)""#))
+      out.append(
+        E.line(
+          E.time(t + 7), src: "10.0.0.21", dst: k % 3 == 0 ? "45.33.32.90" : "45.33.32.9",
+          extra: #""DestinationHostName":"cdn.named.example.""#))
+      let bad = [#"evil\u001b[2J.example"#, "a..b", "x y"][k % 3]
+      out.append(
+        E.line(
+          E.time(t + 30), src: "10.0.0.22", dst: "45.33.32.77",
+          extra: #""DestinationHostName":"\#(bad)""#))
+    }
     return out
   }
 }
