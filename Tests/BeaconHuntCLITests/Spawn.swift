@@ -5,8 +5,15 @@ import Foundation
 #endif
 
 /// Runs the `beaconhunt` binary as a user would, with what a failure test needs to see: the exit
-/// code or the signal, the wall time, the peak memory (from `wait4`), and a hard time limit after
-/// which the child is killed (so a hang fails the test instead of stalling it).
+/// code or the signal, the wall time, the peak memory, and a hard time limit after which the child
+/// is killed (so a hang fails the test instead of stalling it).
+///
+/// Peak memory is the child's own: the largest `VmHWM` of `/proc/PID/status` seen while it runs
+/// (polled every 5 ms; a high-water mark, so only growth in the last poll interval can be missed).
+/// `wait4`'s `ru_maxrss` is not used when a poll succeeded: `posix_spawn` starts the child in this
+/// process's memory (vfork), and Linux carries that memory's high-water mark across `exec`, so it
+/// reports the test runner's peak (211 MB in a full run) rather than the hunt's. A child that ends
+/// before the first poll falls back to `ru_maxrss`, which only over-states.
 struct Spawned {
   var status: Int32
   /// The signal that ended the child, if one did.
@@ -50,7 +57,9 @@ struct Spawned {
     var wstatus: Int32 = 0
     var usage = rusage()
     var killed = false
+    var highWater: Int? = nil
     while true {
+      if let kb = Self.highWaterKB(pid) { highWater = max(highWater ?? 0, kb) }
       let r = wait4(pid, &wstatus, WNOHANG, &usage)
       if r == pid { break }
       if Date().timeIntervalSince(start) > limit, !killed {
@@ -67,7 +76,16 @@ struct Spawned {
     return Spawned(
       status: signalled == 0 ? (wstatus >> 8) & 0xFF : -1,
       signal: signalled == 0 ? nil : signalled, seconds: seconds,
-      maxRSSBytes: Int(usage.ru_maxrss) * 1024, stdout: stdout == nil ? read(outPath) : "",
+      maxRSSBytes: (highWater ?? Int(usage.ru_maxrss)) * 1024,
+      stdout: stdout == nil ? read(outPath) : "",
       stderr: read(errPath), killedAtLimit: killed)
+  }
+
+  /// `VmHWM` of a running process, in KiB; nil once it has exited (or before it can be read).
+  static func highWaterKB(_ pid: pid_t) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return nil }
+    return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
   }
 }
