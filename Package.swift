@@ -78,7 +78,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .executableTarget(name: "BeaconBench", dependencies: ["BeaconEngine", "BeaconSimulate"]),
+    .executableTarget(
+      name: "BeaconBench",
+      dependencies: ["BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconSimulate"]),
 
     // Helpers shared by the test suites (seeded input mutations, hostile servers, shared data).
     .target(

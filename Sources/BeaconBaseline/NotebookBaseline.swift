@@ -3,42 +3,44 @@ import BeaconCore
 /// Step 3 of the notebook method: keep busy sources talking to rare destinations.
 public enum NotebookBaseline {
   public struct Result: Sendable {
-    /// The rows whose source is busy and whose destination is rare.
-    public var rows: [ConnectionRecord]
-    /// Distinct non-null SourceIPs per DestinationIP, over all prepared rows (`DegreeofSourceIps`).
-    public var degree: [ExactString: Int]
+    /// The rows whose source is busy and whose destination is rare (ids of the prepared pool).
+    public var rows: [CompactRow]
+    /// `DegreeofSourceIps` by destination id: distinct non-null SourceIPs per DestinationIP,
+    /// over all prepared rows; -1 for an id that is no row's destination.
+    public var degreeByID: [Int32]
     public var busySources: Int
     public var rareDestinations: Int
+
+    /// `DegreeofSourceIps` of a destination given as text (nil when no row goes there).
+    public func degree(of destination: String, in pool: StringPool) -> Int? {
+      guard let id = pool.find(destination), degreeByID[Int(id)] >= 0 else { return nil }
+      return Int(degreeByID[Int(id)])
+    }
   }
 
-  /// `rows` are the prepared rows (after the vendor and public-destination filters); every row
-  /// has a DestinationIP.
-  public static func apply(_ rows: [ConnectionRecord], thresholds: NotebookThresholds) -> Result {
-    // Keys compare by bytes, as Spark's grouping does (see `ExactString`).
-    var perSource: [ExactString: Int] = [:]
-    var pairs = Set<SourceDestination>()
-    for r in rows {
-      guard let src = r.sourceIP else { continue }  // a null source is never busy, nor counted
-      perSource[ExactString(src), default: 0] += 1
-      pairs.insert(
-        SourceDestination(source: ExactString(src), destination: ExactString(r.destinationIP!)))
+  /// `prepared` are the rows after the vendor and public-destination filters; every row has a
+  /// DestinationIP. Ids group by bytes, as Spark's grouping does (see `StringPool`).
+  public static func apply(_ prepared: NotebookRows, thresholds: NotebookThresholds) -> Result {
+    let n = prepared.pool.count
+    var perSource = [Int](repeating: 0, count: n)
+    var degree = [Int32](repeating: -1, count: n)
+    var pairs = Set<UInt64>()
+    for r in prepared.rows {
+      if degree[Int(r.destination)] < 0 { degree[Int(r.destination)] = 0 }
+      guard r.source != StringPool.none else { continue }  // a null source is never busy, nor counted
+      perSource[Int(r.source)] += 1
+      if pairs.insert(UInt64(r.source) << 32 | UInt64(r.destination)).inserted {
+        degree[Int(r.destination)] += 1
+      }
     }
-    var degree: [ExactString: Int] = [:]
-    for p in pairs { degree[p.destination, default: 0] += 1 }
-    for r in rows where degree[ExactString(r.destinationIP!)] == nil {
-      degree[ExactString(r.destinationIP!)] = 0
+    let busyLimit = thresholds.dailyEventCountThreshold
+    let rareLimit = Int32(clamping: thresholds.degreeOfSourceIPThreshold)
+    let busy = perSource.count { $0 > 0 && $0 > busyLimit }
+    let rare = degree.count { $0 >= 0 && $0 < rareLimit }
+    let kept = prepared.rows.filter { r in
+      r.source != StringPool.none && perSource[Int(r.source)] > busyLimit
+        && degree[Int(r.destination)] < rareLimit
     }
-    let busy = perSource.filter { $0.value > thresholds.dailyEventCountThreshold }
-    let rare = degree.filter { $0.value < thresholds.degreeOfSourceIPThreshold }
-    let kept = rows.filter { r in
-      guard let src = r.sourceIP, busy[ExactString(src)] != nil else { return false }
-      return rare[ExactString(r.destinationIP!)] != nil
-    }
-    return Result(rows: kept, degree: degree, busySources: busy.count, rareDestinations: rare.count)
-  }
-
-  struct SourceDestination: Hashable {
-    var source: ExactString
-    var destination: ExactString
+    return Result(rows: kept, degreeByID: degree, busySources: busy, rareDestinations: rare)
   }
 }

@@ -1,12 +1,18 @@
-// beaconhunt-bench: the notebook hunt of one simulated day on the native engine, side by side with
-// the floor of just reading the same bytes (`cat … | wc -l`), in one run.
+// beaconhunt-bench: BeaconHunt's hunts side by side with the peers a user would pick instead, in one
+// run, on simulated days it makes once and keeps under `--dir`:
 //
-//   swift run -c release beaconhunt-bench [--rows 250000] [--dir bench-data] [--runs 3]
+//   swift build -c release && .build/release/beaconhunt-bench [--rows 250000,4000000] [--runs 3]
+//       [--dir bench-data] [--history-days 21] [--no-duckdb] [--spark-remote sc://HOST:PORT]
 //
-// Prints rows/s, MB/s, the ratio to the floor, and the hunt's peak RSS (each hunt runs as a child
-// process, so its RSS is its own). Targets (issue 2): ≤ 1 s a day, ≤ 5× the floor, ≤ 300 MB RSS.
+// For each day: the floor of reading the bytes (`cat … | wc -l`); the notebook method on BeaconHunt
+// and as the project's DuckDB statement (Bench/notebook-method.duckdb.sql), whose findings must be
+// byte-identical to ours every run; the default hunt beside a per-flow interval query in DuckDB
+// (Bench/flow-intervals.duckdb.sql). Contenders alternate within each run; every one runs as a
+// child process, so its peak RSS is its own. DuckDB (PyPI's `duckdb`) is installed into a venv
+// when missing. The targets are issue 12's.
 import BeaconCore
 import BeaconLoad
+import BeaconPrepare
 import BeaconSimulate
 import Foundation
 
@@ -14,63 +20,34 @@ import Foundation
   import Glibc
 #endif
 
-var rows = 250_000
+var dayRows = [250_000, 4_000_000]
 var dir = "bench-data"
 var runs = 3
 var sparkRemote: String?
+var useDuckDB = true
 /// History days for the periodicity hunt with a warm cache (0 leaves that measurement out).
 var historyDays = 21
 var args = CommandLine.arguments.dropFirst()
+func usage() -> Never {
+  FileHandle.standardError.write(
+    Data(
+      "usage: beaconhunt-bench [--rows N[,N…]] [--dir DIR] [--runs N] [--history-days N] [--no-duckdb] [--spark-remote sc://HOST:PORT]\n"
+        .utf8))
+  exit(2)
+}
 while let a = args.popFirst() {
   switch a {
-  case "--rows": rows = Int(args.popFirst() ?? "") ?? rows
+  case "--rows":
+    let list = (args.popFirst() ?? "").split(separator: ",").map { Int($0) }
+    guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) > 0 }) else { usage() }
+    dayRows = list.map { $0! }
   case "--dir": dir = args.popFirst() ?? dir
   case "--runs": runs = max(1, Int(args.popFirst() ?? "") ?? runs)
   case "--spark-remote": sparkRemote = args.popFirst()
   case "--history-days": historyDays = max(0, Int(args.popFirst() ?? "") ?? historyDays)
-  default:
-    FileHandle.standardError.write(
-      "usage: beaconhunt-bench [--rows N] [--dir DIR] [--runs N] [--history-days N] [--spark-remote sc://HOST:PORT]\n"
-        .data(using: .utf8)!)
-    exit(2)
+  case "--no-duckdb": useDuckDB = false
+  default: usage()
   }
-}
-
-let dataDir = "\(dir)/day-\(rows)"
-var config = SimulationConfig()
-config.seed = 2021
-config.rowsPerDay = rows
-config.hosts = max(60, rows / 1250)
-if !FileManager.default.fileExists(atPath: dataDir + "/truth.json") {
-  try? FileManager.default.removeItem(atPath: dataDir)
-  print("simulating \(rows) rows into \(dataDir) …")
-  let t0 = Date()
-  try Simulator(config).write(to: dataDir)
-  print("  simulated in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
-}
-let root = dataDir
-let day = config.endDate.description
-// The same hunted day with `historyDays` days before it (the simulator makes each day from its
-// date, so the last day is byte-identical to the one-day export's).
-let historyDir = "\(dir)/days-\(rows)x\(historyDays + 1)"
-if historyDays > 0, !FileManager.default.fileExists(atPath: historyDir + "/truth.json") {
-  try? FileManager.default.removeItem(atPath: historyDir)
-  var long = config
-  long.days = historyDays + 1
-  print("simulating \(historyDays + 1) days of \(rows) rows into \(historyDir) …")
-  let t0 = Date()
-  try Simulator(long).write(to: historyDir)
-  print("  simulated in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
-}
-let files = InputFiles.files(
-  under: try ExportLayout.workspaceRoots(under: root).map {
-    ExportLayout.dayFolder(root: $0, date: config.endDate)
-  }[0])
-let bytes = files.reduce(0) {
-  $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0)
-}
-let lineCount = files.reduce(0) { n, f in
-  n + (try! Data(contentsOf: URL(fileURLWithPath: f))).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
 }
 
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -79,9 +56,239 @@ guard FileManager.default.isExecutableFile(atPath: binary) else {
   print("build the CLI first: swift build -c release --product beaconhunt")
   exit(1)
 }
+/// The checked-in DuckDB statements and their runner, beside the package's sources.
+let benchScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Bench").path
+let duck: DuckDB? = useDuckDB ? try DuckDB.ready(scripts: benchScripts) : nil
 
-/// Runs a command with its output discarded; returns wall seconds and the child's own peak RSS in MB
-/// (from wait4, so no other process is counted).
+/// The bench's day of `rows` rows (seed 2021), simulated once into `dir`; with `days` > 1, the
+/// same hunted day with the days before it (the simulator makes each day from its date).
+@MainActor func simulatedDay(rows: Int, days: Int = 1) throws -> (
+  root: String, config: SimulationConfig
+) {
+  var config = SimulationConfig()
+  config.seed = 2021
+  config.rowsPerDay = rows
+  config.hosts = max(60, rows / 1250)
+  config.days = days
+  let root = days == 1 ? "\(dir)/day-\(rows)" : "\(dir)/days-\(rows)x\(days)"
+  if !FileManager.default.fileExists(atPath: root + "/truth.json") {
+    try? FileManager.default.removeItem(atPath: root)
+    print("simulating \(days) day(s) of \(rows) rows into \(root) …")
+    let t0 = Date()
+    try Simulator(config).write(to: root)
+    print("  simulated in \(f(Date().timeIntervalSince(t0), 1)) s")
+  }
+  return (root, config)
+}
+
+/// Each line as it is printed, also into a file or pipe (a 4 M-row day takes minutes).
+func print(_ s: String = "") {
+  Swift.print(s)
+  fflush(nil)
+}
+
+func f(_ v: Double, _ p: Int = 3) -> String { String(format: "%.\(p)f", v) }
+func mb(_ bytes: Int) -> String { f(Double(bytes) / 1e6, 0) }
+
+/// The best time and the highest peak RSS of one contender over the runs.
+struct Measured {
+  var times: [Double] = []
+  var rssMB = 0.0
+  var best: Double { times.min() ?? .nan }
+  mutating func add(_ m: (seconds: Double, rssMB: Double)) {
+    times.append(m.seconds)
+    rssMB = max(rssMB, m.rssMB)
+  }
+}
+
+for rows in dayRows {
+  let (root, config) = try simulatedDay(rows: rows)
+  let day = config.endDate.description
+  let files = InputFiles.files(
+    under: try ExportLayout.workspaceRoots(under: root).map {
+      ExportLayout.dayFolder(root: $0, date: config.endDate)
+    }[0])
+  let bytes = files.reduce(0) {
+    $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0)
+  }
+  let listFile = root + "/files.txt"
+  try files.joined(separator: "\0").write(toFile: listFile, atomically: true, encoding: .utf8)
+  let floorCommand = "xargs -0 cat < \(shellQuoted(listFile)) | wc -l"
+  let lineCount = Int(try output("/bin/sh", ["-c", floorCommand]).trimmed) ?? 0
+
+  let dayArgs = ["hunt", "--root", root, "--end-date", day, "--quiet"]
+  let notebookArgs = dayArgs + ["--method", "notebook"]
+  let notebookCSV = root + "/notebook.beaconhunt.csv"
+  let duckCSV = root + "/notebook.duckdb.csv"
+  let flowsCSV = root + "/flows.duckdb.csv"
+  var floor = Measured()
+  var notebook = Measured()
+  var notebookOneCore = Measured()
+  var periodicity = Measured()
+  var duckNotebook = Measured()
+  var duckFlows = Measured()
+  for run in 0..<runs {
+    floor.add(try timed("/bin/sh", ["-c", floorCommand]))
+    notebook.add(
+      try timed(binary, notebookArgs + ["--format", "csv", "-o", notebookCSV, "--force"]))
+    if let duck {
+      duckNotebook.add(try duck.notebook(files: listFile, output: duckCSV))
+      // The check every run: the same findings, byte for byte.
+      guard FileManager.default.contentsEqual(atPath: notebookCSV, andPath: duckCSV) else {
+        print(
+          "FAILED: DuckDB's notebook findings differ from BeaconHunt's: cmp \(duckCSV) \(notebookCSV)"
+        )
+        exit(1)
+      }
+      duckFlows.add(try duck.flowIntervals(files: listFile, output: flowsCSV))
+    }
+    periodicity.add(try timed(binary, dayArgs + ["--method", "periodicity"]))
+    if run == 0 || rows <= 1_000_000 {
+      notebookOneCore.add(try timed(binary, notebookArgs + ["--threads", "1"]))
+    }
+  }
+  let findings = max(
+    0,
+    try Data(contentsOf: URL(fileURLWithPath: notebookCSV)).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+      - 1)
+  print("")
+  print(
+    "day: \(lineCount) rows, \(files.count) files, \(mb(bytes)) MB (\(root)); best of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+  )
+  func line(_ label: String, _ m: Measured, _ extra: String = "") {
+    let padded = label.padding(toLength: 40, withPad: " ", startingAt: 0)
+    let rss = m.rssMB > 0 ? "  \(f(m.rssMB, 0).leftPadded(5)) MB" : "         "
+    print(
+      "  \(padded) \(f(m.best).leftPadded(7)) s\(rss)  \(f(Double(lineCount) / m.best / 1e6, 2)) M rows/s\(extra)"
+    )
+  }
+  line("floor: cat … | wc -l", floor)
+  line(
+    "notebook: beaconhunt, 2 cores", notebook, "  \(f(notebook.best / floor.best, 2))× floor")
+  line("notebook: beaconhunt, --threads 1", notebookOneCore)
+  if duck != nil {
+    line(
+      "notebook: DuckDB \(duck!.version) (same \(findings) findings)", duckNotebook,
+      "  BeaconHunt \(f(duckNotebook.best / notebook.best, 2))× as fast (target ≥ 2×)")
+  }
+  line(
+    "default hunt: beaconhunt periodicity", periodicity,
+    "  \(f(periodicity.best / floor.best, 2))× floor (target ≤ 1.5×)")
+  if duck != nil {
+    line(
+      "per-flow interval query: DuckDB", duckFlows,
+      "  BeaconHunt's default hunt \(f(duckFlows.best / periodicity.best, 2))× as fast (target ≥ 1×)"
+    )
+  }
+  let rss = max(notebook.rssMB, notebookOneCore.rssMB, periodicity.rssMB)
+  let rssTarget = lineCount <= 4_500_000 ? 500.0 : 1000.0
+  print(
+    "  peak RSS of a BeaconHunt hunt: \(f(rss, 0)) MB (target ≤ \(f(rssTarget, 0)) MB: \(rss <= rssTarget ? "met" : "NOT met"))"
+  )
+
+  if historyDays > 0, rows <= 1_000_000 {
+    // The default hunt of the same day with its history from a warm cache, as a daily hunt runs,
+    // alternating with the notebook hunt of that day.
+    let (historyRoot, _) = try simulatedDay(rows: rows, days: historyDays + 1)
+    let cache = historyRoot + "/cache"
+    let historyDayArgs = ["hunt", "--root", historyRoot, "--end-date", day, "--quiet"]
+    let args = historyDayArgs + ["--lookback-days", "\(historyDays)", "--cache", cache]
+    _ = try timed(binary, args)  // summarises the history days once (the cache's first day)
+    var withHistory = Measured()
+    var notebookOfDay = Measured()
+    for _ in 0..<runs {
+      withHistory.add(try timed(binary, args))
+      notebookOfDay.add(try timed(binary, historyDayArgs + ["--method", "notebook"]))
+    }
+    line(
+      "default hunt, \(historyDays) cached history days", withHistory,
+      "  \(f(withHistory.best / notebookOfDay.best, 2))× the notebook hunt of the day (target ≤ 1.5×)"
+    )
+  }
+
+  if let sparkRemote {
+    // The same hunts on Spark (warm: one untimed run first, as a running cluster would be).
+    for (method, native) in [("notebook", notebook), ("periodicity", periodicity)] {
+      let sparkArgs =
+        dayArgs + [
+          "--method", method, "--engine", "spark", "--spark-remote", sparkRemote,
+        ]
+      _ = try timed(binary, sparkArgs)
+      var spark = Measured()
+      for _ in 0..<runs { spark.add(try timed(binary, sparkArgs)) }
+      print(
+        "  \(method) on Spark (\(sparkRemote))  \(f(spark.best)) s   \(f(spark.best / native.best, 1))× the native hunt (client RSS not counted: the work is the cluster's)"
+      )
+    }
+  }
+}
+
+/// PyPI's `duckdb` in a venv of its own, and the bench's statements run through it.
+struct DuckDB {
+  static let pinned = "2.0.1"
+  var python: String
+  var scripts: String
+  var version: String
+
+  /// The venv at `$BEACONHUNT_DUCKDB_VENV` (default ~/.cache/beaconhunt/venv-duckdb), made and
+  /// filled when it has no `duckdb`.
+  static func ready(scripts: String) throws -> DuckDB {
+    let env = ProcessInfo.processInfo.environment
+    let venv =
+      env["BEACONHUNT_DUCKDB_VENV"]
+      ?? (NSHomeDirectory() + "/.cache/beaconhunt/venv-duckdb")
+    let python = venv + "/bin/python"
+    let probe = ["-c", "import duckdb; print(duckdb.__version__)"]
+    if let v = try? output(python, probe) {
+      return DuckDB(python: python, scripts: scripts, version: v.trimmed)
+    }
+    print("installing duckdb==\(pinned) into \(venv) …")
+    try? FileManager.default.removeItem(atPath: venv)
+    _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
+    _ = try output(venv + "/bin/pip", ["install", "-q", "duckdb==\(pinned)"])
+    return DuckDB(python: python, scripts: scripts, version: try output(python, probe).trimmed)
+  }
+
+  /// The notebook method's statement, with BeaconHunt's own defaults and private prefixes bound.
+  func notebook(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {
+    let t = NotebookThresholds()
+    let prefixes =
+      "[" + NotebookPrivatePrefixes.prefixes.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    return try run(
+      "notebook-method.duckdb.sql", files: files, output: output,
+      params: [
+        "private_prefixes=\(prefixes)",
+        "daily_event_count=\(t.dailyEventCountThreshold)",
+        "degree_of_source_ips=\(t.degreeOfSourceIPThreshold)",
+        "time_delta=\(t.timeDeltaThreshold)",
+        "percent_beacon=\(t.percentBeaconThreshold)",
+      ])
+  }
+
+  func flowIntervals(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {
+    let prefixes =
+      "[" + NotebookPrivatePrefixes.prefixes.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    return try run(
+      "flow-intervals.duckdb.sql", files: files, output: output,
+      params: [
+        "private_prefixes=\(prefixes)",
+        "min_connections=\(PeriodicityParameters().minConnections)",
+      ])
+  }
+
+  func run(_ sql: String, files: String, output: String, params: [String]) throws -> (
+    seconds: Double, rssMB: Double
+  ) {
+    let threads = "\(ProcessInfo.processInfo.activeProcessorCount)"
+    return try timed(
+      python,
+      [scripts + "/duckdb-hunt.py", scripts + "/" + sql, files, output, threads] + params)
+  }
+}
+
+/// Runs a command with its output discarded; returns wall seconds and the child's own peak RSS in
+/// MB (from wait4; the bench itself stays small, so its own high-water mark cannot be the one read).
 func timed(_ path: String, _ arguments: [String]) throws -> (seconds: Double, rssMB: Double) {
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
@@ -104,94 +311,33 @@ func timed(_ path: String, _ arguments: [String]) throws -> (seconds: Double, rs
   return (seconds, Double(usage.ru_maxrss) / 1024)
 }
 
-let listFile = dataDir + "/files.txt"
-try files.joined(separator: "\0").write(toFile: listFile, atomically: true, encoding: .utf8)
+/// A command's standard output; throws when it fails.
+func output(_ path: String, _ arguments: [String]) throws -> String {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: path)
+  p.arguments = arguments
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  try p.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  guard p.terminationStatus == 0 else {
+    throw BenchError("\(path) \(arguments.prefix(3)) failed (status \(p.terminationStatus))")
+  }
+  return String(decoding: data, as: UTF8.self)
+}
+
 /// `'…'` for sh, with embedded quotes closed and reopened: `--dir` is the user's, not ours.
 func shellQuoted(_ s: String) -> String {
   "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }
-let floorCommand = "xargs -0 cat < \(shellQuoted(listFile)) | wc -l"
-// Warm the page cache so every contender reads from memory.
-_ = try timed("/bin/sh", ["-c", floorCommand])
 
-var floorTimes: [Double] = []
-var huntTimes: [Double] = []
-var huntOneCore: [Double] = []
-var periodicityTimes: [Double] = []
-var rss = 0.0
-let dayArgs = ["hunt", "--root", root, "--end-date", day, "--quiet"]
-let huntArgs = dayArgs + ["--method", "notebook"]
-let periodicityArgs = dayArgs + ["--method", "periodicity"]
-for _ in 0..<runs {
-  floorTimes.append(try timed("/bin/sh", ["-c", floorCommand]).seconds)
-  let all = try timed(binary, huntArgs)
-  let one = try timed(binary, huntArgs + ["--threads", "1"])
-  let periodic = try timed(binary, periodicityArgs)
-  periodicityTimes.append(periodic.seconds)
-  huntTimes.append(all.seconds)
-  huntOneCore.append(one.seconds)
-  rss = max(rss, all.rssMB, one.rssMB, periodic.rssMB)
-}
-let floorBest = floorTimes.min()!
-let huntBest = huntTimes.min()!
-let oneBest = huntOneCore.min()!
-let mb = Double(bytes) / 1e6
-func f(_ v: Double, _ p: Int = 3) -> String { String(format: "%.\(p)f", v) }
-print("")
-print("day: \(lineCount) rows, \(files.count) files, \(f(mb, 1)) MB (\(root))")
-print("best of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores:")
-print("  floor  cat | wc -l                 \(f(floorBest)) s   \(f(mb / floorBest, 0)) MB/s")
-print(
-  "  hunt   notebook, all cores         \(f(huntBest)) s   \(f(mb / huntBest, 0)) MB/s   \(f(Double(lineCount) / huntBest, 0)) rows/s   \(f(huntBest / floorBest, 2))× floor"
-)
-print(
-  "  hunt   notebook, --threads 1       \(f(oneBest)) s   \(f(mb / oneBest, 0)) MB/s   \(f(Double(lineCount) / oneBest, 0)) rows/s   \(f(oneBest / floorBest, 2))× floor"
-)
-let periodicBest = periodicityTimes.min()!
-var historyLine: String? = nil
-if historyDays > 0 {
-  // The default hunt of the same day with its history from a warm cache, as a daily hunt runs,
-  // alternating with the notebook hunt of that day.
-  let cache = historyDir + "/cache"
-  let historyDayArgs = ["hunt", "--root", historyDir, "--end-date", day, "--quiet"]
-  let args = historyDayArgs + ["--lookback-days", "\(historyDays)", "--cache", cache]
-  _ = try timed(binary, args)  // summarises the history days once (the cache's first day)
-  var withHistory: [Double] = []
-  var notebook: [Double] = []
-  for _ in 0..<runs {
-    let h = try timed(binary, args)
-    withHistory.append(h.seconds)
-    rss = max(rss, h.rssMB)
-    notebook.append(try timed(binary, historyDayArgs + ["--method", "notebook"]).seconds)
-  }
-  let h = withHistory.min()!
-  let n = notebook.min()!
-  historyLine =
-    "  hunt   periodicity, \(historyDays) cached history days  \(f(h)) s   \(f(h / n, 2))× the notebook hunt of the day (\(f(n)) s; target ≤ 1.5×)"
-}
-print(
-  "  hunt   periodicity, all cores      \(f(periodicBest)) s   \(f(mb / periodicBest, 0)) MB/s   \(f(periodicBest / huntBest, 2))× the notebook hunt (target ≤ 2×)"
-)
-if let historyLine { print(historyLine) }
-print("  peak RSS of a hunt                 \(f(rss, 0)) MB")
-if let sparkRemote {
-  // The same hunts on Spark (warm: one untimed run first, as a running cluster would be).
-  for (method, args, nativeBest) in [
-    ("notebook", huntArgs, huntBest), ("periodicity", periodicityArgs, periodicBest),
-  ] {
-    let sparkArgs = args + ["--engine", "spark", "--spark-remote", sparkRemote]
-    _ = try timed(binary, sparkArgs)
-    var sparkTimes: [Double] = []
-    for _ in 0..<runs { sparkTimes.append(try timed(binary, sparkArgs).seconds) }
-    let best = sparkTimes.min()!
-    print(
-      "  hunt   \(method) on Spark (\(sparkRemote))  \(f(best)) s   \(f(best / nativeBest, 1))× the native hunt (client RSS not counted: the work is the cluster's)"
-    )
+extension String {
+  var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+  func leftPadded(_ n: Int) -> String {
+    count >= n ? self : String(repeating: " ", count: n - count) + self
   }
 }
-print(
-  "targets: ≤ 1 s for the day, ≤ 5× floor, ≤ 300 MB RSS → "
-    + (huntBest <= 1 && huntBest <= 5 * floorBest && rss <= 300 ? "met" : "NOT met"))
 
 /// Why the benchmark could not run one of its children.
 struct BenchError: Error, CustomStringConvertible {

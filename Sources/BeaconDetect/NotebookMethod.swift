@@ -1,4 +1,5 @@
 import BeaconCore
+import Dispatch
 
 /// Steps 4–7 of the notebook method (`spec/notebook-method.md`): per-source time deltas, groups,
 /// three-row windows, and the report filter. Every Decision of the spec is marked where it applies.
@@ -11,43 +12,92 @@ public enum NotebookMethod {
     public var groups: Int
   }
 
-  /// `rows` are the baselined rows (busy source, rare destination); `degree` is
-  /// `DegreeofSourceIps` per DestinationIP.
+  /// `rows` are the baselined rows (busy source, rare destination), their ids in `pool`;
+  /// `degreeByID` is `DegreeofSourceIps` per destination id (`NotebookBaseline`).
   public static func detect(
-    _ rows: [ConnectionRecord], degree: [ExactString: Int], thresholds: NotebookThresholds
+    _ rows: [CompactRow], pool: StringPool, degreeByID: [Int32],
+    thresholds: NotebookThresholds, threads: Int = 2
   ) -> Result {
-    // Step 4: order each source's rows by time, ties broken by the Decision's chain.
-    let ordered = rows.sorted(by: rowOrder)
+    // Ids become their rank in byte order (a bijection), so rows sort and group by integers in
+    // Spark's string order; `strings[rank]` is the text.
+    let rankOf = pool.byteOrderRanks()
+    var strings = [String](repeating: "", count: rankOf.count)
+    for (id, s) in pool.strings().enumerated() { strings[Int(rankOf[id])] = s }
+    var degree = [Int64](repeating: 0, count: rankOf.count)
+    for (id, d) in degreeByID.enumerated() where d > 0 {
+      degree[Int(rankOf[id])] = Int64(d)
+    }
+    @inline(__always) func ranked(_ id: UInt32) -> UInt32 {
+      id == StringPool.none ? id : rankOf[Int(id)]
+    }
+    // Step 4: order each source's rows by time, ties broken by the Decision's chain: sources
+    // into contiguous runs (a counting sort), then each run sorted on its own, on every core.
+    var counts = [Int](repeating: 0, count: rankOf.count + 1)
+    for r in rows { counts[Int(ranked(r.source)) + 1] += 1 }
+    for i in 1..<counts.count { counts[i] += counts[i - 1] }
+    var ordered = [CompactRow](
+      unsafeUninitializedCapacity: rows.count
+    ) { buffer, n in
+      var next = counts
+      for var r in rows {
+        r.source = ranked(r.source)
+        r.destination = ranked(r.destination)
+        r.protocol = ranked(r.protocol)
+        r.vendor = ranked(r.vendor)
+        let at = next[Int(r.source)]
+        next[Int(r.source)] += 1
+        (buffer.baseAddress! + at).initialize(to: r)
+      }
+      n = rows.count
+    }
+    var runs: [Range<Int>] = []
+    for s in 0..<rankOf.count where counts[s + 1] > counts[s] {
+      runs.append(counts[s]..<counts[s + 1])
+    }
+    let sourceRuns = runs
+    ordered.withUnsafeMutableBufferPointer { buffer in
+      let shared = SharedRows(buffer: buffer)
+      let workers = max(1, min(threads, sourceRuns.count))
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var k = w
+        while k < sourceRuns.count {
+          var run = UnsafeMutableBufferPointer(rebasing: shared.buffer[sourceRuns[k]])
+          run.sort(by: rowOrder)
+          k += workers
+        }
+      }
+    }
     var groups: [GroupKey: GroupTotals] = [:]
     var complete = 0
     var passing = 0
-    var previous: ConnectionRecord?
-    for r in ordered {
-      defer { previous = r }
+    let none = StringPool.none
+    for i in ordered.indices {
       // The previous row of the same source, any destination; a row dropped for nulls still serves.
-      guard let prev = previous, Order.compare(prev.sourceIP, r.sourceIP) == 0 else { continue }
-      guard let src = r.sourceIP, let dst = r.destinationIP, r.sourcePort != nil,
-        let dport = r.destinationPort, let proto = r.protocol, let recv = r.receivedBytes,
-        let sent = r.sentBytes, let vendor = r.deviceVendor
+      guard i > 0, ordered[i - 1].source == ordered[i].source else { continue }
+      let r = ordered[i]
+      guard r.source != none, r.destination != none, r.protocol != none, r.vendor != none,
+        r.present == CompactRow.Present.all
       else { continue }
       complete += 1
-      let delta = r.time.epochSecondsFloor - prev.time.epochSecondsFloor
+      let delta = floorSeconds(r.ticks) - floorSeconds(ordered[i - 1].ticks)
       guard delta > Int64(thresholds.timeDeltaThreshold) else { continue }
       passing += 1
       let key = GroupKey(
-        vendor: vendor, source: src, destination: dst, port: dport, protocol: proto, delta: delta)
+        vendor: r.vendor, source: r.source, destination: r.destination, port: r.destinationPort,
+        protocol: r.protocol, delta: delta)
       // Sums wrap rather than trap: byte counts come from the logs, and a hostile value must not crash the hunt.
-      groups[key, default: GroupTotals()].add(sent: sent, received: recv)
+      groups[key, default: GroupTotals()].add(sent: r.sentBytes, received: r.receivedBytes)
     }
 
     // Step 6: partitions P = (vendor, source, destination, port), ordered by Timedelta then Protocol.
     var partitions: [PartitionKey: [(GroupKey, GroupTotals)]] = [:]
     for (k, v) in groups { partitions[k.partition, default: []].append((k, v)) }
     var windowed: [NotebookFinding] = []
+    var pairOf: [PairKey] = []
     var pairTotals: [PairKey: Int64] = [:]
     for (_, var members) in partitions {
       members.sort { a, b in
-        a.0.delta != b.0.delta ? a.0.delta < b.0.delta : utf8Less(a.0.protocol, b.0.protocol)
+        a.0.delta != b.0.delta ? a.0.delta < b.0.delta : a.0.protocol < b.0.protocol
       }
       var rowsOfP: [NotebookFinding] = []
       var partitionSum: Int64 = 0
@@ -57,12 +107,13 @@ public enum NotebookMethod {
         partitionSum &+= listCount
         rowsOfP.append(
           NotebookFinding(
-            destinationIP: key.destination, deviceVendor: key.vendor, sourceIP: key.source,
-            destinationPort: key.port, protocol: key.protocol, timedelta: key.delta,
+            destinationIP: strings[Int(key.destination)], deviceVendor: strings[Int(key.vendor)],
+            sourceIP: strings[Int(key.source)], destinationPort: key.port,
+            protocol: strings[Int(key.protocol)], timedelta: key.delta,
             timedeltaCount: totals.count, totalSentBytes: totals.sent,
             totalReceivedBytes: totals.received,
             totalEvents: totals.count,
-            degreeOfSourceIPs: Int64(degree[ExactString(key.destination)] ?? 0),
+            degreeOfSourceIPs: degree[Int(key.destination)],
             timedeltaList: list, timedeltaListCount: listCount, totalEventCount: 0, percentBeacon: 0
           ))
       }
@@ -74,13 +125,10 @@ public enum NotebookMethod {
         source: members[0].0.source, destination: members[0].0.destination, port: members[0].0.port)
       pairTotals[pair, default: 0] &+= partitionSum
       windowed += rowsOfP
+      pairOf += Array(repeating: pair, count: rowsOfP.count)
     }
     // Totaleventcount: Σ Timedeltalistcount over (source, destination, port), across vendors.
-    for i in windowed.indices {
-      let f = windowed[i]
-      windowed[i].totalEventCount = pairTotals[
-        PairKey(source: f.sourceIP, destination: f.destinationIP, port: f.destinationPort)]!
-    }
+    for i in windowed.indices { windowed[i].totalEventCount = pairTotals[pairOf[i]]! }
 
     // Step 7: the report filter and order.
     let findings = windowed.filter {
@@ -90,26 +138,34 @@ public enum NotebookMethod {
     return Result(findings: findings, complete: complete, passing: passing, groups: groups.count)
   }
 
-  /// Step 4's order: SourceIP (to partition), TimeGenerated at full precision, then the Decision's
-  /// tie-breaks (DestinationIP, DestinationPort, Protocol, SourcePort, SentBytes, ReceivedBytes;
-  /// text order for strings, nulls first), then DeviceVendor so that the order is total.
-  public static func rowOrder(_ a: ConnectionRecord, _ b: ConnectionRecord) -> Bool {
-    var c = Order.compare(a.sourceIP, b.sourceIP)
+  /// `floor(ticks / 10^7)`: whole seconds, rounded down before 1970 too.
+  @inline(__always)
+  static func floorSeconds(_ ticks: Int64) -> Int64 {
+    TimeWindow.floor(ticks, Timestamp.ticksPerSecond)
+  }
+
+  /// Step 4's order within one source, on rows whose string ids are byte-order ranks: the time at
+  /// full precision, then the Decision's tie-breaks (DestinationIP, DestinationPort, Protocol,
+  /// SourcePort, SentBytes, ReceivedBytes; text order for strings, nulls first), then
+  /// DeviceVendor so that the order is total.
+  @inline(__always)
+  public static func rowOrder(_ a: CompactRow, _ b: CompactRow) -> Bool {
+    if a.ticks != b.ticks { return a.ticks < b.ticks }
+    // `none` (nil) is UInt32.max: nulls first means it sorts before every rank.
+    @inline(__always) func key(_ id: UInt32) -> UInt64 {
+      id == StringPool.none ? 0 : UInt64(id) + 1
+    }
+    if a.destination != b.destination { return key(a.destination) < key(b.destination) }
+    var c = Order.compare(a.destinationPortValue, b.destinationPortValue)
     if c != 0 { return c < 0 }
-    if a.time != b.time { return a.time < b.time }
-    c = Order.compare(a.destinationIP, b.destinationIP)
+    if a.protocol != b.protocol { return key(a.protocol) < key(b.protocol) }
+    c = Order.compare(a.sourcePortValue, b.sourcePortValue)
     if c != 0 { return c < 0 }
-    c = Order.compare(a.destinationPort, b.destinationPort)
+    c = Order.compare(a.sentBytesValue, b.sentBytesValue)
     if c != 0 { return c < 0 }
-    c = Order.compare(a.protocol, b.protocol)
+    c = Order.compare(a.receivedBytesValue, b.receivedBytesValue)
     if c != 0 { return c < 0 }
-    c = Order.compare(a.sourcePort, b.sourcePort)
-    if c != 0 { return c < 0 }
-    c = Order.compare(a.sentBytes, b.sentBytes)
-    if c != 0 { return c < 0 }
-    c = Order.compare(a.receivedBytes, b.receivedBytes)
-    if c != 0 { return c < 0 }
-    return Order.compare(a.deviceVendor, b.deviceVendor) < 0
+    return key(a.vendor) < key(b.vendor)
   }
 
   /// Step 7's order: Percentbeacon descending, then SourceIP, DestinationIP, DestinationPort,
@@ -127,12 +183,13 @@ public enum NotebookMethod {
     return Order.compare(a.deviceVendor, b.deviceVendor) < 0
   }
 
+  /// Keys of byte-order ranks (see `detect`).
   struct GroupKey: Hashable {
-    var vendor: String
-    var source: String
-    var destination: String
+    var vendor: UInt32
+    var source: UInt32
+    var destination: UInt32
     var port: Int32
-    var `protocol`: String
+    var `protocol`: UInt32
     var delta: Int64
 
     var partition: PartitionKey {
@@ -141,16 +198,21 @@ public enum NotebookMethod {
   }
 
   struct PartitionKey: Hashable {
-    var vendor: String
-    var source: String
-    var destination: String
+    var vendor: UInt32
+    var source: UInt32
+    var destination: UInt32
     var port: Int32
   }
 
   struct PairKey: Hashable {
-    var source: String
-    var destination: String
+    var source: UInt32
+    var destination: UInt32
     var port: Int32
+  }
+
+  /// The sorted rows, shared by the workers that sort disjoint runs of them.
+  struct SharedRows: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<CompactRow>
   }
 
   struct GroupTotals {

@@ -40,17 +40,19 @@ public struct NativeEngine: HuntEngine {
       sources = try InputFiles.expand(paths)
       summary.sources = paths
     }
-    let loaded = loader.load(
-      sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress)
-    summary.input = loaded.report
-    clock.lap("load")
-
     switch spec.method {
     case .notebook:
+      // Rows are filtered and interned as they are parsed: the load holds the prepared rows,
+      // compact, and a few chunks, never the input as records.
       var counts = NotebookSteps.Counts()
-      let (prepared, afterVendor) = NotebookPrepare.apply(loaded.records, vendor: spec.vendor)
-      counts.afterVendor = afterVendor
-      counts.prepared = prepared.count
+      var reducer = NotebookPrepare.Reducer(vendor: spec.vendor)
+      summary.input = loader.stream(
+        sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress
+      ) { reducer.add($0) }
+      clock.lap("load")
+      let prepared = reducer.result
+      counts.afterVendor = prepared.afterVendor
+      counts.prepared = prepared.rows.count
       clock.lap("prepare")
       let baseline = NotebookBaseline.apply(prepared, thresholds: spec.notebook)
       counts.busySources = baseline.busySources
@@ -58,7 +60,8 @@ public struct NativeEngine: HuntEngine {
       counts.baselined = baseline.rows.count
       clock.lap("baseline")
       let detected = NotebookMethod.detect(
-        baseline.rows, degree: baseline.degree, thresholds: spec.notebook)
+        baseline.rows, pool: prepared.pool, degreeByID: baseline.degreeByID,
+        thresholds: spec.notebook, threads: loader.threads)
       counts.complete = detected.complete
       counts.passing = detected.passing
       counts.groups = detected.groups
@@ -69,6 +72,10 @@ public struct NativeEngine: HuntEngine {
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
+      let loaded = loader.load(
+        sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress)
+      summary.input = loaded.report
+      clock.lap("load")
       // The lookback days are read on another core while today's rows are prepared and grouped
       // (one core's work); the hunt waits for them only when it merges them.
       let history = Background { [loader] in

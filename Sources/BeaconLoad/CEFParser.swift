@@ -84,7 +84,7 @@ struct CEFParser {
     r.destinationHostName = value(8)
     r.requestURL = value(9)
     out.report = out2
-    out.records.append(r)
+    out.rows.append(r)
     out.report.rows += 1
   }
 

@@ -111,7 +111,7 @@ struct CSVConnParser {
     r.receivedBytes = int(7, 64)
     r.destinationHostName = value(9)
     r.requestURL = value(10)
-    out.records.append(r)
+    out.rows.append(r)
     out.report.rows += 1
   }
 

@@ -4,16 +4,14 @@ import BeaconCore
   import Glibc
 #endif
 
-/// Turns the lines of one chunk of a JSON-lines file into `ConnectionRecord`s, counting and
+/// Turns the lines of one chunk of a JSON-lines file into rows (`RowChunk`), counting and
 /// locating every line it skips and every field it takes as null.
 struct ChunkParser {
   var scanner = JSONLineScanner()
-  var vendorCache = StringCache()
-  var protocolCache = StringCache()
 
   /// The outcome of one chunk; line numbers are relative to the chunk's first line (1-based).
   struct Output {
-    var records: [ConnectionRecord] = []
+    var rows = RowChunk()
     var report = InputReport()
     var lines = 0
   }
@@ -52,21 +50,25 @@ struct ChunkParser {
           message: "not an ISO-8601 time: \(quoted(shown))"))
       return
     }
-    var r = ConnectionRecord(time: time)
-    r.sourceIP = string(p, slots[1], .sourceIP, line, file, &out.report)
-    r.destinationIP = string(p, slots[2], .destinationIP, line, file, &out.report)
-    r.sourcePort = int(p, slots[3], .sourcePort, line, file, &out.report).flatMap(
+    // Strings go straight from the line's bytes into the chunk's pool: a value seen before
+    // costs a hash and a compare, never an allocation.
+    let src = interned(p, slots[1], .sourceIP, line, file, &out)
+    let dst = interned(p, slots[2], .destinationIP, line, file, &out)
+    let sport = int(p, slots[3], .sourcePort, line, file, &out.report).flatMap(
       Int32.init(exactly:))
-    r.destinationPort = int(p, slots[4], .destinationPort, line, file, &out.report).flatMap(
+    let dport = int(p, slots[4], .destinationPort, line, file, &out.report).flatMap(
       Int32.init(exactly:))
-    r.protocol = cachedString(p, slots[5], .protocol, line, file, &out.report, \.protocolCache)
-    r.receivedBytes = int(p, slots[6], .receivedBytes, line, file, &out.report)
-    r.sentBytes = int(p, slots[7], .sentBytes, line, file, &out.report)
-    r.deviceVendor = cachedString(
-      p, slots[8], .deviceVendor, line, file, &out.report, \.vendorCache)
-    r.destinationHostName = string(p, slots[9], .destinationHostName, line, file, &out.report)
-    r.requestURL = string(p, slots[10], .requestURL, line, file, &out.report)
-    out.records.append(r)
+    let proto = interned(p, slots[5], .protocol, line, file, &out)
+    let received = int(p, slots[6], .receivedBytes, line, file, &out.report)
+    let sent = int(p, slots[7], .sentBytes, line, file, &out.report)
+    let vendor = interned(p, slots[8], .deviceVendor, line, file, &out)
+    let host = interned(p, slots[9], .destinationHostName, line, file, &out)
+    let url = interned(p, slots[10], .requestURL, line, file, &out)
+    out.rows.rows.append(
+      CompactRow(
+        ticks: time.ticks, source: src, destination: dst, sourcePort: sport,
+        destinationPort: dport, protocol: proto, receivedBytes: received, sentBytes: sent,
+        vendor: vendor, hostName: host, requestURL: url))
     out.report.rows += 1
   }
 
@@ -109,17 +111,21 @@ struct ChunkParser {
     }
   }
 
+  /// A string field's id in the chunk's pool (`StringPool.none` for null): plain ASCII bytes
+  /// are interned as they stand; anything else is decoded (and checked) by `string` first, so
+  /// the pool holds the same text a `String` would.
   @inline(__always)
-  mutating func cachedString(
+  mutating func interned(
     _ p: UnsafePointer<UInt8>, _ s: JSONLineScanner.Slot, _ f: CSLField, _ line: Int,
-    _ file: String,
-    _ report: inout InputReport, _ cache: WritableKeyPath<ChunkParser, StringCache>
-  ) -> String? {
-    guard s.kind == .string, !s.escaped, !(p + s.start).hasHighBytes(s.end - s.start) else {
-      return string(p, s, f, line, file, &report)
+    _ file: String, _ out: inout Output
+  ) -> UInt32 {
+    if s.kind == .string || s.kind == .number || s.kind == .boolean, !s.escaped,
+      !(p + s.start).hasHighBytes(s.end - s.start)
+    {
+      return out.rows.pool.id(UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
     }
-    return self[keyPath: cache].string(
-      UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
+    guard let text = string(p, s, f, line, file, &out.report) else { return StringPool.none }
+    return out.rows.pool.id(text)
   }
 
   /// An integer field: a JSON integer, or a string holding one (`"443"`). Anything else present
@@ -210,20 +216,6 @@ func quoted(_ s: String) -> String {
     }
   }
   return out + "\""
-}
-
-/// Reuses `String`s for the few values that repeat on every row (vendors, protocols), so that
-/// long vendor names are not allocated once per row.
-struct StringCache {
-  var entries: [(bytes: [UInt8], string: String)] = []
-
-  @inline(__always)
-  mutating func string(_ b: UnsafeBufferPointer<UInt8>) -> String {
-    for e in entries where e.bytes.count == b.count && e.bytes.elementsEqual(b) { return e.string }
-    let s = String(decoding: b, as: UTF8.self)
-    if entries.count < 32 { entries.append((Array(b), s)) }
-    return s
-  }
 }
 
 extension UnsafePointer<UInt8> {

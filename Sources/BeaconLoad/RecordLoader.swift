@@ -36,17 +36,43 @@ public struct RecordLoader: Sendable {
     _ set: InputSet, format: InputFormat = .auto, csvMapping: [String: String] = [:],
     progress: any HuntProgress = NoProgress()
   ) -> LoadedRows {
-    var rows = load(set.sources, format: format, csvMapping: csvMapping, progress: progress)
-    rows.report.fileProblems = set.skipped + rows.report.fileProblems
-    rows.report.repeatedFiles += set.repeated
-    for (k, v) in set.otherLogs { rows.report.otherLogs[k, default: 0] += v }
-    return rows
+    var records: [ConnectionRecord] = []
+    let report = stream(set, format: format, csvMapping: csvMapping, progress: progress) {
+      records += $0.records()
+    }
+    return LoadedRows(records: records, report: report)
   }
 
   public func load(
     _ sources: [InputSource], format: InputFormat = .auto, csvMapping: [String: String] = [:],
     progress: any HuntProgress = NoProgress()
   ) -> LoadedRows {
+    var set = InputSet()
+    set.sources = sources
+    return load(set, format: format, csvMapping: csvMapping, progress: progress)
+  }
+
+  /// Streams the rows of `set` to `consume` in input order, one unit of input (a file, or a
+  /// segment of a large one) at a time, while the next units are parsed on the other cores.
+  /// At most `2 × threads` parsed units wait to be consumed, so memory holds a few chunks, not
+  /// the input; each chunk is dropped once `consume` returns. Returns the account of everything
+  /// read and skipped, counting what the listing passed over (`set.skipped`, `set.repeated`).
+  public func stream(
+    _ set: InputSet, format: InputFormat = .auto, csvMapping: [String: String] = [:],
+    progress: any HuntProgress = NoProgress(), consume: (borrowing RowChunk) -> Void
+  ) -> InputReport {
+    var report = stream(
+      set.sources, format: format, csvMapping: csvMapping, progress: progress, consume: consume)
+    report.fileProblems = set.skipped + report.fileProblems
+    report.repeatedFiles += set.repeated
+    for (k, v) in set.otherLogs { report.otherLogs[k, default: 0] += v }
+    return report
+  }
+
+  func stream(
+    _ sources: [InputSource], format: InputFormat, csvMapping: [String: String],
+    progress: any HuntProgress, consume: (borrowing RowChunk) -> Void
+  ) -> InputReport {
     var files: [FileInput] = []
     var units: [Unit] = []
     defer { for f in files { f.close() } }
@@ -75,21 +101,13 @@ public struct RecordLoader: Sendable {
     let done = Counter()
     let unitList = units
     let fileList = files
-    /// Runs `indices` of `unitList` on `threads` workers, each unit into its own output slot.
-    func run(_ indices: [Int], _ mode: ZeekMode) {
-      let next = Counter()
-      DispatchQueue.concurrentPerform(iterations: min(threads, max(1, indices.count))) { _ in
-        while true {
-          let i = next.value.add(1, ordering: .relaxed).oldValue
-          guard i < indices.count else { break }
-          let k = indices[i]
-          let unit = unitList[k]
-          let out = fileList[unit.file].parse(unit, zeek: mode)
-          shared.outputs[k] = out
-          let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
-          progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
-        }
-      }
+    /// Parses unit `k` into its own output slot.
+    @Sendable func parse(_ k: Int, _ mode: ZeekMode) {
+      let unit = unitList[k]
+      let out = fileList[unit.file].parse(unit, zeek: mode)
+      shared.outputs[k] = out
+      let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
+      progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)
     }
     // First pass: Zeek's http, ssl and dns logs, into one table of names (`ZeekNames`), a few
     // files at a time and merged in input order, so the table's cap holds in memory too and
@@ -99,7 +117,8 @@ public struct RecordLoader: Sendable {
     var connUnits = units.indices.filter { files[units[$0].file].nameKind == nil }
     for batch in stride(from: 0, to: nameUnits.count, by: threads) {
       let slice = Array(nameUnits[batch..<min(nameUnits.count, batch + threads)])
-      run(slice, .names(cap: max(0, limits.maxJoinNames - names.entries)))
+      let mode = ZeekMode.names(cap: max(0, limits.maxJoinNames - names.entries))
+      DispatchQueue.concurrentPerform(iterations: slice.count) { parse(slice[$0], mode) }
       for k in slice {
         if outputs[k].misfiled {
           connUnits.append(k)
@@ -115,20 +134,43 @@ public struct RecordLoader: Sendable {
       }
     }
     connUnits.sort()
-    run(connUnits, .conn(join: nameUnits.isEmpty ? nil : ZeekJoin(names)))
+    // Second pass: the conn units on `threads` workers, in order, at most `window` ahead of
+    // the consumer; the consumer below takes every unit in input order.
+    let join = nameUnits.isEmpty ? nil : ZeekJoin(names)
+    let ready = connUnits.map { _ in DispatchSemaphore(value: 0) }
+    var position = [Int](repeating: -1, count: units.count)
+    for (i, k) in connUnits.enumerated() { position[k] = i }
+    let window = DispatchSemaphore(value: 2 * threads)
+    let next = Counter()
+    let workers = DispatchGroup()
+    let order = connUnits
+    for _ in 0..<min(threads, order.count) {
+      DispatchQueue.global().async(group: workers) {
+        while true {
+          window.wait()
+          let i = next.value.add(1, ordering: .relaxed).oldValue
+          guard i < order.count else {
+            window.signal()
+            break
+          }
+          parse(order[i], .conn(join: join))
+          ready[i].signal()
+        }
+      }
+    }
     // Merge in input order, renumbering lines per file.
-    var records: [ConnectionRecord] = []
-    records.reserveCapacity(outputs.reduce(0) { $0 + $1.chunk.records.count })
     var report = InputReport()
     var lineOffset = 0
     var lastFile = -1
     for (k, unit) in units.enumerated() {
+      if position[k] >= 0 { ready[position[k]].wait() }
       if unit.file != lastFile {
         lastFile = unit.file
         lineOffset = 0
         report.files += 1
       }
       var out = outputs[k]
+      outputs[k] = UnitOutput()
       report.bytes += out.bytesCovered
       for i in out.chunk.report.skippedExamples.indices {
         out.chunk.report.skippedExamples[i].line += lineOffset
@@ -140,15 +182,17 @@ public struct RecordLoader: Sendable {
         out.chunk.report.replacedExamples[i].line += lineOffset
       }
       lineOffset += out.chunk.lines
-      records += out.chunk.records
+      if out.chunk.rows.count > 0 { consume(out.chunk.rows) }
+      out.chunk.rows = RowChunk()
       out.chunk.report.files = 0
       out.chunk.report.bytes = 0
       report.append(out.chunk.report)
-      outputs[k] = UnitOutput()
+      if position[k] >= 0 { window.signal() }
     }
+    workers.wait()
     report.names.entries = names.entries
     report.names.overflow = names.overflow
-    return LoadedRows(records: records, report: report)
+    return report
   }
 }
 

@@ -225,7 +225,7 @@ struct ZeekConnParser {
     if let join, let source = join.name(&r, uid: field(.uid)) {
       out.report.names.joined[source.rawValue, default: 0] += 1
     }
-    out.records.append(r)
+    out.rows.append(r)
     out.report.rows += 1
   }
 

@@ -9,9 +9,12 @@ public enum NotebookPrivatePrefixes {
   /// True when `ip` starts with one of `prefixes`.
   public static func matches(_ ip: String) -> Bool {
     var ip = ip
-    return ip.withUTF8 { b in
-      prefixBytes.contains { p in p.count <= b.count && zip(p, b).allSatisfy { $0 == $1 } }
-    }
+    return ip.withUTF8 { matches($0) }
+  }
+
+  /// `matches` of the address's UTF-8 bytes.
+  public static func matches(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    prefixBytes.contains { p in p.count <= b.count && zip(p, b).allSatisfy { $0 == $1 } }
   }
 
   private static let prefixBytes: [[UInt8]] = prefixes.map { Array($0.utf8) }

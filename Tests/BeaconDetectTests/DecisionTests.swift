@@ -1,5 +1,6 @@
 import BeaconBaseline
 import BeaconCore
+import BeaconPrepare
 import Testing
 
 @testable import BeaconDetect
@@ -24,7 +25,21 @@ import Testing
       conn(5, recv: 199),
       conn(5, vendor: "Check Point"),
     ]
-    for v in variants { #expect(NotebookMethod.rowOrder(v, a) && !NotebookMethod.rowOrder(a, v)) }
+    for v in variants {
+      // The order compares rows whose string ids are byte-order ranks, as `detect` makes them.
+      let prepared = NotebookPrepare.prepare([v, a], vendor: nil)
+      let rank = prepared.pool.byteOrderRanks()
+      let rows = prepared.rows.map { r in
+        var r = r
+        for path in [\CompactRow.destination, \.protocol, \.vendor]
+        where r[keyPath: path] != StringPool.none {
+          r[keyPath: path] = rank[Int(r[keyPath: path])]
+        }
+        return r
+      }
+      #expect(
+        NotebookMethod.rowOrder(rows[0], rows[1]) && !NotebookMethod.rowOrder(rows[1], rows[0]))
+    }
   }
 
   @Test func rowsWithNullsAreDroppedButStillServeAsPrevious() {
@@ -83,8 +98,9 @@ import Testing
     #expect(f.first?.degreeOfSourceIPs == 24)  // 23 others + 10.0.0.5; null sources are not counted
     // One more source makes 25, which is no longer rare (fewer than 25 is).
     rows.append(conn(5, src: "10.9.1.1", dst: "203.0.113.50"))
-    let baseline = NotebookBaseline.apply(rows, thresholds: .init())
-    #expect(baseline.degree["203.0.113.50"] == 25)
+    let prepared = NotebookPrepare.prepare(rows, vendor: nil)
+    let baseline = NotebookBaseline.apply(prepared, thresholds: .init())
+    #expect(baseline.degree(of: "203.0.113.50", in: prepared.pool) == 25)
     #expect(baseline.rows.isEmpty)
     #expect(notebookHunt(rows).isEmpty)
   }

@@ -7,9 +7,11 @@ import BeaconPrepare
 func notebookHunt(
   _ rows: [ConnectionRecord], vendor: String? = "Fortinet", _ t: NotebookThresholds = .init()
 ) -> [NotebookFinding] {
-  let (prepared, _) = NotebookPrepare.apply(rows, vendor: vendor)
+  let prepared = NotebookPrepare.prepare(rows, vendor: vendor)
   let baseline = NotebookBaseline.apply(prepared, thresholds: t)
-  return NotebookMethod.detect(baseline.rows, degree: baseline.degree, thresholds: t).findings
+  return NotebookMethod.detect(
+    baseline.rows, pool: prepared.pool, degreeByID: baseline.degreeByID, thresholds: t
+  ).findings
 }
 
 /// Thresholds that let tiny data sets through, for testing one Decision at a time.
