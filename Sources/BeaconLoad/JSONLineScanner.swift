@@ -1,5 +1,9 @@
 import BeaconCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Extracts the hunt fields from one JSON-lines record without building the whole object.
 ///
 /// Export records carry 50–150 fields, of which a hunt reads eleven, so the scanner walks the
@@ -52,6 +56,9 @@ struct JSONLineScanner {
   let names: [[UInt8]]
   private let minLength: Int
   private let maxLength: Int
+  /// The indices of `names` of each length, and each name's `head`.
+  private let candidates: [[Int]]
+  private let heads: [UInt64]
   var slots: [Slot]
   /// Scratch for decoding escaped strings.
   var scratch: [UInt8] = []
@@ -63,6 +70,10 @@ struct JSONLineScanner {
     self.names = names
     minLength = names.map(\.count).min() ?? 0
     maxLength = names.map(\.count).max() ?? 0
+    var byLength = [[Int]](repeating: [], count: maxLength + 1)
+    for (k, n) in names.enumerated() { byLength[n.count].append(k) }
+    candidates = byLength
+    heads = names.map { n in n.withUnsafeBufferPointer { Self.head($0.baseAddress!, n.count) } }
     slots = [Slot](repeating: Slot(), count: names.count)
   }
 
@@ -147,7 +158,19 @@ struct JSONLineScanner {
     throws(SyntaxError) -> Int
   {
     var i = i0
-    while i < n {
+    // Eight bytes at a time to the first byte that needs a look (a quote, a backslash or a
+    // control character); most string bytes are none of these.
+    let raw = UnsafeRawPointer(p)
+    while true {
+      while i + 8 <= n {
+        let special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        if special != 0 {
+          i += special.trailingZeroBitCount >> 3
+          break
+        }
+        i += 8
+      }
+      guard i < n else { break }
       let c = p[i]
       if c == 0x22 { return i + 1 }
       if c == 0x5C {
@@ -170,6 +193,21 @@ struct JSONLineScanner {
       }
     }
     throw SyntaxError(offset: n, message: "unterminated string")
+  }
+
+  /// The high bit set in each byte of `x` (read little-endian) that is `"`, `\` or below 0x20,
+  /// exactly for the lowest such byte (the bits above it may be spurious, which is why only
+  /// `trailingZeroBitCount` is read).
+  @inline(__always)
+  static func specialBytes(_ x: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    let q = x ^ (ones &* 0x22)
+    let b = x ^ (ones &* 0x5C)
+    let zeroQ = (q &- ones) & ~q
+    let zeroB = (b &- ones) & ~b
+    let control = (x &- ones &* 0x20) & ~x
+    return (zeroQ | zeroB | control) & high
   }
 
   @inline(__always)
@@ -268,15 +306,25 @@ struct JSONLineScanner {
         names.firstIndex { $0.count == b.count && $0.elementsEqual(b) }
       }
     }
-    for (k, name) in names.enumerated() where name.count == len && name[0] == p[start] {
-      var equal = true
-      for j in 1..<len where name[j] != p[start + j] {
-        equal = false
-        break
+    // Candidates of this length, told apart by their first eight bytes, then the rest.
+    let head = Self.head(p + start, len)
+    for k in candidates[len] where heads[k] == head {
+      if len <= 8 { return k }
+      let ok = names[k].withUnsafeBufferPointer { name in
+        memcmp(name.baseAddress! + 8, p + start + 8, len - 8) == 0
       }
-      if equal { return k }
+      if ok { return k }
     }
     return nil
+  }
+
+  /// Up to the first eight bytes of a key, as one integer (zero-padded).
+  @inline(__always)
+  static func head(_ p: UnsafePointer<UInt8>, _ len: Int) -> UInt64 {
+    if len >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) }
+    var v: UInt64 = 0
+    for j in 0..<len { v |= UInt64(p[j]) << (8 * UInt64(j)) }
+    return v
   }
 
   /// Decodes a string body with escapes into `scratch` as UTF-8. Lone surrogates become U+FFFD.

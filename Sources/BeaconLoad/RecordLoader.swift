@@ -134,18 +134,42 @@ public struct RecordLoader: Sendable {
       }
     }
     connUnits.sort()
-    // Second pass: the conn units on `threads` workers, in order, at most `window` ahead of
-    // the consumer; the consumer below takes every unit in input order.
+    // Second pass: the conn units on `threads` workers (the calling thread among them), claimed
+    // in input order and at most `window` ahead of the consumer. Whichever worker finishes the
+    // next unit in input order hands it on, and every ready unit after it: one consumer at a
+    // time (`Sequencer.consuming`), in order, and no thread waits idle for another's unit.
     let join = nameUnits.isEmpty ? nil : ZeekJoin(names)
-    let ready = connUnits.map { _ in DispatchSemaphore(value: 0) }
-    var position = [Int](repeating: -1, count: units.count)
-    for (i, k) in connUnits.enumerated() { position[k] = i }
+    var isConn = [Bool](repeating: false, count: units.count)
+    for k in connUnits { isConn[k] = true }
     let window = DispatchSemaphore(value: 2 * threads)
     let next = Counter()
-    let workers = DispatchGroup()
     let order = connUnits
-    for _ in 0..<min(threads, order.count) {
-      DispatchQueue.global().async(group: workers) {
+    let conn = isConn
+    let merge = MergeState()
+    let sequencer = Mutex(Sequencer(ready: conn.map { !$0 }))
+    withoutActuallyEscaping(consume) { consume in
+      let consumer = UncheckedSendable(consume)
+      /// Hands on units from the next in order while they are ready.
+      @Sendable func drain() {
+        var k = sequencer.withLock { s -> Int? in
+          guard !s.consuming, s.next < s.ready.count, s.ready[s.next] else { return nil }
+          s.consuming = true
+          return s.next
+        }
+        while let unit = k {
+          merge.take(&shared.outputs[unit], unit: unitList[unit], consume: consumer.value)
+          if conn[unit] { window.signal() }
+          k = sequencer.withLock { s -> Int? in
+            s.next += 1
+            guard s.next < s.ready.count, s.ready[s.next] else {
+              s.consuming = false
+              return nil
+            }
+            return s.next
+          }
+        }
+      }
+      DispatchQueue.concurrentPerform(iterations: max(1, min(threads, order.count))) { _ in
         while true {
           window.wait()
           let i = next.value.add(1, ordering: .relaxed).oldValue
@@ -154,46 +178,65 @@ public struct RecordLoader: Sendable {
             break
           }
           parse(order[i], .conn(join: join))
-          ready[i].signal()
+          sequencer.withLock { $0.ready[order[i]] = true }
+          drain()
         }
       }
+      drain()  // units that needed no parsing here (name logs), when no conn unit followed them
     }
-    // Merge in input order, renumbering lines per file.
-    var report = InputReport()
-    var lineOffset = 0
-    var lastFile = -1
-    for (k, unit) in units.enumerated() {
-      if position[k] >= 0 { ready[position[k]].wait() }
-      if unit.file != lastFile {
-        lastFile = unit.file
-        lineOffset = 0
-        report.files += 1
-      }
-      var out = outputs[k]
-      outputs[k] = UnitOutput()
-      report.bytes += out.bytesCovered
-      for i in out.chunk.report.skippedExamples.indices {
-        out.chunk.report.skippedExamples[i].line += lineOffset
-      }
-      for i in out.chunk.report.nulledExamples.indices {
-        out.chunk.report.nulledExamples[i].line += lineOffset
-      }
-      for i in out.chunk.report.replacedExamples.indices {
-        out.chunk.report.replacedExamples[i].line += lineOffset
-      }
-      lineOffset += out.chunk.lines
-      if out.chunk.rows.count > 0 { consume(out.chunk.rows) }
-      out.chunk.rows = RowChunk()
-      out.chunk.report.files = 0
-      out.chunk.report.bytes = 0
-      report.append(out.chunk.report)
-      if position[k] >= 0 { window.signal() }
-    }
-    workers.wait()
+    var report = merge.report
     report.names.entries = names.entries
     report.names.overflow = names.overflow
     return report
   }
+}
+
+/// Which units are parsed, and which one is handed on next.
+struct Sequencer {
+  var ready: [Bool]
+  var next = 0
+  var consuming = false
+}
+
+/// The load's account, merged unit by unit in input order by whichever worker is the consumer
+/// (one at a time, as `Sequencer` rules).
+final class MergeState: @unchecked Sendable {
+  var report = InputReport()
+  private var lineOffset = 0
+  private var lastFile = -1
+
+  /// Merges unit `unit`'s output, renumbering its lines within its file, and hands on its rows.
+  func take(_ slot: inout UnitOutput, unit: Unit, consume: (borrowing RowChunk) -> Void) {
+    var out = slot
+    slot = UnitOutput()
+    if unit.file != lastFile {
+      lastFile = unit.file
+      lineOffset = 0
+      report.files += 1
+    }
+    report.bytes += out.bytesCovered
+    for i in out.chunk.report.skippedExamples.indices {
+      out.chunk.report.skippedExamples[i].line += lineOffset
+    }
+    for i in out.chunk.report.nulledExamples.indices {
+      out.chunk.report.nulledExamples[i].line += lineOffset
+    }
+    for i in out.chunk.report.replacedExamples.indices {
+      out.chunk.report.replacedExamples[i].line += lineOffset
+    }
+    lineOffset += out.chunk.lines
+    if out.chunk.rows.count > 0 { consume(out.chunk.rows) }
+    out.chunk.rows = RowChunk()
+    out.chunk.report.files = 0
+    out.chunk.report.bytes = 0
+    report.append(out.chunk.report)
+  }
+}
+
+/// A value handed to other threads under a rule the compiler cannot check (stated where used).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
 
 struct Unit: Sendable {
@@ -340,6 +383,12 @@ final class FileInput: @unchecked Sendable {
   /// Why a file whose head looks binary is skipped whole; nil for text. A NUL byte or two in text
   /// (one bad line) is not binary: those lines are skipped one by one.
   static func binaryProblem<C: Collection<UInt8>>(_ head: C, size: Int?) -> String? {
+    // Text has no NUL byte at all: one `memchr` answers for almost every file.
+    if let clean = head.withContiguousStorageIfAvailable({
+      $0.isEmpty || memchr($0.baseAddress!, 0, $0.count) == nil
+    }), clean {
+      return nil
+    }
     var nulLines = 0
     var lineHasNul = false
     var newlines = 0
