@@ -72,17 +72,23 @@ public struct NativeEngine: HuntEngine {
       summary.timings = clock.timings
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
-      let loaded = loader.load(
-        sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress)
-      summary.input = loaded.report
+      // Rows are prepared as they are parsed and go straight into their flows' columns.
+      var reducer = PeriodicityPrepare.Reducer(
+        vendor: spec.vendor, window: PeriodicityRun.windowRule(spec.input), context: context!,
+        parameters: spec.periodicity)
+      summary.input = loader.stream(
+        sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress
+      ) { reducer.add($0) }
       clock.lap("load")
-      // The lookback days are read on another core while today's rows are prepared and grouped
-      // (one core's work); the hunt waits for them only when it merges them.
+      // The lookback days are read on another core while today's flows are made (one core's
+      // work); the hunt waits for them only when it merges them.
       let history = Background { [loader] in
         try History.load(spec, context: context!, loader: loader)
       }
+      let prepared = reducer.finish()
+      clock.lap("prepare")
       let (findings, steps) = try PeriodicityRun.run(
-        loaded.records, spec: spec, context: context!, history: history.wait, clock: &clock)
+        prepared, spec: spec, history: history.wait, clock: &clock)
       summary.steps = steps
       summary.findings = findings.count
       summary.timings = clock.timings

@@ -8,74 +8,61 @@ import Dispatch
 /// prevalence of the periodic behaviour.
 enum PeriodicityRun {
   static func run(
-    _ records: [ConnectionRecord], spec: HuntSpec, context: PeriodicityPrepare.Context,
+    _ prepared: consuming PreparedFlows, spec: HuntSpec,
     history loadHistory: () throws -> History = { History() }, clock: inout StageClock
   ) throws
     -> ([PeriodicityFinding], [StepCount])
   {
     let p = spec.periodicity
-    let prepared = PeriodicityPrepare.apply(
-      records, vendor: spec.vendor, window: windowRule(spec.input), context: context,
-      parameters: p)
-    clock.lap("prepare")
     // Today's flows, then prevalence and first-seen over today (per flow: a flow has one source
     // and one destination) and the history. A flow's destination is its name when the
     // connection has one (`HostName`), else its address: one key per connection, so a check-in
     // is never counted under both. Addresses and protocols become ids once
     // (`Prevalence.names`), so history days merge by integers: each day's string table is mapped
     // once, not each of its entries.
+    let strings = prepared.pool.strings()
     var prevalence = Prevalence()
     var index: [FlowKey: Int] = [:]
     var flows: [PeriodicityMethod.Flow] = []
     var flowKeys: [FlowKey] = []
     var flowFirst: [Int64] = []
     var sourceInternal: [Bool] = []
-    // A named flow's addresses, by id.
-    var flowIPs: [Int: Set<Int32>] = [:]
     var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
-    for (r, isInternal) in zip(prepared.rows, prepared.sourceInternal) {
-      lo = min(lo, r.time.ticks)
-      hi = max(hi, r.time.ticks)
-      let src = prevalence.names.id(r.sourceIP!)
-      let dst = prevalence.names.id(r.destinationKey!)
+    flows.reserveCapacity(prepared.flows.count)
+    for i in prepared.flows.indices {
+      // Each prepared flow's columns are released as its flow is made, so they are held once.
+      let f = prepared.flows[i]
+      prepared.flows[i].release()
+      let src = prevalence.names.id(strings[Int(f.source)])
+      let dst = prevalence.names.id(strings[Int(f.destinationKey)])
+      let proto = f.protocol == StringPool.none ? nil : strings[Int(f.protocol)]
       let key = FlowKey(
-        src: src, dst: dst, port: r.destinationPort,
-        proto: r.protocol.map { prevalence.names.id($0) })
-      if let k = index[key] {
-        if r.destinationHostName != nil {
-          flowIPs[k, default: []].insert(prevalence.names.id(r.destinationIP!))
-        }
-        flowFirst[k] = min(flowFirst[k], r.time.ticks)
-        flows[k].times.append(r.time)
-        flows[k].sent.append(r.sentBytes)
-        flows[k].received.append(r.receivedBytes)
-        flows[k].sourcePorts.append(r.sourcePort)
-      } else {
-        if r.destinationHostName != nil {
-          flowIPs[flows.count] = [prevalence.names.id(r.destinationIP!)]
-        }
-        index[key] = flows.count
-        if isInternal { internalHosts.insert(src) }
-        sourceInternal.append(isInternal)
-        flowKeys.append(key)
-        flowFirst.append(r.time.ticks)
-        flows.append(
-          PeriodicityMethod.Flow(
-            sourceIP: r.sourceIP!, destinationHostName: r.destinationHostName,
-            destinationIP: r.destinationIP!, destinationPort: r.destinationPort,
-            protocol: r.protocol,
-            times: [r.time], sent: [r.sentBytes], received: [r.receivedBytes],
-            sourcePorts: [r.sourcePort], prevalence: 0))
+        src: src, dst: dst, port: f.port, proto: proto.map { prevalence.names.id($0) })
+      index[key] = flows.count
+      if f.sourceInternal { internalHosts.insert(src) }
+      sourceInternal.append(f.sourceInternal)
+      flowKeys.append(key)
+      let first = f.ticks.min()!
+      flowFirst.append(first)
+      lo = min(lo, first)
+      hi = max(hi, f.ticks.max()!)
+      var flow = PeriodicityMethod.Flow(
+        sourceIP: strings[Int(f.source)],
+        destinationHostName: f.named ? strings[Int(f.destinationKey)] : nil,
+        destinationIP: strings[Int(f.destinationIP)], destinationPort: f.port, protocol: proto,
+        times: f.ticks.map { Timestamp(ticks: $0) }, sent: f.sent, received: f.received,
+        sourcePorts: f.sourcePorts, prevalence: 0)
+      if f.named {
+        let ips = f.addresses.map { strings[Int($0)] }.sorted(by: utf8Less)
+        flow.destinationIP = ips[0]
+        flow.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
+        flow.destinationIPCount = ips.count
       }
+      flows.append(flow)
     }
-    for (k, ids) in flowIPs {
-      let ips = ids.map { prevalence.names.strings[Int($0)] }.sorted(by: utf8Less)
-      flows[k].destinationIP = ips[0]
-      flows[k].destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
-      flows[k].destinationIPCount = ips.count
-    }
+    let counts = prepared.result
     for (k, key) in flowKeys.enumerated() {
       prevalence.add(
         source: key.src, destination: key.dst, sourceInternal: sourceInternal[k],
@@ -186,27 +173,27 @@ enum PeriodicityRun {
       c.historySkippedLines = history.skippedLines
       c.historySkippedFiles = history.skippedFiles
     }
-    c.afterVendor = prepared.afterVendor
-    c.window = prepared.window
+    c.afterVendor = counts.afterVendor
+    c.window = counts.window
     c.windowIsDay = windowRule(spec.input) != .dataSpan
-    c.inWindow = prepared.inWindow
-    c.outsideExample = prepared.outsideExample
-    c.validRows = prepared.validRows
-    c.invalidAddresses = prepared.invalidAddresses
-    c.invalidExample = prepared.invalidExample
-    c.namedRows = prepared.namedRows
-    c.proxiedRows = prepared.proxiedRows
-    c.invalidNames = prepared.invalidNames
-    c.allowlistedNames = prepared.allowlistedByName
-    c.afterDirection = prepared.afterDirection
-    c.icmpErrors = prepared.icmpErrors
-    c.noiseDestinations = prepared.noiseDestinations
-    c.afterNoise = prepared.afterNoise
-    c.afterAllowlist = prepared.rows.count
-    c.allowlistGiven = !prepared.allowlist.isEmpty
-    c.allowNetworks = prepared.allowlist.networks.networks.count
-    c.allowPorts = prepared.allowlist.ports.count
-    c.allowHostNames = prepared.allowlist.nameCount
+    c.inWindow = counts.inWindow
+    c.outsideExample = counts.outsideExample
+    c.validRows = counts.validRows
+    c.invalidAddresses = counts.invalidAddresses
+    c.invalidExample = counts.invalidExample
+    c.namedRows = counts.namedRows
+    c.proxiedRows = counts.proxiedRows
+    c.invalidNames = counts.invalidNames
+    c.allowlistedNames = counts.allowlistedByName
+    c.afterDirection = counts.afterDirection
+    c.icmpErrors = counts.icmpErrors
+    c.noiseDestinations = counts.noiseDestinations
+    c.afterNoise = counts.afterNoise
+    c.afterAllowlist = counts.afterAllowlist
+    c.allowlistGiven = !counts.allowlist.isEmpty
+    c.allowNetworks = counts.allowlist.networks.networks.count
+    c.allowPorts = counts.allowlist.ports.count
+    c.allowHostNames = counts.allowlist.nameCount
     c.flows = flows.count
     c.internalHosts = internalHosts.count
     c.popularThreshold = popularAt

@@ -50,6 +50,8 @@ public enum PeriodicityPrepare {
     /// dropped by their destination's name.
     public var allowlisted = 0
     public var allowlistedByName = 0
+    /// Rows kept (the length of `rows` when they are kept).
+    public var afterAllowlist = 0
     public var allowlist = Allowlist()
   }
 
@@ -104,110 +106,16 @@ public enum PeriodicityPrepare {
     return icmp6Protocols.contains(proto) && icmp6ErrorTypes.contains(type)
   }
 
+  /// Prepares records already in memory: the kept rows in input order, with their counts.
   public static func apply(
     _ rows: [ConnectionRecord], vendor: String?, window rule: TimeWindow.Rule,
     context: Context, parameters p: PeriodicityParameters
   ) -> Result {
-    let classifier = context.classifier
-    let allow = context.allowlist
-    // Few distinct addresses, many rows: classify each text once.
-    struct Class {
-      var kind: AddressClass
-      var allowed: Bool
-      var noise: Bool
-    }
-    var cache: [ExactString: Class?] = [:]
-    func classOf(_ s: String?) -> Class? {
-      guard let s else { return nil }
-      let key = ExactString(s)
-      if let c = cache[key] { return c }
-      let c = IPAddress(s).map {
-        Class(
-          kind: classifier.classify($0), allowed: allow.contains($0),
-          noise: SpecialPurpose.isNoise($0))
-      }
-      cache[key] = c
-      return c
-    }
-    // Names repeat as addresses do: parse each distinct pair of fields once.
-    struct NameFields: Hashable {
-      var request: ExactString?
-      var host: ExactString?
-    }
-    var names: [NameFields: HostName.Destination] = [:]
-    func destinationName(_ r: ConnectionRecord) -> HostName.Destination? {
-      guard r.requestURL != nil || r.destinationHostName != nil else { return nil }
-      let key = NameFields(
-        request: r.requestURL.map { ExactString($0) },
-        host: r.destinationHostName.map { ExactString($0) })
-      if let d = names[key] { return d }
-      let d = HostName.destination(requestURL: r.requestURL, hostName: r.destinationHostName)
-      names[key] = d
-      return d
-    }
-    let wanted = vendor.map { ExactString($0) }
-    func vendorKept(_ r: ConnectionRecord) -> Bool {
-      guard let wanted else { return true }
-      return r.deviceVendor.map({ ExactString($0) }) == wanted
-    }
-    var out = Result()
-    out.allowlist = allow
-    var days = TimeWindow.DayCounts()
-    for r in rows where vendorKept(r) { days.add(r.time.ticks) }
-    out.window = rule.span(days)
-    out.rows.reserveCapacity(rows.count / 2)
-    for r in rows {
-      guard vendorKept(r) else { continue }
-      out.afterVendor += 1
-      guard out.window.contains(r.time.ticks) else {
-        out.outsideWindow += 1
-        out.outsideExample = min(out.outsideExample ?? .max, r.time.ticks)
-        continue
-      }
-      out.inWindow += 1
-      guard let src = classOf(r.sourceIP), let dst = classOf(r.destinationIP) else {
-        out.invalidAddresses += 1
-        let example = PeriodicitySteps.invalidExample(
-          source: r.sourceIP, destination: r.destinationIP)
-        if out.invalidExample.map({ utf8Compare(example, $0) < 0 }) ?? true {
-          out.invalidExample = example
-        }
-        continue
-      }
-      out.validRows += 1
-      let name = destinationName(r)
-      let proxied = name?.proxied ?? false
-      if name?.name != nil { out.namedRows += 1 }
-      if proxied { out.proxiedRows += 1 }
-      if name?.invalid ?? false { out.invalidNames += 1 }
-      // A proxied connection leaves the network by its proxy: the proxy is a hop.
-      guard
-        p.anyDirection || (src.kind == .internal && (dst.kind == .external || proxied))
-      else { continue }
-      out.afterDirection += 1
-      if isICMPError(r) {
-        out.icmpErrors += 1
-        continue
-      }
-      if dst.noise, !proxied {
-        out.noiseDestinations += 1
-        continue
-      }
-      out.afterNoise += 1
-      let nameAllowed = name?.name.map(allow.containsName) ?? false
-      if src.allowed || (dst.allowed && !proxied) || nameAllowed
-        || allow.containsPort(r.destinationPort, r.protocol)
-      {
-        out.allowlisted += 1
-        if nameAllowed { out.allowlistedByName += 1 }
-        continue
-      }
-      var r = r
-      r.destinationHostName = name?.name
-      r.requestURL = nil
-      out.rows.append(r)
-      out.sourceInternal.append(src.kind == .internal)
-    }
-    return out
+    var chunk = RowChunk()
+    for r in rows { chunk.append(r) }
+    var reducer = Reducer(
+      vendor: vendor, window: rule, context: context, parameters: p, keepRows: true)
+    reducer.add(chunk)
+    return reducer.finish().result
   }
 }
