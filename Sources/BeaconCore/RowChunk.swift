@@ -69,6 +69,43 @@ public struct CompactRow: Sendable, Equatable {
 public struct RowChunk: Sendable {
   public var pool = StringPool()
   public var rows: [CompactRow] = []
+  /// The rows grouped by the fields a flow decision reads, when the loader was asked to
+  /// (`RecordLoader.groupsFlowFields`): work done on the parsing cores, not the consumer's.
+  public var flowGroups: FlowGroups?
+
+  /// Each row's combination of source, destination, names, protocol and destination port.
+  public struct FlowGroups: Sendable {
+    public struct Fields: Hashable, Sendable {
+      var source: UInt32
+      var destination: UInt32
+      var hostName: UInt32
+      var requestURL: UInt32
+      var `protocol`: UInt32
+      var port: Int64
+    }
+    /// The distinct combinations, in order of first sight; `group[i]` is row `i`'s.
+    public var fields: [Fields] = []
+    public var group: [UInt32] = []
+
+    public init(_ rows: [CompactRow]) {
+      var index: [Fields: UInt32] = [:]
+      group.reserveCapacity(rows.count)
+      for r in rows {
+        let f = Fields(
+          source: r.source, destination: r.destination, hostName: r.hostName,
+          requestURL: r.requestURL, protocol: r.protocol,
+          port: r.destinationPortValue.map { Int64($0) } ?? Int64.min)
+        if let g = index[f] {
+          group.append(g)
+        } else {
+          let g = UInt32(fields.count)
+          index[f] = g
+          fields.append(f)
+          group.append(g)
+        }
+      }
+    }
+  }
 
   public init() {}
 

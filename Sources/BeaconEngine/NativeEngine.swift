@@ -73,6 +73,7 @@ public struct NativeEngine: HuntEngine {
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
       // Rows are prepared as they are parsed and go straight into their flows' columns.
+      loader.groupsFlowFields = true
       var reducer = PeriodicityPrepare.Reducer(
         vendor: spec.vendor, window: PeriodicityRun.windowRule(spec.input), context: context!,
         parameters: spec.periodicity)

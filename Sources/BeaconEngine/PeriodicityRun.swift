@@ -31,10 +31,10 @@ enum PeriodicityRun {
     var lo = Int64.max
     var hi = Int64.min
     flows.reserveCapacity(prepared.flows.count)
-    for i in prepared.flows.indices {
-      // Each prepared flow's columns are released as its flow is made, so they are held once.
-      let f = prepared.flows[i]
-      prepared.flows[i].release()
+    let rows = prepared.rows
+    var flowRanges: [Range<Int>] = []
+    flowRanges.reserveCapacity(prepared.flows.count)
+    for f in prepared.flows {
       let src = prevalence.names.id(strings[Int(f.source)])
       let dst = prevalence.names.id(strings[Int(f.destinationKey)])
       let proto = f.protocol == StringPool.none ? nil : strings[Int(f.protocol)]
@@ -44,16 +44,21 @@ enum PeriodicityRun {
       if f.sourceInternal { internalHosts.insert(src) }
       sourceInternal.append(f.sourceInternal)
       flowKeys.append(key)
-      let first = f.ticks.min()!
+      var first = Int64.max
+      var last = Int64.min
+      for r in rows[f.rows] {
+        first = min(first, r.ticks)
+        last = max(last, r.ticks)
+      }
       flowFirst.append(first)
+      flowRanges.append(f.rows)
       lo = min(lo, first)
-      hi = max(hi, f.ticks.max()!)
+      hi = max(hi, last)
       var flow = PeriodicityMethod.Flow(
         sourceIP: strings[Int(f.source)],
         destinationHostName: f.named ? strings[Int(f.destinationKey)] : nil,
         destinationIP: strings[Int(f.destinationIP)], destinationPort: f.port, protocol: proto,
-        times: f.ticks.map { Timestamp(ticks: $0) }, sent: f.sent, received: f.received,
-        sourcePorts: f.sourcePorts, prevalence: 0)
+        times: [], sent: [], received: [], sourcePorts: [], prevalence: 0)
       if f.named {
         let ips = f.addresses.map { strings[Int($0)] }.sorted(by: utf8Less)
         flow.destinationIP = ips[0]
@@ -99,13 +104,15 @@ enum PeriodicityRun {
       let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
       // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
       // history to score a slow flow over.
-      if f.times.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
-      // Sort by time; sizes and ports follow their connections.
-      let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
-      f.times = order.map { f.times[$0] }
-      f.sent = order.map { f.sent[$0] }
-      f.received = order.map { f.received[$0] }
-      f.sourcePorts = order.map { f.sourcePorts[$0] }
+      let range = flowRanges[k]
+      if range.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
+      // The candidate's columns, sorted by time (stably: sizes and ports follow their
+      // connections); other flows never get arrays of their own.
+      let connections = rows[range].sorted { $0.ticks < $1.ticks }
+      f.times = connections.map { Timestamp(ticks: $0.ticks) }
+      f.sent = connections.map(\.sentBytesValue)
+      f.received = connections.map(\.receivedBytesValue)
+      f.sourcePorts = connections.map(\.sourcePortValue)
       candidates.append(f)
       candidateInternal.append(isInternal)
       candidateHistory.append(past)

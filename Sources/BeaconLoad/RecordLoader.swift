@@ -26,6 +26,9 @@ public struct RecordLoader: Sendable {
   public var segmentBytes = 8 << 20
   public var threads: Int
   public var limits = InputLimits()
+  /// Group each chunk's rows by their flow fields (`RowChunk.FlowGroups`) on the parsing
+  /// cores, for a consumer that decides per combination.
+  public var groupsFlowFields = false
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = max(1, threads)
@@ -101,10 +104,14 @@ public struct RecordLoader: Sendable {
     let done = Counter()
     let unitList = units
     let fileList = files
+    let group = groupsFlowFields
     /// Parses unit `k` into its own output slot.
     @Sendable func parse(_ k: Int, _ mode: ZeekMode) {
       let unit = unitList[k]
-      let out = fileList[unit.file].parse(unit, zeek: mode)
+      var out = fileList[unit.file].parse(unit, zeek: mode)
+      if group, case .conn = mode {
+        out.chunk.rows.flowGroups = RowChunk.FlowGroups(out.chunk.rows.rows)
+      }
       shared.outputs[k] = out
       let now = done.value.add(out.bytesCovered, ordering: .relaxed).newValue
       progress.update(stage: "load", done: now, total: totalBytes, unit: .bytes)

@@ -1,8 +1,29 @@
 import BeaconCore
 import BeaconNet
 
+/// One connection of a prepared flow: its time, sizes and source port (`present` as in
+/// `CompactRow`), and the flow it belongs to.
+public struct FlowRow: Sendable {
+  public var ticks: Int64
+  public var sentBytes: Int64
+  public var receivedBytes: Int64
+  public var sourcePort: Int32
+  public var flow: UInt32
+  public var present: UInt8
+
+  @inlinable public var sourcePortValue: Int32? {
+    present & CompactRow.Present.sourcePort != 0 ? sourcePort : nil
+  }
+  @inlinable public var sentBytesValue: Int64? {
+    present & CompactRow.Present.sentBytes != 0 ? sentBytes : nil
+  }
+  @inlinable public var receivedBytesValue: Int64? {
+    present & CompactRow.Present.receivedBytes != 0 ? receivedBytes : nil
+  }
+}
+
 /// A flow as preparation leaves it: one source → destination (a name, else an address), port
-/// and protocol, with its connections' columns in input order. Ids are of `PreparedFlows.pool`.
+/// and protocol. Ids are of `PreparedFlows.pool`; its connections are `PreparedFlows.rows[rows]`.
 public struct PreparedFlow: Sendable {
   public var source: UInt32
   /// The name when the flow is named (`HostName`), else the address.
@@ -13,25 +34,10 @@ public struct PreparedFlow: Sendable {
   public var port: Int32?
   public var `protocol`: UInt32
   public var sourceInternal: Bool
-  public var ticks: [Int64] = []
-  public var sent: [Int64?] = []
-  public var received: [Int64?] = []
-  public var sourcePorts: [Int32?] = []
-  /// A named flow's addresses, each with the day it was met (`address << 32 | day`), so that
-  /// the window can drop the days outside it.
-  public var addressDays: Set<UInt64> = []
-  /// The addresses a named flow went to, inside the window (set by `Reducer.finish`).
+  /// Where the flow's connections are in `PreparedFlows.rows`, in input order.
+  public var rows: Range<Int> = 0..<0
+  /// The addresses a named flow went to, inside the window.
   public var addresses: [UInt32] = []
-
-  /// Drops the columns (once they have been handed on), keeping the key.
-  public mutating func release() {
-    ticks = []
-    sent = []
-    received = []
-    sourcePorts = []
-    addressDays = []
-    addresses = []
-  }
 }
 
 /// Today's prepared flows and the account of preparation.
@@ -39,6 +45,8 @@ public struct PreparedFlows: Sendable {
   public var result: PeriodicityPrepare.Result
   public var pool: StringPool
   public var flows: [PreparedFlow]
+  /// Every kept connection inside the window, grouped by flow (each flow's run in input order).
+  public var rows: [FlowRow]
 }
 
 extension PeriodicityPrepare.Result {
@@ -100,10 +108,13 @@ extension PeriodicityPrepare {
 
     public private(set) var pool = StringPool()
     private var afterVendor = 0
-    private var days = TimeWindow.DayCounts()
     private var perDay: [Int64: Result.DayCounts] = [:]
     private var flows: [PreparedFlow] = []
     private var index: [Key: Int] = [:]
+    /// Kept connections in input order, each naming its flow; grouped by flow in `finish`.
+    private var flowRows: [FlowRow] = []
+    /// Named flows' addresses, with the day each was met, so the window can drop the others.
+    private var addressDays = Set<AddressDay>()
     private var rows: [(ConnectionRecord, Bool)] = []
 
     /// By id of `pool`: an address's class (nil: not an address), once known.
@@ -131,6 +142,12 @@ extension PeriodicityPrepare {
 
     enum ICMPFamily { case none, v4, v6 }
 
+    struct AddressDay: Hashable {
+      var flow: UInt32
+      var address: UInt32
+      var day: Int64
+    }
+
     struct Key: Hashable {
       var source: UInt32
       var destination: UInt32
@@ -154,13 +171,16 @@ extension PeriodicityPrepare {
       let local = chunk.pool
       let wanted: UInt32?? = vendor.map { local.find($0) }
       if case .some(.none) = wanted { return }  // the vendor is not in this chunk at all
+      // Rows of a chunk repeat few combinations of the fields a decision reads: each is decided
+      // once (`Decision`), and a row only counts, and appends its connection.
+      let grouped = chunk.flowGroups ?? RowChunk.FlowGroups(chunk.rows)
       var remap = PoolRemap(local)
+      var decisions = [Decision](repeating: Decision(), count: grouped.fields.count)
       var lastDay = Int64.min
       var counts = Result.DayCounts()
-      for r in chunk.rows {
+      for (i, r) in chunk.rows.enumerated() {
         if case .some(.some(let v)) = wanted, r.vendor != v { continue }
         afterVendor += 1
-        days.add(r.ticks)
         let day = TimeWindow.day(r.ticks)
         if day != lastDay {
           if lastDay != .min { perDay[lastDay, default: .init()].add(counts) }
@@ -169,89 +189,142 @@ extension PeriodicityPrepare {
         }
         counts.rows += 1
         counts.minTicks = min(counts.minTicks, r.ticks)
-        consider(r, day: day, local, &remap, &counts)
+        let g = Int(grouped.group[i])
+        if !decisions[g].decided { decisions[g] = decide(r, local, &remap) }
+        apply(&decisions[g], r, day: day, local, &counts)
       }
       if lastDay != .min { perDay[lastDay, default: .init()].add(counts) }
     }
 
-    private mutating func consider(
-      _ r: CompactRow, day: Int64, _ local: StringPool, _ remap: inout PoolRemap,
-      _ c: inout Result.DayCounts
-    ) {
+    /// What preparation makes of one combination of source, destination, names, protocol and
+    /// port (the ICMP test, which reads the source port, is left to each row).
+    /// Plain values only, so a row's access to its decision copies nothing it must count.
+    struct Decision {
+      var decided = false
+      var source: UInt32 = 0
+      var destination: UInt32 = 0
+      var valid = false
+      var named = false
+      var proxied = false
+      var invalidName = false
+      var outbound = false
+      var protocolID: UInt32 = 0
+      var icmp = ICMPFamily.none
+      var v6 = false
+      var noise = false
+      var allowed = false
+      var allowedByName = false
+      var sourceInternal = false
+      /// The flow's key: the name's id when named, else the address's.
+      var keyID: UInt32 = 0
+      /// The flow, once a row of this combination was kept; and the last day its address was
+      /// noted for the flow.
+      var flow = -1
+      var lastAddressDay = Int64.min
+    }
+
+    private mutating func decide(
+      _ r: CompactRow, _ local: StringPool, _ remap: inout PoolRemap
+    ) -> Decision {
       let srcID = remap(r.source, local, into: &pool)
       let dstID = remap(r.destination, local, into: &pool)
-      guard let src = classOf(srcID), let dst = classOf(dstID) else {
+      let protoID = remap(r.protocol, local, into: &pool)
+      var d = Decision()
+      d.decided = true
+      d.source = srcID
+      d.destination = dstID
+      d.protocolID = protoID
+      d.keyID = dstID
+      guard let src = classOf(srcID), let dst = classOf(dstID) else { return d }
+      d.valid = true
+      let name = nameOf(
+        url: remap(r.requestURL, local, into: &pool), host: remap(r.hostName, local, into: &pool))
+      d.proxied = name?.destination.proxied ?? false
+      d.named = name?.destination.name != nil
+      d.invalidName = name?.destination.invalid ?? false
+      if d.named { d.keyID = name!.id }
+      // A proxied connection leaves the network by its proxy: the proxy is a hop.
+      d.outbound = anyDirection || (src.kind == .internal && (dst.kind == .external || d.proxied))
+      d.v6 = dst.v6
+      d.icmp = icmpFamily(protoID)
+      d.noise = dst.noise && !d.proxied
+      d.allowedByName = name?.allowed ?? false
+      d.allowed =
+        src.allowed || (dst.allowed && !d.proxied) || d.allowedByName
+        || portAllowed(r.destinationPortValue, protoID)
+      d.sourceInternal = src.kind == .internal
+      return d
+    }
+
+    private mutating func apply(
+      _ d: inout Decision, _ r: CompactRow, day: Int64, _ local: StringPool,
+      _ c: inout Result.DayCounts
+    ) {
+      guard d.valid else {
         c.invalidAddresses += 1
         let example = PeriodicitySteps.invalidExample(
-          source: pool.string(srcID), destination: pool.string(dstID))
+          source: pool.string(d.source), destination: pool.string(d.destination))
         if c.invalidExample.map({ utf8Compare(example, $0) < 0 }) ?? true {
           c.invalidExample = example
         }
         return
       }
       c.validRows += 1
-      let name = nameOf(
-        url: remap(r.requestURL, local, into: &pool), host: remap(r.hostName, local, into: &pool))
-      let proxied = name?.destination.proxied ?? false
-      if name?.destination.name != nil { c.namedRows += 1 }
-      if proxied { c.proxiedRows += 1 }
-      if name?.destination.invalid ?? false { c.invalidNames += 1 }
-      // A proxied connection leaves the network by its proxy: the proxy is a hop.
-      guard anyDirection || (src.kind == .internal && (dst.kind == .external || proxied)) else {
-        return
-      }
+      if d.named { c.namedRows += 1 }
+      if d.proxied { c.proxiedRows += 1 }
+      if d.invalidName { c.invalidNames += 1 }
+      guard d.outbound else { return }
       c.afterDirection += 1
-      let protoID = remap(r.protocol, local, into: &pool)
-      if isICMPError(type: r.sourcePortValue, protocol: protoID, destinationIsV6: dst.v6) {
+      if d.icmp != .none,
+        isICMPError(type: r.sourcePortValue, family: d.icmp, destinationIsV6: d.v6)
+      {
         c.icmpErrors += 1
         return
       }
-      if dst.noise, !proxied {
+      if d.noise {
         c.noiseDestinations += 1
         return
       }
       c.afterNoise += 1
-      let nameAllowed = name?.allowed ?? false
-      if src.allowed || (dst.allowed && !proxied) || nameAllowed
-        || portAllowed(r.destinationPortValue, protoID)
-      {
+      if d.allowed {
         c.allowlisted += 1
-        if nameAllowed { c.allowlistedByName += 1 }
+        if d.allowedByName { c.allowlistedByName += 1 }
         return
       }
       c.kept += 1
-      let named = name?.destination.name != nil
-      let keyID = named ? name!.id : dstID
       if keepRows {
         let record = ConnectionRecord(
-          time: Timestamp(ticks: r.ticks), sourceIP: pool.string(srcID),
-          destinationIP: pool.string(dstID), sourcePort: r.sourcePortValue,
-          destinationPort: r.destinationPortValue, protocol: pool.string(protoID),
+          time: Timestamp(ticks: r.ticks), sourceIP: pool.string(d.source),
+          destinationIP: pool.string(d.destination), sourcePort: r.sourcePortValue,
+          destinationPort: r.destinationPortValue, protocol: pool.string(d.protocolID),
           receivedBytes: r.receivedBytesValue, sentBytes: r.sentBytesValue,
-          deviceVendor: local.string(r.vendor), destinationHostName: name?.destination.name)
-        rows.append((record, src.kind == .internal))
+          deviceVendor: local.string(r.vendor),
+          destinationHostName: d.named ? pool.string(d.keyID) : nil)
+        rows.append((record, d.sourceInternal))
       }
-      let key = Key(
-        source: srcID, destination: keyID,
-        port: r.destinationPortValue.map { Int64($0) } ?? Int64.min, proto: protoID)
-      let k: Int
-      if let known = index[key] {
-        k = known
-      } else {
-        k = flows.count
-        index[key] = k
-        flows.append(
-          PreparedFlow(
-            source: srcID, destinationKey: keyID, named: named, destinationIP: dstID,
-            port: r.destinationPortValue, protocol: protoID, sourceInternal: src.kind == .internal
-          ))
+      if d.flow < 0 {
+        let key = Key(
+          source: d.source, destination: d.keyID,
+          port: r.destinationPortValue.map { Int64($0) } ?? Int64.min, proto: d.protocolID)
+        if let known = index[key] {
+          d.flow = known
+        } else {
+          d.flow = flows.count
+          index[key] = d.flow
+          flows.append(
+            PreparedFlow(
+              source: d.source, destinationKey: d.keyID, named: d.named,
+              destinationIP: d.destination, port: r.destinationPortValue, protocol: d.protocolID,
+              sourceInternal: d.sourceInternal))
+        }
       }
-      flows[k].ticks.append(r.ticks)
-      flows[k].sent.append(r.sentBytesValue)
-      flows[k].received.append(r.receivedBytesValue)
-      flows[k].sourcePorts.append(r.sourcePortValue)
-      if named {
-        flows[k].addressDays.insert(UInt64(dstID) << 32 | UInt64(UInt32(truncatingIfNeeded: day)))
+      flowRows.append(
+        FlowRow(
+          ticks: r.ticks, sentBytes: r.sentBytes, receivedBytes: r.receivedBytes,
+          sourcePort: r.sourcePort, flow: UInt32(d.flow), present: r.present))
+      if d.named, d.lastAddressDay != day {
+        d.lastAddressDay = day
+        addressDays.insert(AddressDay(flow: UInt32(d.flow), address: d.destination, day: day))
       }
     }
 
@@ -284,21 +357,20 @@ extension PeriodicityPrepare {
       return n
     }
 
-    private mutating func isICMPError(type: Int32?, protocol id: UInt32, destinationIsV6: Bool)
-      -> Bool
-    {
-      guard let type, id != StringPool.none else { return false }
-      let family: ICMPFamily
-      if let f = icmp[id] {
-        family = f
-      } else {
-        let proto = pool.string(id).flatMap(PeriodicityPrepare.asciiLowercased)
-        family =
-          proto.map {
-            icmpProtocols.contains($0) ? .v4 : icmp6Protocols.contains($0) ? .v6 : .none
-          } ?? .none
-        icmp[id] = family
-      }
+    /// Which ICMP family a protocol names, if any (any case, as the SQL reads it).
+    private mutating func icmpFamily(_ id: UInt32) -> ICMPFamily {
+      guard id != StringPool.none else { return .none }
+      if let f = icmp[id] { return f }
+      let proto = pool.string(id).flatMap(PeriodicityPrepare.asciiLowercased)
+      let family: ICMPFamily =
+        proto.map { icmpProtocols.contains($0) ? .v4 : icmp6Protocols.contains($0) ? .v6 : .none }
+        ?? .none
+      icmp[id] = family
+      return family
+    }
+
+    private func isICMPError(type: Int32?, family: ICMPFamily, destinationIsV6: Bool) -> Bool {
+      guard let type else { return false }
       switch family {
       case .none: return false
       // The family is the destination's, as written.
@@ -321,6 +393,8 @@ extension PeriodicityPrepare {
       var out = Result()
       out.allowlist = allow
       out.afterVendor = afterVendor
+      var days = TimeWindow.DayCounts()
+      for (day, c) in perDay { days.counts[day] = c.rows }
       out.window = rule.span(days)
       var inside = Result.DayCounts()
       for (day, c) in perDay {
@@ -352,33 +426,41 @@ extension PeriodicityPrepare {
           out.sourceInternal.append(isInternal)
         }
       }
+      // Rows inside the window, grouped by flow by a stable counting sort (input order holds
+      // within each flow); flows left without rows are dropped.
+      var counts = [Int](repeating: 0, count: flows.count + 1)
+      for r in flowRows where window.contains(r.ticks) { counts[Int(r.flow) + 1] += 1 }
       var kept: [PreparedFlow] = []
-      kept.reserveCapacity(flows.count)
-      for var f in flows {
-        if !f.ticks.allSatisfy(window.contains) {
-          let inWindow = f.ticks.indices.filter { window.contains(f.ticks[$0]) }
-          if inWindow.isEmpty { continue }
-          f.ticks = inWindow.map { f.ticks[$0] }
-          f.sent = inWindow.map { f.sent[$0] }
-          f.received = inWindow.map { f.received[$0] }
-          f.sourcePorts = inWindow.map { f.sourcePorts[$0] }
-        }
-        if f.named {
-          var addresses = Set<UInt32>()
-          for e in f.addressDays {
-            let day = Int64(Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: e)))
-            if day >= window.firstDay && day <= window.lastDay {
-              addresses.insert(UInt32(truncatingIfNeeded: e >> 32))
-            }
-          }
-          f.addresses = Array(addresses)
-          f.addressDays = []
-        }
+      var newIndex = [Int](repeating: -1, count: flows.count)
+      var start = 0
+      for k in flows.indices where counts[k + 1] > 0 {
+        var f = flows[k]
+        f.rows = start..<(start + counts[k + 1])
+        start += counts[k + 1]
+        newIndex[k] = kept.count
         kept.append(f)
       }
+      var next = kept.map(\.rows.lowerBound)
+      let grouped = [FlowRow](unsafeUninitializedCapacity: start) { buffer, n in
+        for var r in flowRows where window.contains(r.ticks) {
+          let k = newIndex[Int(r.flow)]
+          r.flow = UInt32(k)
+          (buffer.baseAddress! + next[k]).initialize(to: r)
+          next[k] += 1
+        }
+        n = start
+      }
+      flowRows = []
+      var addresses = [Set<UInt32>](repeating: [], count: kept.count)
+      for e in addressDays where e.day >= window.firstDay && e.day <= window.lastDay {
+        let k = newIndex[Int(e.flow)]
+        if k >= 0 { addresses[k].insert(e.address) }
+      }
+      addressDays = []
+      for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
       flows = []
       index = [:]
-      return PreparedFlows(result: out, pool: pool, flows: kept)
+      return PreparedFlows(result: out, pool: pool, flows: kept, rows: grouped)
     }
   }
 }

@@ -187,3 +187,31 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
         == Array(stride(from: 6, to: 2000, by: 97).prefix(10)))
   }
 }
+
+@Suite struct StreamingLoadTests {
+  @Test func chunksArriveInInputOrderWhateverTheThreadsAndTheWindow() throws {
+    let t = TempFolder()
+    var lines: [String] = []
+    for k in 0..<3000 {
+      lines.append(
+        record(
+          time: "2021-11-01T1\(k / 600):\(10 + k / 60 % 10):\(10 + k % 50)Z", src: "10.0.\(k % 7).1"
+        ))
+    }
+    t.write("big.json", lines.joined(separator: "\n") + "\n")
+    var loader = RecordLoader(threads: 4)
+    loader.segmentBytes = 1024  // hundreds of units: far more than the 8 the window holds
+    var set = InputSet()
+    set.sources = [.file(t.path + "/big.json")]
+    var streamed: [ConnectionRecord] = []
+    var chunks = 0
+    let report = loader.stream(set) { chunk in
+      chunks += 1
+      streamed += chunk.records()
+    }
+    let whole = try load(t, ["big.json"], threads: 1)
+    #expect(chunks > 100)
+    #expect(streamed == whole.records)
+    #expect(report == whole.report)
+  }
+}
