@@ -23,15 +23,15 @@ enum PeriodicityRun {
     let strings = prepared.pool.strings()
     var prevalence = Prevalence()
     var index: [FlowKey: Int] = [:]
-    var flows: [PeriodicityMethod.Flow] = []
     var flowKeys: [FlowKey] = []
     var flowFirst: [Int64] = []
     var sourceInternal: [Bool] = []
     var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
-    flows.reserveCapacity(prepared.flows.count)
-    let rows = prepared.rows
+    // The connections, held here only: released once the candidates have their columns.
+    var rows = prepared.rows
+    prepared.rows = []
     var flowRanges: [Range<Int>] = []
     flowRanges.reserveCapacity(prepared.flows.count)
     for f in prepared.flows {
@@ -40,7 +40,7 @@ enum PeriodicityRun {
       let proto = f.protocol == StringPool.none ? nil : strings[Int(f.protocol)]
       let key = FlowKey(
         src: src, dst: dst, port: f.port, proto: proto.map { prevalence.names.id($0) })
-      index[key] = flows.count
+      index[key] = flowKeys.count
       if f.sourceInternal { internalHosts.insert(src) }
       sourceInternal.append(f.sourceInternal)
       flowKeys.append(key)
@@ -54,18 +54,6 @@ enum PeriodicityRun {
       flowRanges.append(f.rows)
       lo = min(lo, first)
       hi = max(hi, last)
-      var flow = PeriodicityMethod.Flow(
-        sourceIP: strings[Int(f.source)],
-        destinationHostName: f.named ? strings[Int(f.destinationKey)] : nil,
-        destinationIP: strings[Int(f.destinationIP)], destinationPort: f.port, protocol: proto,
-        times: [], sent: [], received: [], sourcePorts: [], prevalence: 0)
-      if f.named {
-        let ips = f.addresses.map { strings[Int($0)] }.sorted(by: utf8Less)
-        flow.destinationIP = ips[0]
-        flow.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
-        flow.destinationIPCount = ips.count
-      }
-      flows.append(flow)
     }
     let counts = prepared.result
     for (k, key) in flowKeys.enumerated() {
@@ -80,7 +68,7 @@ enum PeriodicityRun {
     // The history of today's destinations (a union and a minimum: the order does not change
     // them), and the slow flows' check-ins of today's flows, and the first time those days hold.
     // Not optional: `a[k]!.append` copies the array on every append, `a[k].append` does not.
-    var historyTicks = [[Int64]](repeating: [], count: flows.count)
+    var historyTicks = [[Int64]](repeating: [], count: flowKeys.count)
     var historyStart: Int64? = nil
     for day in history.summaries {
       let ids = prevalence.add(day, onlyKnown: true)
@@ -93,14 +81,15 @@ enum PeriodicityRun {
       }
       if let first = day.first { historyStart = min(historyStart ?? .max, first) }
     }
-    for k in flows.indices { flows[k].prevalence = prevalence.count(flowKeys[k].dst) }
     clock.lap("baseline")
     let window =
-      flows.isEmpty ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
+      flowKeys.isEmpty
+      ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
     var candidates: [PeriodicityMethod.Flow] = []
     var candidateInternal: [Bool] = []
     var candidateHistory: [[Int64]?] = []
-    for (k, (var f, isInternal)) in zip(flows, sourceInternal).enumerated() {
+    // Only candidates become `Flow`s, with strings and columns of their own.
+    for (k, isInternal) in sourceInternal.enumerated() {
       let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
       // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
       // history to score a slow flow over.
@@ -108,6 +97,20 @@ enum PeriodicityRun {
       if range.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
       // The candidate's columns, sorted by time (stably: sizes and ports follow their
       // connections); other flows never get arrays of their own.
+      let pf = prepared.flows[k]
+      var f = PeriodicityMethod.Flow(
+        sourceIP: strings[Int(pf.source)],
+        destinationHostName: pf.named ? strings[Int(pf.destinationKey)] : nil,
+        destinationIP: strings[Int(pf.destinationIP)], destinationPort: pf.port,
+        protocol: pf.protocol == StringPool.none ? nil : strings[Int(pf.protocol)],
+        times: [], sent: [], received: [], sourcePorts: [],
+        prevalence: prevalence.count(flowKeys[k].dst))
+      if pf.named {
+        let ips = pf.addresses.map { strings[Int($0)] }.sorted(by: utf8Less)
+        f.destinationIP = ips[0]
+        f.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
+        f.destinationIPCount = ips.count
+      }
       let connections = rows[range].sorted { $0.ticks < $1.ticks }
       f.times = connections.map { Timestamp(ticks: $0.ticks) }
       f.sent = connections.map(\.sentBytesValue)
@@ -117,6 +120,7 @@ enum PeriodicityRun {
       candidateInternal.append(isInternal)
       candidateHistory.append(past)
     }
+    rows = []
     // Score flows on every core; each slot is written by one iteration only.
     let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
       capacity: candidates.count)
@@ -201,7 +205,7 @@ enum PeriodicityRun {
     c.allowNetworks = counts.allowlist.networks.networks.count
     c.allowPorts = counts.allowlist.ports.count
     c.allowHostNames = counts.allowlist.nameCount
-    c.flows = flows.count
+    c.flows = flowKeys.count
     c.internalHosts = internalHosts.count
     c.popularThreshold = popularAt
     c.popular = popular

@@ -112,7 +112,9 @@ extension PeriodicityPrepare {
     private var flows: [PreparedFlow] = []
     private var index: [Key: Int] = [:]
     /// Kept connections in input order, each naming its flow; grouped by flow in `finish`.
-    private var flowRows: [FlowRow] = []
+    /// Blocks of a fixed size, so that growing never copies (nor holds twice) what is kept.
+    private var flowBlocks: [[FlowRow]] = []
+    private static let blockRows = 1 << 16
     /// Named flows' addresses, with the day each was met, so the window can drop the others.
     private var addressDays = Set<AddressDay>()
     private var rows: [(ConnectionRecord, Bool)] = []
@@ -318,7 +320,11 @@ extension PeriodicityPrepare {
               sourceInternal: d.sourceInternal))
         }
       }
-      flowRows.append(
+      if flowBlocks.isEmpty || flowBlocks[flowBlocks.count - 1].count == Self.blockRows {
+        flowBlocks.append([])
+        flowBlocks[flowBlocks.count - 1].reserveCapacity(Self.blockRows)
+      }
+      flowBlocks[flowBlocks.count - 1].append(
         FlowRow(
           ticks: r.ticks, sentBytes: r.sentBytes, receivedBytes: r.receivedBytes,
           sourcePort: r.sourcePort, flow: UInt32(d.flow), present: r.present))
@@ -427,9 +433,12 @@ extension PeriodicityPrepare {
         }
       }
       // Rows inside the window, grouped by flow by a stable counting sort (input order holds
-      // within each flow); flows left without rows are dropped.
+      // within each flow); flows left without rows are dropped. Each block is released once its
+      // rows are placed, so the rows are held about once, not twice.
       var counts = [Int](repeating: 0, count: flows.count + 1)
-      for r in flowRows where window.contains(r.ticks) { counts[Int(r.flow) + 1] += 1 }
+      for block in flowBlocks {
+        for r in block where window.contains(r.ticks) { counts[Int(r.flow) + 1] += 1 }
+      }
       var kept: [PreparedFlow] = []
       var newIndex = [Int](repeating: -1, count: flows.count)
       var start = 0
@@ -442,15 +451,18 @@ extension PeriodicityPrepare {
       }
       var next = kept.map(\.rows.lowerBound)
       let grouped = [FlowRow](unsafeUninitializedCapacity: start) { buffer, n in
-        for var r in flowRows where window.contains(r.ticks) {
-          let k = newIndex[Int(r.flow)]
-          r.flow = UInt32(k)
-          (buffer.baseAddress! + next[k]).initialize(to: r)
-          next[k] += 1
+        for b in flowBlocks.indices {
+          for var r in flowBlocks[b] where window.contains(r.ticks) {
+            let k = newIndex[Int(r.flow)]
+            r.flow = UInt32(k)
+            (buffer.baseAddress! + next[k]).initialize(to: r)
+            next[k] += 1
+          }
+          flowBlocks[b] = []
         }
         n = start
       }
-      flowRows = []
+      flowBlocks = []
       var addresses = [Set<UInt32>](repeating: [], count: kept.count)
       for e in addressDays where e.day >= window.firstDay && e.day <= window.lastDay {
         let k = newIndex[Int(e.flow)]
@@ -458,8 +470,13 @@ extension PeriodicityPrepare {
       }
       addressDays = []
       for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
+      // What deciding rows needed goes now: the hunt's next stages hold the flows.
       flows = []
       index = [:]
+      names = [:]
+      classes = []
+      perDay = [:]
+      rows = []
       return PreparedFlows(result: out, pool: pool, flows: kept, rows: grouped)
     }
   }
