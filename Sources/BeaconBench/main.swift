@@ -250,15 +250,18 @@ struct DuckDB {
     return DuckDB(python: python, scripts: scripts, version: try output(python, probe).trimmed)
   }
 
+  /// `$private_prefixes`: the notebook's private-prefix list, as a JSON array.
+  static let privatePrefixes =
+    "private_prefixes=["
+    + NotebookPrivatePrefixes.prefixes.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+
   /// The notebook method's statement, with BeaconHunt's own defaults and private prefixes bound.
   func notebook(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {
     let t = NotebookThresholds()
-    let prefixes =
-      "[" + NotebookPrivatePrefixes.prefixes.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     return try run(
       "notebook-method.duckdb.sql", files: files, output: output,
       params: [
-        "private_prefixes=\(prefixes)",
+        Self.privatePrefixes,
         "daily_event_count=\(t.dailyEventCountThreshold)",
         "degree_of_source_ips=\(t.degreeOfSourceIPThreshold)",
         "time_delta=\(t.timeDeltaThreshold)",
@@ -267,12 +270,10 @@ struct DuckDB {
   }
 
   func flowIntervals(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {
-    let prefixes =
-      "[" + NotebookPrivatePrefixes.prefixes.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     return try run(
       "flow-intervals.duckdb.sql", files: files, output: output,
       params: [
-        "private_prefixes=\(prefixes)",
+        Self.privatePrefixes,
         "min_connections=\(PeriodicityParameters().minConnections)",
       ])
   }
