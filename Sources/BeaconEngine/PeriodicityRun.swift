@@ -29,7 +29,7 @@ enum PeriodicityRun {
     var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
-    // The connections, held here only: released once the candidates have their columns.
+    // The connections, held here only: released once the candidates are scored.
     var rows = prepared.rows
     prepared.rows = []
     var flowRanges: [Range<Int>] = []
@@ -88,6 +88,7 @@ enum PeriodicityRun {
     var candidates: [PeriodicityMethod.Flow] = []
     var candidateInternal: [Bool] = []
     var candidateHistory: [[Int64]?] = []
+    var candidateRows: [Range<Int>] = []
     // Only candidates become `Flow`s, with strings and columns of their own.
     for (k, isInternal) in sourceInternal.enumerated() {
       let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
@@ -95,8 +96,8 @@ enum PeriodicityRun {
       // history to score a slow flow over.
       let range = flowRanges[k]
       if range.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
-      // The candidate's columns, sorted by time (stably: sizes and ports follow their
-      // connections); other flows never get arrays of their own.
+      // A candidate's columns are made where it is scored (below); other flows never get
+      // arrays of their own.
       let pf = prepared.flows[k]
       var f = PeriodicityMethod.Flow(
         sourceIP: strings[Int(pf.source)],
@@ -111,16 +112,11 @@ enum PeriodicityRun {
         f.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
         f.destinationIPCount = ips.count
       }
-      let connections = rows[range].sorted { $0.ticks < $1.ticks }
-      f.times = connections.map { Timestamp(ticks: $0.ticks) }
-      f.sent = connections.map(\.sentBytesValue)
-      f.received = connections.map(\.receivedBytesValue)
-      f.sourcePorts = connections.map(\.sourcePortValue)
       candidates.append(f)
+      candidateRows.append(range)
       candidateInternal.append(isInternal)
       candidateHistory.append(past)
     }
-    rows = []
     // Score flows on every core; each slot is written by one iteration only.
     let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
       capacity: candidates.count)
@@ -133,10 +129,21 @@ enum PeriodicityRun {
     let list = candidates
     let pasts = candidateHistory
     let start = historyStart.map { Timestamp(ticks: $0).epochSeconds }
+    let ranges = candidateRows
+    let connections = rows
     DispatchQueue.concurrentPerform(iterations: list.count) { k in
+      // The candidate's columns, sorted by time (stably: sizes and ports follow their
+      // connections), made here and dropped once it is scored: at most one per core is held.
+      var f = list[k]
+      let sorted = connections[ranges[k]].sorted { $0.ticks < $1.ticks }
+      f.times = sorted.map { Timestamp(ticks: $0.ticks) }
+      f.sent = sorted.map(\.sentBytesValue)
+      f.received = sorted.map(\.receivedBytesValue)
+      f.sourcePorts = sorted.map(\.sourcePortValue)
       box.buffer[k] = PeriodicityMethod.score(
-        list[k], window: window, parameters: p, history: pasts[k], historyStart: start)
+        f, window: window, parameters: p, history: pasts[k], historyStart: start)
     }
+    rows = []
     // The prevalence of the behaviour: internal sources with a periodic flow to the same
     // destination, port and protocol.
     struct Target: Hashable {

@@ -396,6 +396,12 @@ extension PeriodicityPrepare {
 
     /// The window applied: counts of the days in it, and flows of their rows only.
     public mutating func finish() -> PreparedFlows {
+      // What deciding rows needed goes first, before the connections are grouped.
+      index = [:]
+      names = [:]
+      classes = []
+      icmp = [:]
+      allowedPorts = [:]
       var out = Result()
       out.allowlist = allow
       out.afterVendor = afterVendor
@@ -469,14 +475,9 @@ extension PeriodicityPrepare {
         if k >= 0 { addresses[k].insert(e.address) }
       }
       addressDays = []
-      for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
-      // What deciding rows needed goes now: the hunt's next stages hold the flows.
-      flows = []
-      index = [:]
-      names = [:]
-      classes = []
       perDay = [:]
-      rows = []
+      for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
+      flows = []
       return PreparedFlows(result: out, pool: pool, flows: kept, rows: grouped)
     }
   }
