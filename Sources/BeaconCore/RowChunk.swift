@@ -122,11 +122,6 @@ public struct RowChunk: Sendable {
         requestURL: pool.id(r.requestURL)))
   }
 
-  /// Row `i` as a record (strings from `strings`, this chunk's `pool.strings()`).
-  public func record(_ i: Int, strings: [String]) -> ConnectionRecord {
-    rows[i].record(strings)
-  }
-
   /// Every row as a record, in order.
   public func records() -> [ConnectionRecord] {
     let strings = pool.strings()

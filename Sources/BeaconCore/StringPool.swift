@@ -23,9 +23,6 @@ public struct StringPool: Sendable {
   /// Distinct strings interned.
   public var count: Int { starts.count - 1 }
 
-  /// Bytes held by the strings (for memory accounting).
-  public var byteCount: Int { arena.count }
-
   /// The id of `bytes`, interning them on first sight.
   @inlinable
   public mutating func id(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
@@ -55,7 +52,8 @@ public struct StringPool: Sendable {
       slot = (slot + 1) & mask
     }
     let new = UInt32(count)
-    precondition(new < Self.none, "more than 4 billion distinct strings")
+    // Memory runs out long before: each string costs at least 20 bytes of bookkeeping.
+    precondition(new < PoolRemap.unmapped, "more than 4 billion distinct strings")
     arena.append(contentsOf: bytes)
     starts.append(arena.count)
     hashes.append(hash)

@@ -32,14 +32,17 @@ public enum NotebookMethod {
     }
     // Step 4: order each source's rows by time, ties broken by the Decision's chain: sources
     // into contiguous runs (a counting sort), then each run sorted on its own, on every core.
+    // A row without a source has no previous row and is never complete (the baseline keeps
+    // none, as only busy sources pass): it is left out here.
     var counts = [Int](repeating: 0, count: rankOf.count + 1)
-    for r in rows { counts[Int(ranked(r.source)) + 1] += 1 }
-    for i in 1..<counts.count { counts[i] += counts[i - 1] }
+    for r in rows where r.source != StringPool.none { counts[Int(ranked(r.source)) + 1] += 1 }
+    for i in counts.indices.dropFirst() { counts[i] += counts[i - 1] }
+    let sourced = counts.last ?? 0
     var ordered = [CompactRow](
-      unsafeUninitializedCapacity: rows.count
+      unsafeUninitializedCapacity: sourced
     ) { buffer, n in
       var next = counts
-      for var r in rows {
+      for var r in rows where r.source != StringPool.none {
         r.source = ranked(r.source)
         r.destination = ranked(r.destination)
         r.protocol = ranked(r.protocol)
@@ -48,7 +51,7 @@ public enum NotebookMethod {
         next[Int(r.source)] += 1
         (buffer.baseAddress! + at).initialize(to: r)
       }
-      n = rows.count
+      n = sourced
     }
     var runs: [Range<Int>] = []
     for s in 0..<rankOf.count where counts[s + 1] > counts[s] {

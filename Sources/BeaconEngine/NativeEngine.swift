@@ -73,11 +73,12 @@ public struct NativeEngine: HuntEngine {
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
       // Rows are prepared as they are parsed and go straight into their flows' columns.
-      loader.groupsFlowFields = true
       var reducer = PeriodicityPrepare.Reducer(
         vendor: spec.vendor, window: PeriodicityRun.windowRule(spec.input), context: context!,
         parameters: spec.periodicity)
-      summary.input = loader.stream(
+      var today = loader
+      today.groupsFlowFields = true  // the history's loads below need no groups
+      summary.input = today.stream(
         sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress
       ) { reducer.add($0) }
       clock.lap("load")

@@ -142,8 +142,6 @@ extension PeriodicityPrepare {
       var allowed: Bool
     }
 
-    enum ICMPFamily { case none, v4, v6 }
-
     struct AddressDay: Hashable {
       var flow: UInt32
       var address: UInt32
@@ -278,7 +276,8 @@ extension PeriodicityPrepare {
       guard d.outbound else { return }
       c.afterDirection += 1
       if d.icmp != .none,
-        isICMPError(type: r.sourcePortValue, family: d.icmp, destinationIsV6: d.v6)
+        PeriodicityPrepare.isICMPError(
+          type: r.sourcePortValue, family: d.icmp, destinationIsV6: d.v6)
       {
         c.icmpErrors += 1
         return
@@ -363,26 +362,12 @@ extension PeriodicityPrepare {
       return n
     }
 
-    /// Which ICMP family a protocol names, if any (any case, as the SQL reads it).
     private mutating func icmpFamily(_ id: UInt32) -> ICMPFamily {
       guard id != StringPool.none else { return .none }
       if let f = icmp[id] { return f }
-      let proto = pool.string(id).flatMap(PeriodicityPrepare.asciiLowercased)
-      let family: ICMPFamily =
-        proto.map { icmpProtocols.contains($0) ? .v4 : icmp6Protocols.contains($0) ? .v6 : .none }
-        ?? .none
+      let family = PeriodicityPrepare.icmpFamily(pool.string(id))
       icmp[id] = family
       return family
-    }
-
-    private func isICMPError(type: Int32?, family: ICMPFamily, destinationIsV6: Bool) -> Bool {
-      guard let type else { return false }
-      switch family {
-      case .none: return false
-      // The family is the destination's, as written.
-      case .v4: return (destinationIsV6 ? icmp6ErrorTypes : icmpErrorTypes).contains(type)
-      case .v6: return icmp6ErrorTypes.contains(type)
-      }
     }
 
     private mutating func portAllowed(_ port: Int32?, _ proto: UInt32) -> Bool {

@@ -94,16 +94,24 @@ public enum PeriodicityPrepare {
       decoding: s.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
   }
 
-  /// Whether a row is an ICMP error reply: the family is the destination's, as written.
-  public static func isICMPError(_ r: ConnectionRecord) -> Bool {
-    guard let type = r.sourcePort, let proto = r.protocol.flatMap(asciiLowercased) else {
-      return false
+  /// Which ICMP family a protocol names, if any (in any case, as the SQL reads it).
+  public enum ICMPFamily: Sendable { case none, v4, v6 }
+
+  public static func icmpFamily(_ protocol: String?) -> ICMPFamily {
+    guard let proto = `protocol`.flatMap(asciiLowercased) else { return .none }
+    return icmpProtocols.contains(proto) ? .v4 : icmp6Protocols.contains(proto) ? .v6 : .none
+  }
+
+  /// Whether a row is an ICMP error reply, from its type (Zeek's source port), its protocol's
+  /// family and whether its destination is written as IPv6 (`:` in the text): an `icmp` row's
+  /// family is the destination's, as written.
+  public static func isICMPError(type: Int32?, family: ICMPFamily, destinationIsV6: Bool) -> Bool {
+    guard let type else { return false }
+    switch family {
+    case .none: return false
+    case .v4: return (destinationIsV6 ? icmp6ErrorTypes : icmpErrorTypes).contains(type)
+    case .v6: return icmp6ErrorTypes.contains(type)
     }
-    let v6 = r.destinationIP?.utf8.contains(UInt8(ascii: ":")) ?? false
-    if icmpProtocols.contains(proto) {
-      return (v6 ? icmp6ErrorTypes : icmpErrorTypes).contains(type)
-    }
-    return icmp6Protocols.contains(proto) && icmp6ErrorTypes.contains(type)
   }
 
   /// Prepares records already in memory: the kept rows in input order, with their counts.

@@ -235,7 +235,7 @@ public enum PeriodicityPrepareSQL {
     }
   }
 
-  /// `PeriodicityPrepare.isICMPError` of a row.
+  /// `PeriodicityPrepare.isICMPError` of a row (with `icmpFamily` of its protocol).
   static var icmpError: String {
     func list(_ v: [Int32]) -> String { v.map(String.init).joined(separator: ", ") }
     func names(_ v: [String]) -> String { v.map(SQLText.stringLiteral).joined(separator: ", ") }
