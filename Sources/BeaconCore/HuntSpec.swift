@@ -19,6 +19,8 @@ public struct HuntSpec: Sendable, Equatable {
   public var csvMapping: [String: String] = [:]
   /// Size limits on lines and compressed files.
   public var limits = InputLimits()
+  /// The native engine's memory budget, past which its state goes to disk.
+  public var memory = MemoryBudget()
 
   public init(
     input: HuntInput, vendor: String? = nil, method: HuntMethod = .periodicity,

@@ -151,6 +151,8 @@ public struct RunSummary: Sendable, Equatable {
   public var findings = 0
   /// Folders or files that were read, for the record.
   public var sources: [String] = []
+  /// Set when the hunt's state passed its memory budget and went to disk (native engine).
+  public var spill: SpillReport?
 
   public init(engine: String, method: HuntMethod) {
     self.engine = engine
@@ -159,7 +161,7 @@ public struct RunSummary: Sendable, Equatable {
 
   public static func == (a: RunSummary, b: RunSummary) -> Bool {
     a.engine == b.engine && a.method == b.method && a.input == b.input && a.steps == b.steps
-      && a.findings == b.findings && a.sources == b.sources
+      && a.findings == b.findings && a.sources == b.sources && a.spill == b.spill
   }
 }
 

@@ -1,7 +1,7 @@
 /// One row as the loader hands it on: `ConnectionRecord`'s fields with every string an id in a
 /// `StringPool` (`StringPool.none` for nil) and the numbers' presence in `present`. No
 /// references, so millions of them are one flat allocation that sorts and copies as bytes.
-public struct CompactRow: Sendable, Equatable {
+public struct CompactRow: Sendable, BitwiseCopyable, Equatable {
   public var ticks: Int64
   public var receivedBytes: Int64
   public var sentBytes: Int64

@@ -23,6 +23,11 @@ public struct StringPool: Sendable {
   /// Distinct strings interned.
   public var count: Int { starts.count - 1 }
 
+  /// About the bytes the pool holds: its text and, per string, its start, hash and slots.
+  public var heldBytes: Int {
+    arena.capacity + starts.capacity * 8 + hashes.capacity * 8 + table.count * 4
+  }
+
   /// The id of `bytes`, interning them on first sight.
   @inlinable
   public mutating func id(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {

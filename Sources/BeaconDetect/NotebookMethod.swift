@@ -18,6 +18,18 @@ public enum NotebookMethod {
     _ rows: [CompactRow], pool: StringPool, degreeByID: [Int32],
     thresholds: NotebookThresholds, threads: Int = 2
   ) -> Result {
+    detect(
+      partitions: 1, rows: { _ in rows }, pool: pool, degreeByID: degreeByID,
+      thresholds: thresholds, threads: threads)
+  }
+
+  /// `detect` over baselined rows in partitions by source (`NotebookRows.partition`), taken one
+  /// at a time: every step after the baseline groups within a source, so each partition is
+  /// detected alone and the findings are those of all rows at once.
+  public static func detect<E: Error>(
+    partitions: Int, rows: (Int) throws(E) -> [CompactRow], pool: StringPool,
+    degreeByID: [Int32], thresholds: NotebookThresholds, threads: Int = 2
+  ) throws(E) -> Result {
     // Ids become their rank in byte order (a bijection), so rows sort and group by integers in
     // Spark's string order; `strings[rank]` is the text.
     let rankOf = pool.byteOrderRanks()
@@ -27,6 +39,25 @@ public enum NotebookMethod {
     for (id, d) in degreeByID.enumerated() where d > 0 {
       degree[Int(rankOf[id])] = Int64(d)
     }
+    var total = Result(findings: [], complete: 0, passing: 0, groups: 0)
+    for p in 0..<partitions {
+      let part = detectPart(
+        try rows(p), rankOf: rankOf, strings: strings, degree: degree, thresholds: thresholds,
+        threads: threads)
+      total.findings += part.findings
+      total.complete += part.complete
+      total.passing += part.passing
+      total.groups += part.groups
+    }
+    total.findings.sort(by: findingOrder)
+    return total
+  }
+
+  /// Steps 4–7 for rows whose sources are in no other call; the findings unordered.
+  static func detectPart(
+    _ rows: [CompactRow], rankOf: [UInt32], strings: [String], degree: [Int64],
+    thresholds: NotebookThresholds, threads: Int
+  ) -> Result {
     @inline(__always) func ranked(_ id: UInt32) -> UInt32 {
       id == StringPool.none ? id : rankOf[Int(id)]
     }
@@ -137,7 +168,7 @@ public enum NotebookMethod {
     let findings = windowed.filter {
       $0.percentBeacon > thresholds.percentBeaconThreshold
         && $0.totalEventCount > Int64(thresholds.dailyEventCountThreshold)
-    }.sorted(by: findingOrder)
+    }
     return Result(findings: findings, complete: complete, passing: passing, groups: groups.count)
   }
 

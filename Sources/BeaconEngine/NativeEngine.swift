@@ -45,23 +45,36 @@ public struct NativeEngine: HuntEngine {
       // Rows are filtered and interned as they are parsed: the load holds the prepared rows,
       // compact, and a few chunks, never the input as records.
       var counts = NotebookSteps.Counts()
-      var reducer = NotebookPrepare.Reducer(vendor: spec.vendor)
+      var reducer = NotebookPrepare.Reducer(vendor: spec.vendor, memory: spec.memory)
       summary.input = loader.stream(
         sources, format: spec.inputFormat, csvMapping: spec.csvMapping, progress: progress
       ) { reducer.add($0) }
       clock.lap("load")
-      let prepared = reducer.result
+      let prepared = try reducer.finish()
       counts.afterVendor = prepared.afterVendor
-      counts.prepared = prepared.rows.count
+      counts.prepared = prepared.count
+      if let spill = prepared.spill {
+        summary.spill = SpillReport(
+          partitions: spill.partitions, bytes: spill.bytesWritten, budget: spec.memory.bytes)
+      }
       clock.lap("prepare")
-      let baseline = NotebookBaseline.apply(prepared, thresholds: spec.notebook)
+      let baseline = try NotebookBaseline.apply(prepared, thresholds: spec.notebook)
       counts.busySources = baseline.busySources
       counts.rareDestinations = baseline.rareDestinations
-      counts.baselined = baseline.rows.count
       clock.lap("baseline")
-      let detected = NotebookMethod.detect(
-        baseline.rows, pool: prepared.pool, degreeByID: baseline.degreeByID,
+      // Rows on disk are baselined and detected a partition (of sources) at a time.
+      var baselined = 0
+      let detected = try NotebookMethod.detect(
+        partitions: prepared.partitions,
+        rows: { (p: Int) throws(SpillError) -> [CompactRow] in
+          let kept =
+            prepared.spill == nil
+            ? baseline.rows : baseline.kept(try prepared.rows(ofPartition: p))
+          baselined += kept.count
+          return kept
+        }, pool: prepared.pool, degreeByID: baseline.degreeByID,
         thresholds: spec.notebook, threads: loader.threads)
+      counts.baselined = baselined
       counts.complete = detected.complete
       counts.passing = detected.passing
       counts.groups = detected.groups
@@ -75,7 +88,7 @@ public struct NativeEngine: HuntEngine {
       // Rows are prepared as they are parsed and go straight into their flows' columns.
       var reducer = PeriodicityPrepare.Reducer(
         vendor: spec.vendor, window: PeriodicityRun.windowRule(spec.input), context: context!,
-        parameters: spec.periodicity)
+        parameters: spec.periodicity, memory: spec.memory)
       var today = loader
       today.groupsFlowFields = true  // the history's loads below need no groups
       summary.input = today.stream(
@@ -87,7 +100,8 @@ public struct NativeEngine: HuntEngine {
       let history = Background { [loader] in
         try History.load(spec, context: context!, loader: loader)
       }
-      let prepared = reducer.finish()
+      let prepared = try reducer.finish()
+      summary.spill = prepared.spill
       clock.lap("prepare")
       let (findings, steps) = try PeriodicityRun.run(
         prepared, spec: spec, history: history.wait, clock: &clock)

@@ -29,11 +29,9 @@ enum PeriodicityRun {
     var internalHosts = Set<Int32>()
     var lo = Int64.max
     var hi = Int64.min
-    // The connections, held here only: released once the candidates are scored.
-    var rows = prepared.rows
-    prepared.rows = []
-    var flowRanges: [Range<Int>] = []
-    flowRanges.reserveCapacity(prepared.flows.count)
+    // The connections, held here only: each partition is taken when its candidates are scored
+    // and released after.
+    var connections = prepared.connections
     for f in prepared.flows {
       let src = prevalence.names.id(strings[Int(f.source)])
       let dst = prevalence.names.id(strings[Int(f.destinationKey)])
@@ -44,16 +42,9 @@ enum PeriodicityRun {
       if f.sourceInternal { internalHosts.insert(src) }
       sourceInternal.append(f.sourceInternal)
       flowKeys.append(key)
-      var first = Int64.max
-      var last = Int64.min
-      for r in rows[f.rows] {
-        first = min(first, r.ticks)
-        last = max(last, r.ticks)
-      }
-      flowFirst.append(first)
-      flowRanges.append(f.rows)
-      lo = min(lo, first)
-      hi = max(hi, last)
+      flowFirst.append(f.firstTicks)
+      lo = min(lo, f.firstTicks)
+      hi = max(hi, f.lastTicks)
     }
     let counts = prepared.result
     for (k, key) in flowKeys.enumerated() {
@@ -89,16 +80,19 @@ enum PeriodicityRun {
     var candidateInternal: [Bool] = []
     var candidateHistory: [[Int64]?] = []
     var candidateRows: [Range<Int>] = []
+    /// By partition of `connections`: its candidates' indices.
+    var candidatesOf = [[Int]](repeating: [], count: connections.partitions)
     // Only candidates become `Flow`s, with strings and columns of their own.
     for (k, isInternal) in sourceInternal.enumerated() {
       let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
       // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
       // history to score a slow flow over.
-      let range = flowRanges[k]
+      let pf = prepared.flows[k]
+      let range = pf.rows
       if range.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
       // A candidate's columns are made where it is scored (below); other flows never get
       // arrays of their own.
-      let pf = prepared.flows[k]
+      candidatesOf[pf.partition].append(candidates.count)
       var f = PeriodicityMethod.Flow(
         sourceIP: strings[Int(pf.source)],
         destinationHostName: pf.named ? strings[Int(pf.destinationKey)] : nil,
@@ -130,20 +124,23 @@ enum PeriodicityRun {
     let pasts = candidateHistory
     let start = historyStart.map { Timestamp(ticks: $0).epochSeconds }
     let ranges = candidateRows
-    let connections = rows
-    DispatchQueue.concurrentPerform(iterations: list.count) { k in
-      // The candidate's columns, sorted by time (stably: sizes and ports follow their
-      // connections), made here and dropped once it is scored: at most one per core is held.
-      var f = list[k]
-      let sorted = connections[ranges[k]].sorted { $0.ticks < $1.ticks }
-      f.times = sorted.map { Timestamp(ticks: $0.ticks) }
-      f.sent = sorted.map(\.sentBytesValue)
-      f.received = sorted.map(\.receivedBytesValue)
-      f.sourcePorts = sorted.map(\.sourcePortValue)
-      box.buffer[k] = PeriodicityMethod.score(
-        f, window: window, parameters: p, history: pasts[k], historyStart: start)
+    for (part, members) in candidatesOf.enumerated() where !members.isEmpty {
+      let rows = try connections.take(part)
+      DispatchQueue.concurrentPerform(iterations: members.count) { m in
+        // The candidate's columns, sorted by time (stably: sizes and ports follow their
+        // connections), made here and dropped once it is scored: at most one per core is held.
+        let k = members[m]
+        var f = list[k]
+        let sorted = rows[ranges[k]].sorted { $0.ticks < $1.ticks }
+        f.times = sorted.map { Timestamp(ticks: $0.ticks) }
+        f.sent = sorted.map(\.sentBytesValue)
+        f.received = sorted.map(\.receivedBytesValue)
+        f.sourcePorts = sorted.map(\.sourcePortValue)
+        box.buffer[k] = PeriodicityMethod.score(
+          f, window: window, parameters: p, history: pasts[k], historyStart: start)
+      }
     }
-    rows = []
+    connections = FlowConnections()
     // The prevalence of the behaviour: internal sources with a periodic flow to the same
     // destination, port and protocol.
     struct Target: Hashable {

@@ -70,6 +70,10 @@ public enum SummaryText {
       out += step.detail.map { "  (\(TableText.visible($0)))" } ?? ""
       out += "\n"
     }
+    if let spill = s.spill {
+      out +=
+        "  disk      state over the memory limit (\(megabytes(Int(spill.budget)))): \(megabytes(Int(spill.bytes))) written to a temporary file in \(spill.partitions) partitions, hunted one at a time\n"
+    }
     if !s.timings.isEmpty {
       let total = s.timings.reduce(0) { $0 + $1.seconds }
       out +=

@@ -47,6 +47,18 @@ enum Diagnostics {
     case let e as TextFileError: return (textFile(e, flag: nil), .input)
     case let e as FindingsFileError: return (findings(e), .input)
     case let e as SparkError: return spark(e)
+    case let e as SpillError:
+      let (what, folder, reason) =
+        switch e {
+        case .cannotCreate(let f, let r): ("cannot make a file", f, r)
+        case .writeFailed(let f, let r): ("a write failed", f, r)
+        case .readFailed(let f, let r): ("a read failed", f, r)
+        }
+      return (
+        "the hunt's state passed --memory-limit and had to go to disk, but \(what) in "
+          + "\(show(folder)) (\(show(reason))); free space there, choose --temp-directory, or raise --memory-limit",
+        .output
+      )
     case let e as BaselineError:
       switch e {
       case .cacheNotWritten(let folder, let detail):

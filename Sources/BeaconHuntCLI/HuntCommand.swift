@@ -68,6 +68,7 @@ struct HuntCommand: AsyncParsableCommand {
     if let map { spec.csvMapping = try Self.parseMapping(map) }
     spec.periodicity = try periodicity.parameters()
     spec.limits = limits.limits
+    spec.memory = engine.memory
     // Every output is checked before any data is read, and no two may name one file.
     try checkOutputs(
       [output.output, report, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 },
@@ -220,13 +221,45 @@ struct EngineOptions: ParsableArguments {
   )
   var sparkOutput: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Native engine: the state a hunt may hold before it goes to disk by partition, with the same findings: a size (512M, 4G) or a share of RAM (25%).",
+      valueName: "size"))
+  var memoryLimit: MemoryLimit?
+
+  @Option(
+    help: ArgumentHelp(
+      "Native engine: the folder for state that passes --memory-limit (default: $TMPDIR, else /tmp). The file has no name while it is used and is gone when the hunt ends.",
+      valueName: "folder"))
+  var tempDirectory: String?
+
   func validate() throws {
+    if engine == .spark, memoryLimit != nil || tempDirectory != nil {
+      throw ValidationError(
+        "--memory-limit and --temp-directory are for the native engine (Spark manages its own memory)"
+      )
+    }
+    if let tempDirectory {
+      var st = stat()
+      guard stat(tempDirectory, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
+        access(tempDirectory, W_OK | X_OK) == 0
+      else {
+        throw ValidationError(
+          "--temp-directory \(Diagnostics.show(tempDirectory)): not a writable folder")
+      }
+    }
     try checkFinite(sparkTimeout, "--spark-timeout", 1...(7 * 86_400))
     try checkFinite(sparkConnectTimeout, "--spark-connect-timeout", 0.1...3600)
     if let url = sparkRemote { try asValidation { _ = try SparkRemote(parsing: url) } }
     if engine == .native, sparkOutput != nil {
       throw ValidationError("--spark-output needs --engine spark")
     }
+  }
+
+  /// The native engine's budget: `--memory-limit`, else `MemoryBudget.defaultShare` of RAM.
+  var memory: MemoryBudget {
+    MemoryBudget(
+      bytes: memoryLimit?.bytes ?? MemoryBudget.defaultBytes, temporaryFolder: tempDirectory)
   }
 
   func engine(threads: Int?, force: Bool) throws -> any HuntEngine {

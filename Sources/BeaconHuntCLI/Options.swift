@@ -225,6 +225,24 @@ struct ByteSize: ExpressibleByArgument {
   var defaultValueDescription: String { InputLimits.text(bytes) }
 }
 
+/// `--memory-limit`: a size (`512M`, `4G`) or a share of physical memory (`25%`).
+struct MemoryLimit: ExpressibleByArgument {
+  var bytes: Int64
+
+  init?(argument: String) {
+    if argument.hasSuffix("%") {
+      guard let share = Double(argument.dropLast()), share.isFinite, share > 0, share <= 100
+      else { return nil }
+      bytes = MemoryBudget.share(share / 100)
+    } else {
+      guard let b = InputLimits.parseSize(argument) else { return nil }
+      bytes = b
+    }
+  }
+
+  var defaultValueDescription: String { "\(Int(MemoryBudget.defaultShare * 100))% of RAM" }
+}
+
 /// How much one input may make the hunter hold or do (see "Failure behaviour" in the README).
 struct LimitOptions: ParsableArguments {
   @Option(help: "Skip (and count) input lines longer than this.")

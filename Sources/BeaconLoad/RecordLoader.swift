@@ -24,6 +24,10 @@ public struct LoadedRows: Sendable {
 public struct RecordLoader: Sendable {
   /// Plain files above this size are split so both cores share them.
   public var segmentBytes = 8 << 20
+  /// A whole file (a stream, a compressed or header-led file) hands its rows on in chunks of
+  /// this many as it is read, so that it is never held whole.
+  var handOnRows = RecordLoader.defaultHandOnRows
+  static let defaultHandOnRows = 1 << 14
   public var threads: Int
   public var limits = InputLimits()
   /// Group each chunk's rows by their flow fields (`RowChunk.FlowGroups`) on the parsing
@@ -105,10 +109,21 @@ public struct RecordLoader: Sendable {
     let unitList = units
     let fileList = files
     let group = groupsFlowFields
-    /// Parses unit `k` into its own output slot.
-    @Sendable func parse(_ k: Int, _ mode: ZeekMode) {
+    let partRows = handOnRows
+    /// Parses unit `k` into its own output slot; a whole file's rows are handed on in parts
+    /// through `handOn` as they are read.
+    @Sendable func parse(
+      _ k: Int, _ mode: ZeekMode, handOn: (@Sendable (Int, borrowing RowChunk) -> Void)? = nil
+    ) {
       let unit = unitList[k]
-      var out = fileList[unit.file].parse(unit, zeek: mode)
+      func part(_ rows: borrowing RowChunk) {
+        guard group else { return handOn!(k, rows) }
+        var grouped = copy rows
+        grouped.flowGroups = RowChunk.FlowGroups(grouped.rows)
+        handOn!(k, grouped)
+      }
+      var out = fileList[unit.file].parse(
+        unit, zeek: mode, handOnRows: partRows, handOn: unit.end < 0 && handOn != nil ? part : nil)
       if group, case .conn = mode {
         out.chunk.rows.flowGroups = RowChunk.FlowGroups(out.chunk.rows.rows)
       }
@@ -154,6 +169,7 @@ public struct RecordLoader: Sendable {
     let conn = isConn
     let merge = MergeState()
     let sequencer = Mutex(Sequencer(ready: conn.map { !$0 }))
+    let turns = Turns()
     withoutActuallyEscaping(consume) { consume in
       let consumer = UncheckedSendable(consume)
       /// Hands on units from the next in order while they are ready.
@@ -175,6 +191,27 @@ public struct RecordLoader: Sendable {
             return s.next
           }
         }
+        turns.advance()
+      }
+      /// Hands on part of unit `k` while it is still being read: once every unit before it is
+      /// handed on (this worker drains those that are ready, and waits for the others, which
+      /// are being parsed by workers that never wait on a later unit), and no one else is
+      /// handing on.
+      @Sendable func handOn(_ k: Int, _ rows: borrowing RowChunk) {
+        while true {
+          let seen = turns.generation
+          drain()
+          let mine = sequencer.withLock { s -> Bool in
+            guard !s.consuming, s.next == k else { return false }
+            s.consuming = true
+            return true
+          }
+          if mine { break }
+          turns.wait(past: seen)
+        }
+        consumer.value(rows)
+        sequencer.withLock { $0.consuming = false }
+        turns.advance()
       }
       DispatchQueue.concurrentPerform(iterations: max(1, min(threads, order.count))) { _ in
         while true {
@@ -184,7 +221,7 @@ public struct RecordLoader: Sendable {
             window.signal()
             break
           }
-          parse(order[i], .conn(join: join))
+          parse(order[i], .conn(join: join), handOn: handOn)
           sequencer.withLock { $0.ready[order[i]] = true }
           drain()
         }
@@ -195,6 +232,34 @@ public struct RecordLoader: Sendable {
     report.names.entries = names.entries
     report.names.overflow = names.overflow
     return report
+  }
+}
+
+/// A count of hand-ons, for workers that wait for their turn to hand on part of a unit.
+final class Turns: @unchecked Sendable {
+  // `count` is read and written only with `condition` locked.
+  private let condition = NSCondition()
+  private var count = 0
+
+  var generation: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return count
+  }
+
+  /// Something was handed on, or a consumer stepped back: waiters look again.
+  func advance() {
+    condition.lock()
+    count += 1
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Returns once `advance` was called after `generation` read `seen`.
+  func wait(past seen: Int) {
+    condition.lock()
+    while count == seen { condition.wait() }
+    condition.unlock()
   }
 }
 
@@ -415,7 +480,13 @@ final class FileInput: @unchecked Sendable {
       + (size.map { " (\($0) bytes)" } ?? "")
   }
 
-  func parse(_ unit: Unit, zeek mode: ZeekMode = .conn(join: nil)) -> UnitOutput {
+  /// Parses `unit`. `handOn`, when given, takes the rows read so far whenever there are
+  /// `handOnRows` of them (it returns once they are consumed, in input order).
+  func parse(
+    _ unit: Unit, zeek mode: ZeekMode = .conn(join: nil),
+    handOnRows: Int = RecordLoader.defaultHandOnRows,
+    handOn: ((borrowing RowChunk) -> Void)? = nil
+  ) -> UnitOutput {
     var out = UnitOutput()
     if let problem {
       out.chunk.report.fileProblems.append(problem)
@@ -540,8 +611,13 @@ final class FileInput: @unchecked Sendable {
                 file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
             return true
           }
-          return parser.parseLine(
+          let more = parser.parseLine(
             p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
+          if let handOn, out.chunk.rows.count >= handOnRows {
+            handOn(out.chunk.rows)
+            out.chunk.rows = RowChunk()
+          }
+          return more
         }
       }
       parser.finish(file: file, into: &out.chunk)

@@ -3,7 +3,7 @@ import BeaconNet
 
 /// One connection of a prepared flow: its time, sizes and source port (`present` as in
 /// `CompactRow`), and the flow it belongs to.
-public struct FlowRow: Sendable {
+public struct FlowRow: Sendable, BitwiseCopyable {
   public var ticks: Int64
   public var sentBytes: Int64
   public var receivedBytes: Int64
@@ -34,8 +34,13 @@ public struct PreparedFlow: Sendable {
   public var port: Int32?
   public var `protocol`: UInt32
   public var sourceInternal: Bool
-  /// Where the flow's connections are in `PreparedFlows.rows`, in input order.
+  /// The partition of `PreparedFlows.connections` that holds the flow's connections, and
+  /// where they are in it, in input order.
+  public var partition = 0
   public var rows: Range<Int> = 0..<0
+  /// The first and last connection's time, in ticks.
+  public var firstTicks = Int64.max
+  public var lastTicks = Int64.min
   /// The addresses a named flow went to, inside the window.
   public var addresses: [UInt32] = []
 }
@@ -46,7 +51,68 @@ public struct PreparedFlows: Sendable {
   public var pool: StringPool
   public var flows: [PreparedFlow]
   /// Every kept connection inside the window, grouped by flow (each flow's run in input order).
-  public var rows: [FlowRow]
+  public var connections: FlowConnections
+  /// Set when the connections went to disk.
+  public var spill: SpillReport?
+}
+
+/// The kept connections, grouped by flow: in memory (one partition), or on disk in
+/// `MemoryBudget.spillPartitions` partitions by flow, each grouped when it is taken.
+public struct FlowConnections: Sendable {
+  enum Storage {
+    case memory([FlowRow])
+    case spilled(PartitionedSpill<FlowRow>)
+  }
+  var storage: Storage
+  let window: TimeWindow.Span
+  /// Spilled: by flow as the reducer numbered them, the kept flow's index (-1: none).
+  let keptIndex: [Int32]
+  /// Spilled: by kept flow, where its next connection goes in its partition (its run's start
+  /// until its partition is taken).
+  var cursors: [Int]
+  /// Connections in each partition.
+  public let sizes: [Int]
+
+  public var partitions: Int { sizes.count }
+
+  /// None: what is left once the connections are released.
+  public init() {
+    self.init(
+      storage: .memory([]), window: .init(firstDay: 0, lastDay: 0), keptIndex: [], cursors: [],
+      sizes: [0])
+  }
+
+  init(
+    storage: Storage, window: TimeWindow.Span, keptIndex: [Int32], cursors: [Int], sizes: [Int]
+  ) {
+    self.storage = storage
+    self.window = window
+    self.keptIndex = keptIndex
+    self.cursors = cursors
+    self.sizes = sizes
+  }
+
+  /// Partition `p`'s connections, grouped as `PreparedFlow.rows` says; each partition can be
+  /// taken once (memory: the array is handed over, not copied).
+  public mutating func take(_ p: Int) throws(SpillError) -> [FlowRow] {
+    switch storage {
+    case .memory(let rows):
+      storage = .memory([])
+      return rows
+    case .spilled(let spill):
+      let read = try spill.rows(of: p)
+      return [FlowRow](unsafeUninitializedCapacity: sizes[p]) { buffer, n in
+        for var r in read where window.contains(r.ticks) {
+          let k = Int(keptIndex[Int(r.flow)])
+          let at = cursors[k]
+          cursors[k] = at + 1
+          r.flow = UInt32(k)
+          (buffer.baseAddress! + at).initialize(to: r)
+        }
+        n = sizes[p]
+      }
+    }
+  }
 }
 
 extension PeriodicityPrepare.Result {
@@ -105,6 +171,10 @@ extension PeriodicityPrepare {
     let anyDirection: Bool
     /// Also keep the rows themselves, as records (for `apply`).
     let keepRows: Bool
+    /// Past this, connections go to disk by flow (nil: never).
+    let memory: MemoryBudget?
+    private var spill: PartitionedSpill<FlowRow>?
+    private var spillError: SpillError?
 
     public private(set) var pool = StringPool()
     private var afterVendor = 0
@@ -157,8 +227,9 @@ extension PeriodicityPrepare {
 
     public init(
       vendor: String?, window rule: TimeWindow.Rule, context: Context,
-      parameters p: PeriodicityParameters, keepRows: Bool = false
+      parameters p: PeriodicityParameters, keepRows: Bool = false, memory: MemoryBudget? = nil
     ) {
+      self.memory = memory
       self.vendor = vendor
       self.rule = rule
       classifier = context.classifier
@@ -194,6 +265,52 @@ extension PeriodicityPrepare {
         apply(&decisions[g], r, day: day, local, &counts)
       }
       if lastDay != .min { perDay[lastDay, default: .init()].add(counts) }
+      if spill == nil, let memory, spillError == nil, heldBytes > memory.bytes {
+        startSpilling(memory)
+      }
+    }
+
+    /// About the bytes of state held: connections (by the blocks' capacity), flows and their
+    /// index, named flows' addresses, and the pool.
+    private var heldBytes: Int64 {
+      let rows = flowBlocks.count * Self.blockRows * MemoryLayout<FlowRow>.stride
+      let flowBytes =
+        flows.count * (MemoryLayout<PreparedFlow>.stride + 2 * MemoryLayout<Key>.stride)
+      return Int64(
+        rows + flowBytes + addressDays.count * 2 * MemoryLayout<AddressDay>.stride + pool.heldBytes)
+    }
+
+    /// Moves the connections held so far to disk; later ones go straight there.
+    private mutating func startSpilling(_ memory: MemoryBudget) {
+      do throws(SpillError) {
+        let s = try PartitionedSpill<FlowRow>(
+          partitions: MemoryBudget.spillPartitions, folder: memory.folder)
+        for b in flowBlocks.indices {
+          for r in flowBlocks[b] { try s.append(r, to: Int(r.flow) % s.partitions) }
+          flowBlocks[b] = []
+        }
+        flowBlocks = []
+        spill = s
+      } catch {
+        spillError = error
+      }
+    }
+
+    @inline(__always)
+    private mutating func keep(_ row: FlowRow) {
+      if let spill {
+        guard spillError == nil else { return }
+        do throws(SpillError) { try spill.append(row, to: Int(row.flow) % spill.partitions) } catch
+        {
+          spillError = error
+        }
+        return
+      }
+      if flowBlocks.isEmpty || flowBlocks[flowBlocks.count - 1].count == Self.blockRows {
+        flowBlocks.append([])
+        flowBlocks[flowBlocks.count - 1].reserveCapacity(Self.blockRows)
+      }
+      flowBlocks[flowBlocks.count - 1].append(row)
     }
 
     /// What preparation makes of one combination of source, destination, names, protocol and
@@ -319,11 +436,7 @@ extension PeriodicityPrepare {
               sourceInternal: d.sourceInternal))
         }
       }
-      if flowBlocks.isEmpty || flowBlocks[flowBlocks.count - 1].count == Self.blockRows {
-        flowBlocks.append([])
-        flowBlocks[flowBlocks.count - 1].reserveCapacity(Self.blockRows)
-      }
-      flowBlocks[flowBlocks.count - 1].append(
+      keep(
         FlowRow(
           ticks: r.ticks, sentBytes: r.sentBytes, receivedBytes: r.receivedBytes,
           sourcePort: r.sourcePort, flow: UInt32(d.flow), present: r.present))
@@ -380,7 +493,8 @@ extension PeriodicityPrepare {
     }
 
     /// The window applied: counts of the days in it, and flows of their rows only.
-    public mutating func finish() -> PreparedFlows {
+    public mutating func finish() throws(SpillError) -> PreparedFlows {
+      if let spillError { throw spillError }
       // What deciding rows needed goes first, before the connections are grouped.
       index = [:]
       names = [:]
@@ -424,46 +538,77 @@ extension PeriodicityPrepare {
         }
       }
       // Rows inside the window, grouped by flow by a stable counting sort (input order holds
-      // within each flow); flows left without rows are dropped. Each block is released once its
-      // rows are placed, so the rows are held about once, not twice.
-      var counts = [Int](repeating: 0, count: flows.count + 1)
-      for block in flowBlocks {
-        for r in block where window.contains(r.ticks) { counts[Int(r.flow) + 1] += 1 }
+      // within each flow); flows left without rows are dropped. In memory, each block is
+      // released once its rows are placed, so the rows are held about once, not twice; on disk,
+      // a partition is grouped when it is taken (`FlowConnections.take`).
+      var counts = [Int](repeating: 0, count: flows.count)
+      var first = [Int64](repeating: .max, count: flows.count)
+      var last = [Int64](repeating: .min, count: flows.count)
+      func count(_ rows: [FlowRow]) {
+        for r in rows where window.contains(r.ticks) {
+          let k = Int(r.flow)
+          counts[k] += 1
+          first[k] = min(first[k], r.ticks)
+          last[k] = max(last[k], r.ticks)
+        }
+      }
+      let partitions = spill?.partitions ?? 1
+      if let spill {
+        for p in 0..<partitions { count(try spill.rows(of: p)) }
+      } else {
+        for block in flowBlocks { count(block) }
       }
       var kept: [PreparedFlow] = []
-      var newIndex = [Int](repeating: -1, count: flows.count)
-      var start = 0
-      for k in flows.indices where counts[k + 1] > 0 {
+      var newIndex = [Int32](repeating: -1, count: flows.count)
+      var sizes = [Int](repeating: 0, count: partitions)
+      for k in flows.indices where counts[k] > 0 {
         var f = flows[k]
-        f.rows = start..<(start + counts[k + 1])
-        start += counts[k + 1]
-        newIndex[k] = kept.count
+        f.partition = k % partitions
+        f.rows = sizes[f.partition]..<(sizes[f.partition] + counts[k])
+        f.firstTicks = first[k]
+        f.lastTicks = last[k]
+        sizes[f.partition] += counts[k]
+        newIndex[k] = Int32(kept.count)
         kept.append(f)
       }
-      var next = kept.map(\.rows.lowerBound)
-      let grouped = [FlowRow](unsafeUninitializedCapacity: start) { buffer, n in
-        for b in flowBlocks.indices {
-          for var r in flowBlocks[b] where window.contains(r.ticks) {
-            let k = newIndex[Int(r.flow)]
-            r.flow = UInt32(k)
-            (buffer.baseAddress! + next[k]).initialize(to: r)
-            next[k] += 1
+      let connections: FlowConnections
+      var report: SpillReport? = nil
+      if let spill, let memory {
+        connections = FlowConnections(
+          storage: .spilled(spill), window: window, keptIndex: newIndex,
+          cursors: kept.map(\.rows.lowerBound), sizes: sizes)
+        report = SpillReport(
+          partitions: partitions, bytes: spill.bytesWritten, budget: memory.bytes)
+      } else {
+        var next = kept.map(\.rows.lowerBound)
+        let grouped = [FlowRow](unsafeUninitializedCapacity: sizes[0]) { buffer, n in
+          for b in flowBlocks.indices {
+            for var r in flowBlocks[b] where window.contains(r.ticks) {
+              let k = Int(newIndex[Int(r.flow)])
+              r.flow = UInt32(k)
+              (buffer.baseAddress! + next[k]).initialize(to: r)
+              next[k] += 1
+            }
+            flowBlocks[b] = []
           }
-          flowBlocks[b] = []
+          n = sizes[0]
         }
-        n = start
+        connections = FlowConnections(
+          storage: .memory(grouped), window: window, keptIndex: [], cursors: [], sizes: sizes)
       }
       flowBlocks = []
+      spill = nil
       var addresses = [Set<UInt32>](repeating: [], count: kept.count)
       for e in addressDays where e.day >= window.firstDay && e.day <= window.lastDay {
-        let k = newIndex[Int(e.flow)]
+        let k = Int(newIndex[Int(e.flow)])
         if k >= 0 { addresses[k].insert(e.address) }
       }
       addressDays = []
       perDay = [:]
       for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
       flows = []
-      return PreparedFlows(result: out, pool: pool, flows: kept, rows: grouped)
+      return PreparedFlows(
+        result: out, pool: pool, flows: kept, connections: connections, spill: report)
     }
   }
 }

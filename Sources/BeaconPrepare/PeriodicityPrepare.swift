@@ -124,6 +124,7 @@ public enum PeriodicityPrepare {
     var reducer = Reducer(
       vendor: vendor, window: rule, context: context, parameters: p, keepRows: true)
     reducer.add(chunk)
-    return reducer.finish().result
+    // Without a memory budget nothing goes to disk, so finishing cannot fail.
+    do { return try reducer.finish().result } catch { preconditionFailure("\(error)") }
   }
 }

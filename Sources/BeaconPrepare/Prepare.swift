@@ -8,8 +8,20 @@ public enum NotebookPrepare {
   public struct Reducer {
     public private(set) var result = NotebookRows()
     private let vendor: String?
+    /// Past this, rows go to disk by source (nil: never).
+    private let memory: MemoryBudget?
+    private var spillError: SpillError?
 
-    public init(vendor: String?) { self.vendor = vendor }
+    public init(vendor: String?, memory: MemoryBudget? = nil) {
+      self.vendor = vendor
+      self.memory = memory
+    }
+
+    /// The prepared rows, or the error that stopped them going to disk.
+    public func finish() throws(SpillError) -> NotebookRows {
+      if let spillError { throw spillError }
+      return result
+    }
 
     public mutating func add(_ chunk: borrowing RowChunk) {
       let pool = chunk.pool
@@ -39,8 +51,36 @@ public enum NotebookPrepare {
         // The notebook reads nine fields; names play no part in it.
         row.hostName = StringPool.none
         row.requestURL = StringPool.none
-        result.rows.append(row)
+        if let spill = result.spill {
+          guard spillError == nil else { continue }
+          do throws(SpillError) {
+            try spill.append(
+              row,
+              to: NotebookRows.partition(ofSource: row.source, partitions: spill.partitions))
+          } catch { spillError = error }
+        } else {
+          result.rows.append(row)
+        }
       }
+      if result.spill == nil, let memory, spillError == nil,
+        Int64(result.rows.capacity * MemoryLayout<CompactRow>.stride + result.pool.heldBytes)
+          > memory.bytes
+      {
+        startSpilling(memory)
+      }
+    }
+
+    /// Moves the rows held so far to disk; later ones go straight there.
+    private mutating func startSpilling(_ memory: MemoryBudget) {
+      do throws(SpillError) {
+        let s = try PartitionedSpill<CompactRow>(
+          partitions: MemoryBudget.spillPartitions, folder: memory.folder)
+        for r in result.rows {
+          try s.append(r, to: NotebookRows.partition(ofSource: r.source, partitions: s.partitions))
+        }
+        result.rows = []
+        result.spill = s
+      } catch { spillError = error }
     }
   }
 

@@ -88,7 +88,7 @@ import Testing
     #expect(!notebookHunt(rows).contains { $0.percentBeacon == 75.0 })
   }
 
-  @Test func degreeCountsDistinctNonNullSourcesAndNullSourcesAreNeverBusy() {
+  @Test func degreeCountsDistinctNonNullSourcesAndNullSourcesAreNeverBusy() throws {
     var rows: [ConnectionRecord] = []
     for k in 0..<23 { rows.append(conn(Double(k), src: "10.9.0.\(k)", dst: "203.0.113.50")) }
     rows += (0..<5).map { conn(Double($0), src: nil, dst: "203.0.113.50") }
@@ -99,7 +99,7 @@ import Testing
     // One more source makes 25, which is no longer rare (fewer than 25 is).
     rows.append(conn(5, src: "10.9.1.1", dst: "203.0.113.50"))
     let prepared = NotebookPrepare.prepare(rows, vendor: nil)
-    let baseline = NotebookBaseline.apply(prepared, thresholds: .init())
+    let baseline = try NotebookBaseline.apply(prepared, thresholds: .init())
     #expect(baseline.degree(of: "203.0.113.50", in: prepared.pool) == 25)
     #expect(baseline.rows.isEmpty)
     #expect(notebookHunt(rows).isEmpty)

@@ -8,7 +8,8 @@ func notebookHunt(
   _ rows: [ConnectionRecord], vendor: String? = "Fortinet", _ t: NotebookThresholds = .init()
 ) -> [NotebookFinding] {
   let prepared = NotebookPrepare.prepare(rows, vendor: vendor)
-  let baseline = NotebookBaseline.apply(prepared, thresholds: t)
+  // Rows in memory are never read from disk: the baseline cannot fail here.
+  let baseline = try! NotebookBaseline.apply(prepared, thresholds: t)
   return NotebookMethod.detect(
     baseline.rows, pool: prepared.pool, degreeByID: baseline.degreeByID, thresholds: t
   ).findings

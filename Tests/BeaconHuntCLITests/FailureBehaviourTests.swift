@@ -354,6 +354,9 @@ import Testing
     ["--max-line-size", "0"], ["--max-line-size", "99999999999999999999"],
     ["--internal", "10.0.0.0/33"], ["--end-date", "2021-13-01", "--root", "."],
     ["--map", "nope=x"], ["--spark-remote", "http://x"], ["--allow", "missing.txt"],
+    ["--memory-limit", "0"], ["--memory-limit", "101%"], ["--memory-limit", "nan%"],
+    ["--temp-directory", "missing"], ["--temp-directory", "all.json"],
+    ["--engine", "spark", "--memory-limit", "1G"],
   ])
   func absurdOptionValuesAreUsageErrorsBeforeAnyDataIsRead(args: [String]) throws {
     let s = try Scratch()

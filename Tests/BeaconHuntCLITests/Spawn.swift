@@ -28,7 +28,7 @@ struct Spawned {
   /// of capturing.
   static func run(
     _ binary: String, _ args: [String], stdin: String? = nil, stdout: String? = nil,
-    in folder: String, limit: Double = 60
+    in folder: String, limit: Double = 60, environment: [String: String] = [:]
   ) throws -> Spawned {
     let outPath = folder + "/.spawn-\(UUID().uuidString).out"
     let errPath = folder + "/.spawn-\(UUID().uuidString).err"
@@ -48,6 +48,7 @@ struct Spawned {
     defer { for a in argv { free(a) } }
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
+    env.merge(environment) { $1 }
     let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { for e in envp { free(e) } }
     var pid: pid_t = 0

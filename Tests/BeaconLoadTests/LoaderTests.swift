@@ -214,4 +214,44 @@ func load(_ t: TempFolder, _ files: [String], segmentBytes: Int? = nil, threads:
     #expect(streamed == whole.records)
     #expect(report == whole.report)
   }
+
+  /// A compressed file is one unit (it cannot be cut), so it hands its rows on in parts as it
+  /// is read: never held whole, and the parts of several files, parsed at once, still arrive
+  /// in input order.
+  @Test func wholeFilesArriveInPartsInInputOrder() throws {
+    let t = TempFolder()
+    var names: [String] = []
+    for f in 0..<5 {
+      let lines = (0..<700).map { k in
+        record(
+          time: "2021-11-01T0\(f):\(10 + k / 60 % 50):\(10 + k % 50)Z", src: "10.\(f).\(k % 9).1")
+      }
+      let plain = t.write("f\(f).json", lines.joined(separator: "\n") + "\n")
+      let gz = Process()
+      gz.executableURL = URL(fileURLWithPath: "/bin/sh")
+      gz.arguments = ["-c", "gzip '\(plain)'"]
+      try gz.run()
+      gz.waitUntilExit()
+      #expect(gz.terminationStatus == 0)
+      names.append("f\(f).json.gz")
+    }
+    var loader = RecordLoader(threads: 3)
+    loader.handOnRows = 64
+    var set = InputSet()
+    set.sources = names.map { .file(t.path + "/" + $0) }
+    var streamed: [ConnectionRecord] = []
+    var largest = 0
+    var chunks = 0
+    let report = loader.stream(set) { chunk in
+      chunks += 1
+      largest = max(largest, chunk.count)
+      streamed += chunk.records()
+    }
+    let whole = try load(t, names, threads: 1)
+    #expect(whole.records.count == 3500)
+    #expect(chunks >= 5 * (700 / 64))
+    #expect(largest <= 64)
+    #expect(streamed == whole.records)
+    #expect(report == whole.report)
+  }
 }
