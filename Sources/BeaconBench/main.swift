@@ -3,11 +3,13 @@
 //
 //   swift build -c release && .build/release/beaconhunt-bench [--rows 250000,4000000] [--runs 3]
 //       [--dir bench-data] [--history-days 21] [--no-duckdb] [--spark-remote sc://HOST:PORT]
+//       [--spill-limit 64M]
 //
 // For each day: the floor of reading the bytes (`cat … | wc -l`); the notebook method on BeaconHunt
 // and as the project's DuckDB statement (Bench/notebook-method.duckdb.sql), whose findings must be
 // byte-identical to ours every run; the default hunt beside a per-flow interval query in DuckDB
-// (Bench/flow-intervals.duckdb.sql). Contenders alternate within each run; every one runs as a
+// (Bench/flow-intervals.duckdb.sql); both hunts again with `--memory-limit` set to `--spill-limit`,
+// so that their state goes to disk, their findings byte-identical to the hunts in memory. Contenders alternate within each run; every one runs as a
 // child process, so its peak RSS is its own. DuckDB (PyPI's `duckdb`) is installed into a venv
 // when missing. The targets are issue 12's.
 import BeaconCore
@@ -27,11 +29,13 @@ var sparkRemote: String?
 var useDuckDB = true
 /// History days for the periodicity hunt with a warm cache (0 leaves that measurement out).
 var historyDays = 21
+/// `--memory-limit` for the hunts that go to disk ("0" leaves them out).
+var spillLimit = "16M"
 var args = CommandLine.arguments.dropFirst()
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: beaconhunt-bench [--rows N[,N…]] [--dir DIR] [--runs N] [--history-days N] [--no-duckdb] [--spark-remote sc://HOST:PORT]\n"
+      "usage: beaconhunt-bench [--rows N[,N…]] [--dir DIR] [--runs N] [--history-days N] [--no-duckdb] [--spark-remote sc://HOST:PORT] [--spill-limit SIZE|0]\n"
         .utf8))
   exit(2)
 }
@@ -46,6 +50,7 @@ while let a = args.popFirst() {
   case "--spark-remote": sparkRemote = args.popFirst()
   case "--history-days": historyDays = max(0, Int(args.popFirst() ?? "") ?? historyDays)
   case "--no-duckdb": useDuckDB = false
+  case "--spill-limit": spillLimit = args.popFirst() ?? spillLimit
   default: usage()
   }
 }
@@ -122,6 +127,18 @@ for rows in dayRows {
   let notebookCSV = root + "/notebook.beaconhunt.csv"
   let duckCSV = root + "/notebook.duckdb.csv"
   let flowsCSV = root + "/flows.duckdb.csv"
+  let periodicityCSV = root + "/periodicity.beaconhunt.csv"
+  let spilledCSV = root + "/spilled.beaconhunt.csv"
+  let spillArgs = ["--memory-limit", spillLimit, "--format", "csv", "-o", spilledCSV, "--force"]
+  var notebookSpilled = Measured()
+  var periodicitySpilled = Measured()
+  /// The check every run: a hunt on disk finds what the hunt in memory found, byte for byte.
+  func sameAsInMemory(_ inMemory: String, _ what: String) {
+    guard FileManager.default.contentsEqual(atPath: inMemory, andPath: spilledCSV) else {
+      print("FAILED: the \(what) over --memory-limit differs: cmp \(inMemory) \(spilledCSV)")
+      exit(1)
+    }
+  }
   var floor = Measured()
   var notebook = Measured()
   var notebookOneCore = Measured()
@@ -143,7 +160,16 @@ for rows in dayRows {
       }
       duckFlows.add(try duck.flowIntervals(files: listFile, output: flowsCSV))
     }
-    periodicity.add(try timed(binary, dayArgs + ["--method", "periodicity"]))
+    periodicity.add(
+      try timed(
+        binary,
+        dayArgs + ["--method", "periodicity", "--format", "csv", "-o", periodicityCSV, "--force"]))
+    if spillLimit != "0" {
+      notebookSpilled.add(try timed(binary, notebookArgs + spillArgs))
+      sameAsInMemory(notebookCSV, "notebook hunt")
+      periodicitySpilled.add(try timed(binary, dayArgs + ["--method", "periodicity"] + spillArgs))
+      sameAsInMemory(periodicityCSV, "default hunt")
+    }
     if run == 0 || rows <= 1_000_000 {
       notebookOneCore.add(try timed(binary, notebookArgs + ["--threads", "1"]))
     }
@@ -179,6 +205,27 @@ for rows in dayRows {
     line(
       "per-flow interval query: DuckDB", duckFlows,
       "  BeaconHunt's default hunt \(f(duckFlows.best / periodicity.best, 2))× as fast (target ≥ 1×)"
+    )
+  }
+  if spillLimit != "0" {
+    /// What the hunt's run summary says it wrote to disk (one more run, not timed).
+    func written(_ args: [String]) throws -> String {
+      let command =
+        ([binary] + args.filter { $0 != "--quiet" }).map(shellQuoted).joined(separator: " ")
+        + " 2>&1 >/dev/null"
+      let summary = try output("/bin/sh", ["-c", command])
+      guard let disk = summary.split(separator: "\n").first(where: { $0.contains("disk  ") }),
+        let to = disk.range(of: "): "), let end = disk.range(of: " written")
+      else { return "stayed in memory" }
+      return String(disk[to.upperBound..<end.lowerBound]) + " on disk"
+    }
+    line(
+      "notebook: --memory-limit \(spillLimit)", notebookSpilled,
+      "  \(f(notebookSpilled.best / notebook.best, 2))× the time in memory, same findings, \(try written(notebookArgs + spillArgs))"
+    )
+    line(
+      "default hunt: --memory-limit \(spillLimit)", periodicitySpilled,
+      "  \(f(periodicitySpilled.best / periodicity.best, 2))× the time in memory, same findings, \(try written(dayArgs + ["--method", "periodicity"] + spillArgs))"
     )
   }
   let rss = max(notebook.rssMB, notebookOneCore.rssMB, periodicity.rssMB)
