@@ -68,6 +68,11 @@ public struct DaySummary: Sendable, Equatable {
   public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
     var p = Prevalence()
     p.add(rows, sourceInternal: sourceInternal)
+    add(p)
+  }
+
+  /// Summarises a day's prevalence (its connections added after direction filtering).
+  public mutating func add(_ p: Prevalence) {
     let byBytes = { (a: Int32, b: Int32) in
       utf8Less(p.names.strings[Int(a)], p.names.strings[Int(b)])
     }

@@ -72,16 +72,20 @@ struct History {
         h.fromCache += 1
         continue
       }
+      // The day streams through the same reducer as today's rows, within the same budget.
       let date = day.date
-      let rows = loader.load(day.files, format: spec.inputFormat, csvMapping: spec.csvMapping)
-      h.skippedLines += rows.report.skippedLines
-      h.skippedFiles += rows.report.fileProblems.count
-      let prepared = PeriodicityPrepare.apply(
-        rows.records, vendor: spec.vendor, window: .day(date), context: context,
-        parameters: spec.periodicity)
+      var dayLoader = loader
+      dayLoader.groupsFlowFields = true
+      var reducer = PeriodicityPrepare.Reducer(
+        vendor: spec.vendor, window: .day(date), context: context,
+        parameters: spec.periodicity, memory: spec.memory)
+      let report = dayLoader.stream(
+        day.files, format: spec.inputFormat, csvMapping: spec.csvMapping
+      ) { reducer.add($0) }
+      h.skippedLines += report.skippedLines
+      h.skippedFiles += report.fileProblems.count
       var summary = DaySummary(date: date.description, fingerprint: fingerprint)
-      summary.add(prepared.rows, sourceInternal: prepared.sourceInternal)
-      SlowFlows.add(prepared.rows, to: &summary, parameters: spec.periodicity)
+      try SlowFlows.summarise(try reducer.finish(), into: &summary, parameters: spec.periodicity)
       try cache?.store(summary, root: day.root)
       h.summaries.append(summary)
       h.summarised += 1

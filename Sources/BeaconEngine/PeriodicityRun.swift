@@ -238,36 +238,48 @@ struct FlowKey: Hashable {
   var proto: Int32?
 }
 
-/// One history day's slow flows (`PeriodicityMethod.isSlowDay`), from its prepared rows.
+/// One history day's summary from its prepared flows: the prevalence of its destinations, and
+/// its slow flows (`PeriodicityMethod.isSlowDay`) in the order their flows were first met.
 enum SlowFlows {
-  static func add(
-    _ rows: [ConnectionRecord], to summary: inout DaySummary, parameters p: PeriodicityParameters
-  ) {
-    var names = Interner()
-    var index: [FlowKey: Int] = [:]
-    var flows: [(row: ConnectionRecord, times: [Timestamp], ports: [Int32?])] = []
-    for r in rows {
-      let key = FlowKey(
-        src: names.id(r.sourceIP!), dst: names.id(r.destinationKey!),
-        port: r.destinationPort, proto: r.protocol.map { names.id($0) })
-      if let k = index[key] {
-        flows[k].times.append(r.time)
-        flows[k].ports.append(r.sourcePort)
-      } else {
-        index[key] = flows.count
-        flows.append((r, [r.time], [r.sourcePort]))
+  static func summarise(
+    _ prepared: consuming PreparedFlows, into summary: inout DaySummary,
+    parameters p: PeriodicityParameters
+  ) throws(SpillError) {
+    let strings = prepared.pool.strings()
+    func text(_ id: UInt32) -> String? { id == StringPool.none ? nil : strings[Int(id)] }
+    // A flow's first connection is its source's first to its destination on that port: the
+    // minimum over its flows is the destination's first of the day.
+    var prevalence = Prevalence()
+    for f in prepared.flows {
+      prevalence.add(
+        source: prevalence.names.id(strings[Int(f.source)]),
+        destination: prevalence.names.id(strings[Int(f.destinationKey)]),
+        sourceInternal: f.sourceInternal, ticks: f.firstTicks)
+    }
+    summary.add(prevalence)
+    var connections = prepared.connections
+    var members = [[Int]](repeating: [], count: connections.partitions)
+    for (k, f) in prepared.flows.enumerated() where f.rows.count >= PeriodicityMethod.slowMinCheckIns {
+      members[f.partition].append(k)
+    }
+    var slow: [(flow: Int, ticks: [Int64])] = []
+    for (part, flows) in members.enumerated() where !flows.isEmpty {
+      let rows = try connections.take(part)
+      for k in flows {
+        let f = prepared.flows[k]
+        let sorted = rows[f.rows].sorted { $0.ticks < $1.ticks }
+        let ticks = PeriodicityMethod.checkInTicks(
+          sorted.map { Timestamp(ticks: $0.ticks) }, sourcePorts: sorted.map(\.sourcePortValue),
+          protocol: text(f.protocol), parameters: p)
+        if PeriodicityMethod.isSlowDay(ticks) { slow.append((k, ticks)) }
       }
     }
-    for f in flows where f.times.count >= PeriodicityMethod.slowMinCheckIns {
-      let order = f.times.indices.sorted { f.times[$0] < f.times[$1] }
-      let ticks = PeriodicityMethod.checkInTicks(
-        order.map { f.times[$0] }, sourcePorts: order.map { f.ports[$0] },
-        protocol: f.row.protocol, parameters: p)
-      guard PeriodicityMethod.isSlowDay(ticks) else { continue }
+    slow.sort { $0.flow < $1.flow }
+    for (k, ticks) in slow {
+      let f = prepared.flows[k]
       summary.addFlow(
-        source: f.row.sourceIP!, destination: f.row.destinationKey!,
-        port: f.row.destinationPort,
-        protocol: f.row.protocol, ticks: ticks)
+        source: strings[Int(f.source)], destination: strings[Int(f.destinationKey)], port: f.port,
+        protocol: text(f.protocol), ticks: ticks)
     }
   }
 }
