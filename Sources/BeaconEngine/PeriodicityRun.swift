@@ -259,7 +259,8 @@ enum SlowFlows {
     summary.add(prevalence)
     var connections = prepared.connections
     var members = [[Int]](repeating: [], count: connections.partitions)
-    for (k, f) in prepared.flows.enumerated() where f.rows.count >= PeriodicityMethod.slowMinCheckIns {
+    for (k, f) in prepared.flows.enumerated()
+    where f.rows.count >= PeriodicityMethod.slowMinCheckIns {
       members[f.partition].append(k)
     }
     var slow: [(flow: Int, ticks: [Int64])] = []

@@ -27,25 +27,27 @@ enum NotebookHuntSQL {
     CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }
   }
 
-  /// One row of counts for the run summary (the same steps the native engine reports).
+  /// One row of counts for the run summary (the same steps the native engine reports): the
+  /// input's columns (`InputCounts`), then `NotebookCount`'s.
   static var counts: String {
     let P = NotebookSQLParameter.self
-    let nulled = nulledFields.map {
-      "count_if(status = 'ok' AND nulled_\($0.name)) AS nulled_\($0.name)"
-    }
-    return ctes + """
-
-      SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,
-        \(LoadSQL.skipCounts),
-        (SELECT count(*) FROM bh_vendor) AS vendor, (SELECT count(*) FROM bh_prepared) AS prepared,
-        (SELECT count(*) FROM bh_busy) AS busy,
-        (SELECT count(*) FROM bh_degree WHERE DegreeofSourceIps < \(P.degreeOfSourceIP.marker)) AS rare,
-        (SELECT count(*) FROM bh_baselined) AS baselined, (SELECT count(*) FROM bh_deltas) AS complete,
-        (SELECT count(*) FROM bh_deltas WHERE Timedelta > \(P.timeDelta.marker)) AS passing,
-        (SELECT count(*) FROM bh_grouped) AS groups,
-        \(nulled.joined(separator: ", "))
-      FROM bh_rows
-      """
+    let sql = ctes + "\nSELECT " + InputCounts.select + ",\n  "
+    return sql
+      + NotebookCount.allCases.map { c -> String in
+        let value =
+          switch c {
+          case .vendor: "(SELECT count(*) FROM bh_vendor)"
+          case .prepared: "(SELECT count(*) FROM bh_prepared)"
+          case .busy: "(SELECT count(*) FROM bh_busy)"
+          case .rare:
+            "(SELECT count(*) FROM bh_degree WHERE DegreeofSourceIps < \(P.degreeOfSourceIP.marker))"
+          case .baselined: "(SELECT count(*) FROM bh_baselined)"
+          case .complete: "(SELECT count(*) FROM bh_deltas)"
+          case .passing: "(SELECT count(*) FROM bh_deltas WHERE Timedelta > \(P.timeDelta.marker))"
+          case .groups: "(SELECT count(*) FROM bh_grouped)"
+          }
+        return "\(value) AS \(c.alias)"
+      }.joined(separator: ", ") + "\nFROM bh_rows"
   }
 
 }

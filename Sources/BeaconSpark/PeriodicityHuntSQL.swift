@@ -48,44 +48,76 @@ struct PeriodicityHuntSQL {
     ctes + "\nSELECT \(PeriodicitySQL.columns.joined(separator: ", ")) FROM bh_findings"
   }
 
-  /// One row of counts for the run summary (the steps the native engine reports).
+  /// One row of counts for the run summary (the steps the native engine reports): the input's
+  /// columns (`InputCounts`), then `PeriodicityCount`'s, each from the view that holds it.
   var counts: String {
-    let nulled = NotebookHuntSQL.nulledFields.map {
-      "count_if(status = 'ok' AND nulled_\($0.name)) AS nulled_\($0.name)"
+    typealias C = PeriodicityCount
+    func columns(_ list: [C]) -> String {
+      list.map { "\(value($0)) AS \($0.alias)" }.joined(separator: ", ")
     }
-    let historySkipped =
-      history
-      ? "(SELECT count_if(\(LoadSQL.isSkipped)) FROM bh_hrows)" : "0L"
+    let steady = "directed AND NOT icmp_error AND NOT dst_noise"
+    func value(_ c: C) -> String {
+      switch c {
+      case .vendor: "count(*)"
+      case .inWindow: "count_if(in_window)"
+      case .outsideExample: "min(CASE WHEN NOT in_window THEN Ticks END)"
+      case .firstDay: "first_day"
+      case .lastDay: "last_day"
+      case .valid: "count_if(valid_ips)"
+      case .invalid: "count_if(NOT valid_ips)"
+      case .named: "count_if(valid_ips AND DestinationName IS NOT NULL)"
+      case .proxied: "count_if(valid_ips AND proxied)"
+      case .invalidNames: "count_if(valid_ips AND name_invalid)"
+      case .directed: "count_if(directed)"
+      case .icmpErrors: "count_if(directed AND icmp_error)"
+      case .noiseDestinations: "count_if(directed AND NOT icmp_error AND dst_noise)"
+      case .afterNoise: "count_if(\(steady))"
+      case .prepared: "count_if(\(steady) AND NOT allowed)"
+      case .allowlistedNames: "count_if(\(steady) AND name_allowed)"
+      case .flows: "count(*)"
+      case .candidates: "count_if(candidate)"
+      case .popular:
+        "count_if(Kind <> 'strobe' AND Score < \(PeriodicitySQLParameter.minScore.marker))"
+      case .internalHosts: "internal_hosts"
+      case .historySkipped:
+        history ? "(SELECT count_if(\(LoadSQL.isSkipped)) FROM bh_hrows)" : "0L"
+      }
+    }
+    // Each view's columns, in the order of `PeriodicityCount` within it.
+    func from(_ view: String) -> [C] {
+      C.allCases.filter { c in
+        switch c {
+        case .vendor, .inWindow, .outsideExample: view == "bh_pwindowed"
+        case .firstDay, .lastDay: view == "bh_pspan"
+        case .valid, .invalid, .named, .proxied, .invalidNames, .directed, .icmpErrors,
+          .noiseDestinations, .afterNoise, .prepared, .allowlistedNames:
+          view == "bh_pclassified"
+        case .flows, .candidates: view == "bh_flows"
+        case .popular: view == "bh_rated"
+        case .internalHosts: view == "bh_window"
+        case .historySkipped: view == ""
+        }
+      }
+    }
     return ctes + """
 
       SELECT * FROM (
-        SELECT count(DISTINCT file) AS files, count_if(status = 'ok') AS rows, count_if(status = 'blank') AS blank,
-          \(LoadSQL.skipCounts),
-          \(nulled.joined(separator: ", "))
+        SELECT \(InputCounts.select)
         FROM bh_rows
       ) CROSS JOIN (
-        SELECT count(*) AS vendor, count_if(in_window) AS in_window,
-          min(CASE WHEN NOT in_window THEN Ticks END) AS outside_example
-        FROM bh_pwindowed
-      ) LEFT JOIN bh_pspan ON true CROSS JOIN (
-        SELECT count_if(valid_ips) AS valid, count_if(NOT valid_ips) AS invalid,
+        SELECT \(columns(from("bh_pwindowed"))) FROM bh_pwindowed
+      ) LEFT JOIN (SELECT \(columns(from("bh_pspan"))) FROM bh_pspan) ON true CROSS JOIN (
+        SELECT \(columns(from("bh_pclassified"))),
           min(CASE WHEN NOT valid_ips THEN concat('SourceIP ', coalesce(SourceIP, 'null'), ', DestinationIP ',
-            coalesce(DestinationIP, 'null')) END) AS invalid_example,
-          count_if(valid_ips AND DestinationName IS NOT NULL) AS named,
-          count_if(valid_ips AND proxied) AS proxied, count_if(valid_ips AND name_invalid) AS invalid_names,
-          count_if(directed) AS directed, count_if(directed AND icmp_error) AS icmp_errors,
-          count_if(directed AND NOT icmp_error AND dst_noise) AS noise_destinations,
-          count_if(directed AND NOT icmp_error AND NOT dst_noise) AS after_noise,
-          count_if(directed AND NOT icmp_error AND NOT dst_noise AND NOT allowed) AS prepared,
-          count_if(directed AND NOT icmp_error AND NOT dst_noise AND name_allowed) AS allowlisted_names
+            coalesce(DestinationIP, 'null')) END) AS \(Self.invalidExample)
         FROM bh_pclassified
-      ) CROSS JOIN (
-        SELECT count(*) AS flows, count_if(candidate) AS candidates FROM bh_flows
-      ) CROSS JOIN (
-        SELECT count_if(Kind <> 'strobe' AND Score < \(PeriodicitySQLParameter.minScore.marker)) AS popular
-        FROM bh_rated
-      ) CROSS JOIN (SELECT internal_hosts FROM bh_window)
-      CROSS JOIN (SELECT \(historySkipped) AS history_skipped)
+      ) CROSS JOIN (SELECT \(columns(from("bh_flows"))) FROM bh_flows)
+      CROSS JOIN (SELECT \(columns(from("bh_rated"))) FROM bh_rated)
+      CROSS JOIN (SELECT \(columns(from("bh_window"))) FROM bh_window)
+      CROSS JOIN (SELECT \(columns(from(""))))
       """
   }
+
+  /// The counts row's one text column: the least invalid row, as the native engine words it.
+  static let invalidExample = "invalid_example"
 }

@@ -81,7 +81,8 @@ public struct SparkEngine: HuntEngine {
     }
     clock.lap("spark")
     let findings = try Self.notebookFindings(result.0)
-    Self.fill(&summary, counts: result.1, examples: result.2, spec: spec, findings: findings.count)
+    try Self.fill(
+      &summary, counts: result.1, examples: result.2, spec: spec, findings: findings.count)
     summary.timings = clock.timings
     return HuntResult(findings: .notebook(findings), summary: summary)
   }
@@ -149,41 +150,49 @@ public struct SparkEngine: HuntEngine {
     }
     clock.lap("spark")
     let findings = try Self.periodicityFindings(result.0).sorted(by: PeriodicityMethod.findingOrder)
-    let counts = Self.fillInput(&summary, counts: result.1, examples: result.2)
-    c.historySkippedLines = counts["history_skipped"] ?? 0
-    c.afterVendor = counts["vendor"] ?? 0
-    c.inWindow = counts["in_window"] ?? 0
+    let counts = try CountsRow(result.1, PeriodicityCount.self)
+    Self.fillInput(&summary, counts: counts, examples: result.2)
     c.windowIsDay = window == .huntedDay
-    c.window = TimeWindow.Span(
-      firstDay: Int64(counts["first_day"] ?? 0), lastDay: Int64(counts["last_day"] ?? 0))
-    c.outsideExample = counts["outside_example"].map(Int64.init)
-    c.validRows = counts["valid"] ?? 0
-    c.invalidAddresses = counts["invalid"] ?? 0
+    var span = TimeWindow.Span(firstDay: 0, lastDay: 0)
+    for column in PeriodicityCount.allCases {
+      let v = counts[column]
+      switch column {
+      case .historySkipped: c.historySkippedLines = v ?? 0
+      case .vendor: c.afterVendor = v ?? 0
+      case .inWindow: c.inWindow = v ?? 0
+      case .firstDay: span.firstDay = Int64(v ?? 0)
+      case .lastDay: span.lastDay = Int64(v ?? 0)
+      case .outsideExample: c.outsideExample = v.map(Int64.init)
+      case .valid: c.validRows = v ?? 0
+      case .invalid: c.invalidAddresses = v ?? 0
+      case .named: c.namedRows = v ?? 0
+      case .proxied: c.proxiedRows = v ?? 0
+      case .invalidNames: c.invalidNames = v ?? 0
+      case .allowlistedNames: c.allowlistedNames = v ?? 0
+      case .directed: c.afterDirection = v ?? 0
+      case .icmpErrors: c.icmpErrors = v ?? 0
+      case .noiseDestinations: c.noiseDestinations = v ?? 0
+      case .afterNoise: c.afterNoise = v ?? 0
+      case .prepared: c.afterAllowlist = v ?? 0
+      case .flows: c.flows = v ?? 0
+      case .internalHosts: c.internalHosts = v ?? 0
+      case .popular: c.popular = v ?? 0
+      case .candidates: c.candidates = v ?? 0
+      }
+    }
+    c.window = span
     if let row = result.1.rows.first,
-      let k = result.1.fields.firstIndex(where: { $0.name == "invalid_example" }),
+      let k = result.1.fields.firstIndex(where: { $0.name == PeriodicityHuntSQL.invalidExample }),
       case .string(let e) = row[k]
     {
       c.invalidExample = e
     }
-    c.namedRows = counts["named"] ?? 0
-    c.proxiedRows = counts["proxied"] ?? 0
-    c.invalidNames = counts["invalid_names"] ?? 0
-    c.allowlistedNames = counts["allowlisted_names"] ?? 0
-    c.afterDirection = counts["directed"] ?? 0
-    c.icmpErrors = counts["icmp_errors"] ?? 0
-    c.noiseDestinations = counts["noise_destinations"] ?? 0
-    c.afterNoise = counts["after_noise"] ?? 0
-    c.afterAllowlist = counts["prepared"] ?? 0
     c.allowlistGiven = !allow.isEmpty
     c.allowNetworks = allow.networks.networks.count
     c.allowPorts = allow.ports.count
     c.allowHostNames = allow.nameCount
-    c.flows = counts["flows"] ?? 0
-    c.internalHosts = counts["internal_hosts"] ?? 0
     c.popularThreshold = PeriodicityMethod.popularThreshold(
       internalHosts: c.internalHosts, parameters: p)
-    c.popular = counts["popular"] ?? 0
-    c.candidates = counts["candidates"] ?? 0
     c.beacons = findings.filter { $0.kind == .beacon }.count
     c.bursts = findings.filter { $0.kind == .burst }.count
     c.strobes = findings.filter { $0.kind == .strobe }.count
@@ -414,41 +423,41 @@ public struct SparkEngine: HuntEngine {
 
   /// The run summary from the counts and examples queries, with the native engine's step names.
   static func fill(
-    _ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable, spec: HuntSpec,
+    _ summary: inout RunSummary, counts table: ArrowTable, examples: ArrowTable, spec: HuntSpec,
     findings: Int
-  ) {
-    let c = fillInput(&summary, counts: counts, examples: examples)
+  ) throws {
+    let counts = try CountsRow(table, NotebookCount.self)
+    fillInput(&summary, counts: counts, examples: examples)
     var steps = NotebookSteps.Counts()
-    steps.afterVendor = c["vendor"] ?? 0
-    steps.prepared = c["prepared"] ?? 0
-    steps.busySources = c["busy"] ?? 0
-    steps.rareDestinations = c["rare"] ?? 0
-    steps.baselined = c["baselined"] ?? 0
-    steps.complete = c["complete"] ?? 0
-    steps.passing = c["passing"] ?? 0
-    steps.groups = c["groups"] ?? 0
+    for column in NotebookCount.allCases {
+      let v = counts[column] ?? 0
+      switch column {
+      case .vendor: steps.afterVendor = v
+      case .prepared: steps.prepared = v
+      case .busy: steps.busySources = v
+      case .rare: steps.rareDestinations = v
+      case .baselined: steps.baselined = v
+      case .complete: steps.complete = v
+      case .passing: steps.passing = v
+      case .groups: steps.groups = v
+      }
+    }
     steps.findings = findings
     summary.steps = NotebookSteps.steps(steps, vendor: spec.vendor, thresholds: spec.notebook)
     summary.findings = findings
   }
 
-  /// The input report from the counts and examples queries; returns the integer counts by name.
-  @discardableResult
-  static func fillInput(_ summary: inout RunSummary, counts: ArrowTable, examples: ArrowTable)
-    -> [String: Int]
-  {
-    guard let row = counts.rows.first else { return [:] }
-    var c: [String: Int] = [:]
-    for (k, f) in counts.fields.enumerated() { if case .int(let v) = row[k] { c[f.name] = Int(v) } }
+  /// The input report from the counts and examples queries.
+  static func fillInput(_ summary: inout RunSummary, counts c: CountsRow, examples: ArrowTable) {
     var r = InputReport()
-    r.files = c["files"] ?? 0
-    r.rows = c["rows"] ?? 0
-    r.blankLines = c["blank"] ?? 0
-    for (status, reason) in LoadSQL.statusReasons where (c[status] ?? 0) > 0 {
+    r.files = c[InputCounts.files]
+    r.rows = c[InputCounts.rows]
+    r.blankLines = c[InputCounts.blank]
+    for (status, reason) in LoadSQL.statusReasons where c[status] > 0 {
       r.skipped[reason] = c[status]
     }
-    for f in NotebookHuntSQL.nulledFields where (c["nulled_\(f.name)"] ?? 0) > 0 {
-      r.nulledFields[f.name] = c["nulled_\(f.name)"]
+    for f in NotebookHuntSQL.nulledFields where c[InputCounts.nulled(f)] > 0 {
+      r.nulledFields[f.name] = c[InputCounts.nulled(f)]
     }
     for e in examples.rows {
       guard case .string(let file) = e[0], case .string(let status) = e[1] else { continue }
@@ -458,6 +467,5 @@ public struct SparkEngine: HuntEngine {
       r.skippedExamples.append(InputProblem(file: file, line: 0, message: "\(reason): \(line)"))
     }
     summary.input = r
-    return c
   }
 }
