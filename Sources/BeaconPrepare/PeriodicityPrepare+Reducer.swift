@@ -2,14 +2,43 @@ import BeaconCore
 import BeaconNet
 
 /// One connection of a prepared flow: its time, sizes and source port (`present` as in
-/// `CompactRow`), and the flow it belongs to.
+/// `CompactRow`), and the flow it belongs to. 32 bytes: the flow's index and the presence bits
+/// share one word, because a day's kept connections are the largest thing a hunt holds.
 public struct FlowRow: Sendable, BitwiseCopyable {
   public var ticks: Int64
   public var sentBytes: Int64
   public var receivedBytes: Int64
   public var sourcePort: Int32
-  public var flow: UInt32
-  public var present: UInt8
+  /// The flow in the low 28 bits, `CompactRow.Present` bits in the high 4.
+  @usableFromInline var packed: UInt32
+
+  /// Flows a hunt can number: far more than fit in memory (each flow holds about 100 bytes
+  /// besides its connections).
+  public static let maxFlows = 1 << 28
+  @usableFromInline static let flowMask = UInt32(maxFlows - 1)
+
+  @inlinable public init(
+    ticks: Int64, sentBytes: Int64, receivedBytes: Int64, sourcePort: Int32, flow: UInt32,
+    present: UInt8
+  ) {
+    self.ticks = ticks
+    self.sentBytes = sentBytes
+    self.receivedBytes = receivedBytes
+    self.sourcePort = sourcePort
+    packed = 0
+    self.flow = flow
+    packed |= UInt32(present & CompactRow.Present.all) << 28
+  }
+
+  @inlinable public var flow: UInt32 {
+    get { packed & Self.flowMask }
+    set {
+      precondition(newValue <= Self.flowMask, "more than 2^28 flows")
+      packed = packed & ~Self.flowMask | newValue
+    }
+  }
+
+  @inlinable public var present: UInt8 { UInt8(truncatingIfNeeded: packed >> 28) }
 
   @inlinable public var sourcePortValue: Int32? {
     present & CompactRow.Present.sourcePort != 0 ? sourcePort : nil

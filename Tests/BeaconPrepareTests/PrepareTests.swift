@@ -6,6 +6,28 @@ import Testing
 @testable import BeaconPrepare
 
 @Suite struct PrepareTests {
+  /// A day's kept connections are what a hunt holds most of: 32 bytes each, every field and
+  /// null kept.
+  @Test func aKeptConnectionTakes32BytesAndKeepsEveryField() {
+    #expect(MemoryLayout<FlowRow>.stride == 32)
+    let all = FlowRow(
+      ticks: -7, sentBytes: .max, receivedBytes: .min, sourcePort: -1,
+      flow: UInt32(FlowRow.maxFlows - 1), present: CompactRow.Present.all)
+    #expect(all.flow == UInt32(FlowRow.maxFlows - 1))
+    #expect(all.sourcePortValue == -1 && all.sentBytesValue == .max)
+    #expect(all.receivedBytesValue == .min)
+    var none = FlowRow(
+      ticks: 0, sentBytes: 5, receivedBytes: 6, sourcePort: 7, flow: 0, present: 0)
+    #expect(none.sourcePortValue == nil && none.sentBytesValue == nil)
+    #expect(none.receivedBytesValue == nil)
+    none.flow = 12_345
+    #expect(none.flow == 12_345 && none.present == 0)
+    let some = FlowRow(
+      ticks: 0, sentBytes: 5, receivedBytes: 6, sourcePort: 7, flow: 3,
+      present: CompactRow.Present.sentBytes)
+    #expect(some.sentBytesValue == 5 && some.receivedBytesValue == nil && some.flow == 3)
+  }
+
   @Test(arguments: ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1"])
   func privatePrefixesAreDropped(ip: String) {
     #expect(NotebookPrivatePrefixes.matches(ip))
