@@ -199,8 +199,10 @@ public struct RecordLoader: Sendable {
       /// handing on.
       @Sendable func handOn(_ k: Int, _ rows: borrowing RowChunk) {
         while true {
-          let seen = turns.generation
           drain()
+          // Read after draining (which advances the count itself), so the wait below sleeps
+          // until another worker hands on or steps back, instead of spinning.
+          let seen = turns.generation
           let mine = sequencer.withLock { s -> Bool in
             guard !s.consuming, s.next == k else { return false }
             s.consuming = true
