@@ -104,7 +104,8 @@ let package = Package(
     .testTarget(
       name: "BeaconSparkTests",
       dependencies: [
-        "BeaconSpark", "BeaconEngine", "BeaconExport", "BeaconSimulate", "BeaconTestSupport",
+        "BeaconSpark", "BeaconArrow", "BeaconEngine", "BeaconExport", "BeaconSimulate",
+        "BeaconTestSupport",
       ]),
     .testTarget(
       name: "BeaconEngineTests",

@@ -64,14 +64,8 @@ public struct DaySummary: Sendable, Equatable {
   /// The index of `s` in `strings`, added when new.
   public mutating func id(_ s: String) -> Int32 { names.id(s) }
 
-  /// Summarises prepared rows (after direction filtering); only internal sources count.
-  public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
-    var p = Prevalence()
-    p.add(rows, sourceInternal: sourceInternal)
-    add(p)
-  }
-
-  /// Summarises a day's prevalence (its connections added after direction filtering).
+  /// Summarises a day's prevalence (its connections added after direction filtering); only
+  /// internal sources count.
   public mutating func add(_ p: Prevalence) {
     let byBytes = { (a: Int32, b: Int32) in
       utf8Less(p.names.strings[Int(a)], p.names.strings[Int(b)])
@@ -136,7 +130,7 @@ public struct Prevalence: Sendable {
 
   public init() {}
 
-  /// Adds one of today's connections, by ids from `names`.
+  /// Adds a connection (or a flow, by its first time), by ids from `names`.
   public mutating func add(source: Int32, destination: Int32, sourceInternal: Bool, ticks: Int64) {
     if sourceInternal {
       sources[destination, default: []].insert(source)
@@ -144,15 +138,6 @@ public struct Prevalence: Sendable {
       sources[destination] = []
     }
     first[destination] = min(first[destination] ?? .max, ticks)
-  }
-
-  public mutating func add(_ rows: [ConnectionRecord], sourceInternal: [Bool]) {
-    for (r, isInternal) in zip(rows, sourceInternal) {
-      guard let d = r.destinationKey, let s = r.sourceIP else { continue }
-      add(
-        source: names.id(s), destination: names.id(d), sourceInternal: isInternal,
-        ticks: r.time.ticks)
-    }
   }
 
   /// Adds a history day, and returns the ids of its strings (index for index). With

@@ -32,6 +32,11 @@ public final class PartitionedSpill<Row: BitwiseCopyable>: @unchecked Sendable {
   /// Bytes written to the file so far.
   public var bytesWritten: Int64 { end }
 
+  /// What the run summary says of this spill.
+  public func report(budget: Int64) -> SpillReport {
+    SpillReport(partitions: partitions, bytes: end, budget: budget)
+  }
+
   public init(partitions: Int, folder: String, bufferBytes: Int = 64 << 10) throws(SpillError) {
     precondition(partitions > 0)
     self.partitions = partitions

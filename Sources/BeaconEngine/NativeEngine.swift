@@ -53,10 +53,7 @@ public struct NativeEngine: HuntEngine {
       let prepared = try reducer.finish()
       counts.afterVendor = prepared.afterVendor
       counts.prepared = prepared.count
-      if let spill = prepared.spill {
-        summary.spill = SpillReport(
-          partitions: spill.partitions, bytes: spill.bytesWritten, budget: spec.memory.bytes)
-      }
+      summary.spill = prepared.spill?.report(budget: spec.memory.bytes)
       clock.lap("prepare")
       let baseline = try NotebookBaseline.apply(prepared, thresholds: spec.notebook)
       counts.busySources = baseline.busySources

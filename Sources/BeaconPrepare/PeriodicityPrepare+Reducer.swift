@@ -309,13 +309,21 @@ extension PeriodicityPrepare {
         rows + flowBytes + addressDays.count * 2 * MemoryLayout<AddressDay>.stride + pool.heldBytes)
     }
 
+    /// The partition of a flow's connections on disk (and of the flow, once finished).
+    @inline(__always)
+    static func partition(ofFlow flow: UInt32, _ partitions: Int) -> Int {
+      Int(flow % UInt32(partitions))
+    }
+
     /// Moves the connections held so far to disk; later ones go straight there.
     private mutating func startSpilling(_ memory: MemoryBudget) {
       do throws(SpillError) {
         let s = try PartitionedSpill<FlowRow>(
           partitions: MemoryBudget.spillPartitions, folder: memory.folder)
         for b in flowBlocks.indices {
-          for r in flowBlocks[b] { try s.append(r, to: Int(r.flow) % s.partitions) }
+          for r in flowBlocks[b] {
+            try s.append(r, to: Self.partition(ofFlow: r.flow, s.partitions))
+          }
           flowBlocks[b] = []
         }
         flowBlocks = []
@@ -329,8 +337,9 @@ extension PeriodicityPrepare {
     private mutating func keep(_ row: FlowRow) {
       if let spill {
         guard spillError == nil else { return }
-        do throws(SpillError) { try spill.append(row, to: Int(row.flow) % spill.partitions) } catch
-        {
+        do throws(SpillError) {
+          try spill.append(row, to: Self.partition(ofFlow: row.flow, spill.partitions))
+        } catch {
           spillError = error
         }
         return
@@ -592,7 +601,7 @@ extension PeriodicityPrepare {
       var sizes = [Int](repeating: 0, count: partitions)
       for k in flows.indices where counts[k] > 0 {
         var f = flows[k]
-        f.partition = k % partitions
+        f.partition = Self.partition(ofFlow: UInt32(k), partitions)
         f.rows = sizes[f.partition]..<(sizes[f.partition] + counts[k])
         f.firstTicks = first[k]
         f.lastTicks = last[k]
@@ -606,8 +615,7 @@ extension PeriodicityPrepare {
         connections = FlowConnections(
           storage: .spilled(spill), window: window, keptIndex: newIndex,
           cursors: kept.map(\.rows.lowerBound), sizes: sizes)
-        report = SpillReport(
-          partitions: partitions, bytes: spill.bytesWritten, budget: memory.bytes)
+        report = spill.report(budget: memory.bytes)
       } else {
         var next = kept.map(\.rows.lowerBound)
         let grouped = [FlowRow](unsafeUninitializedCapacity: sizes[0]) { buffer, n in

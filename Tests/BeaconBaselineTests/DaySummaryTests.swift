@@ -9,13 +9,16 @@ import Testing
   /// non-ASCII, empty strings, negative and huge ticks, no port or protocol, extreme ports.
   static func sample() -> DaySummary {
     var s = DaySummary(date: "2021-11-01", fingerprint: "f\u{0}\"'é-1")
-    s.add(
-      [
-        record(1_000, "10.0.0.5", "198.51.100.7"),
-        record(-5, "10.0.0.6", "198.51.100.7"),
-        record(Int64.max / 2, "10.0.0.5", "\"'<b>é\u{1F600}"),
-        record(7, "", "2001:db8::1"),
-      ], sourceInternal: [true, true, true, false])
+    var p = Prevalence()
+    for (ticks, src, dst, isInternal) in [
+      (1_000, "10.0.0.5", "198.51.100.7", true), (-5, "10.0.0.6", "198.51.100.7", true),
+      (Int64.max / 2, "10.0.0.5", "\"'<b>é\u{1F600}", true), (7, "", "2001:db8::1", false),
+    ] as [(Int64, String, String, Bool)] {
+      p.add(
+        source: p.names.id(src), destination: p.names.id(dst), sourceInternal: isInternal,
+        ticks: ticks)
+    }
+    s.add(p)
     s.addFlow(
       source: "10.0.0.5", destination: "198.51.100.7", port: 443, protocol: "TCP",
       ticks: [1, 5, 1_000_000_000_000, Int64.max])
@@ -25,13 +28,6 @@ import Testing
       source: "\"'<b>é\u{1F600}", destination: "", port: Int32.min, protocol: "é", ticks: [])
     s.addFlow(source: "a", destination: "b", port: Int32.max, protocol: "", ticks: [3, 2, 1])
     return s
-  }
-
-  static func record(_ ticks: Int64, _ src: String, _ dst: String) -> ConnectionRecord {
-    var r = ConnectionRecord(time: Timestamp(ticks: ticks))
-    r.sourceIP = src
-    r.destinationIP = dst
-    return r
   }
 
   @Test func whatIsWrittenReadsBackTheSame() throws {
