@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 // The package is laid out as the hunt's pipeline: load → prepare → baseline → detect → export,
 // with the native engine tying the stages together and the CLI on top.
+//
+// Linux only: the loader, the spill file and the CLI call Glibc directly (pread, an unlinked
+// temporary file), the tests read /proc, and there is no Darwin shim. SwiftPM cannot declare a
+// Linux-only package, so this comment and the README say it.
 import PackageDescription
 
 let package = Package(
   name: "BeaconHunt",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "beaconhunt", targets: ["BeaconHuntCLI"]),
     .executable(name: "beaconhunt-bench", targets: ["BeaconBench"]),
@@ -106,7 +109,9 @@ let package = Package(
       dependencies: [
         "BeaconSpark", "BeaconArrow", "BeaconEngine", "BeaconExport", "BeaconSimulate",
         "BeaconTestSupport",
-      ]),
+      ],
+      // Arrow streams captured from Spark, read by path (ArrowFixtureTests).
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "BeaconEngineTests",
       dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate", "BeaconTestSupport"]),

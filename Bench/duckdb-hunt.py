@@ -11,28 +11,7 @@ import sys
 
 import duckdb
 
-
-def cell(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v) if v == v and v not in (float("inf"), float("-inf")) else "null"
-    if isinstance(v, list):
-        return field("[" + ",".join(cell(x) for x in v) + "]")
-    s = str(v)
-    if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        s = "'" + s
-    return field(s)
-
-
-def field(s):
-    if any(c in s for c in ',"\r\n'):
-        return '"' + s.replace('"', '""') + '"'
-    return s
+import bench_csv
 
 
 def main():
@@ -48,14 +27,7 @@ def main():
     con = duckdb.connect(config={"threads": int(threads)})
     cur = con.execute(sql, params)
     columns = [d[0] for d in cur.description]
-    with open(out_path, "w", newline="") as out:
-        out.write(",".join(field(c) for c in columns) + "\r\n")
-        while True:
-            batch = cur.fetchmany(10000)
-            if not batch:
-                break
-            for row in batch:
-                out.write(",".join(cell(v) for v in row) + "\r\n")
+    bench_csv.write(out_path, columns, iter(lambda: cur.fetchmany(10000), []))
 
 
 main()

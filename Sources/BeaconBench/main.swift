@@ -255,19 +255,81 @@ for rows in dayRows {
   }
 
   if let sparkRemote {
-    // The same hunts on Spark (warm: one untimed run first, as a running cluster would be).
-    for (method, native) in [("notebook", notebook), ("periodicity", periodicity)] {
+    // The same hunts on Spark (warm: one untimed run first, as a running cluster would be),
+    // and the notebook method as the plain PySpark DataFrame job a Spark user would run
+    // (Bench/pyspark-notebook.py) on the same server, alternating with ours; its findings must
+    // be byte-identical to ours every run.
+    let pyspark = try PySpark.ready(scripts: benchScripts)
+    let sparkCSV = root + "/notebook.spark.csv"
+    let pysparkCSV = root + "/notebook.pyspark.csv"
+    for method in ["notebook", "periodicity"] {
       let sparkArgs =
         dayArgs + [
           "--method", method, "--engine", "spark", "--spark-remote", sparkRemote,
+          "--format", "csv", "-o",
+          method == "notebook" ? sparkCSV : root + "/periodicity.spark.csv",
+          "--force",
         ]
       _ = try timed(binary, sparkArgs)
       var spark = Measured()
-      for _ in 0..<runs { spark.add(try timed(binary, sparkArgs)) }
-      print(
-        "  \(method) on Spark (\(sparkRemote))  \(f(spark.best)) s   \(f(spark.best / native.best, 1))× the native hunt (client RSS not counted: the work is the cluster's)"
-      )
+      var job = Measured()
+      for _ in 0..<runs {
+        spark.add(try timed(binary, sparkArgs))
+        if method == "notebook" {
+          job.add(try pyspark.notebook(remote: sparkRemote, files: listFile, output: pysparkCSV))
+          guard FileManager.default.contentsEqual(atPath: sparkCSV, andPath: pysparkCSV),
+            FileManager.default.contentsEqual(atPath: sparkCSV, andPath: notebookCSV)
+          else {
+            print(
+              "FAILED: the notebook findings on Spark differ: cmp \(sparkCSV) \(pysparkCSV) \(notebookCSV)"
+            )
+            exit(1)
+          }
+        }
+      }
+      let native = method == "notebook" ? notebook : periodicity
+      line(
+        "\(method): beaconhunt --engine spark", spark,
+        "  \(f(spark.best / native.best, 1))× the native hunt (the cluster's RSS is not counted)")
+      if method == "notebook" {
+        line(
+          "notebook: PySpark DataFrame job (same \(findings) findings)", job,
+          "  BeaconHunt on Spark \(f(spark.best / job.best, 2))× its time (target ≤ 1.1×)")
+      }
     }
+  }
+}
+
+/// The notebook method as a PySpark DataFrame job on the Spark Connect server under test, from
+/// the venv `.ci/run` makes (PyPI's pyspark with the Connect client's extras, added when missing).
+struct PySpark {
+  var python: String
+  var scripts: String
+
+  static func ready(scripts: String) throws -> PySpark {
+    let env = ProcessInfo.processInfo.environment
+    let venv =
+      env["BEACONHUNT_SPARK_VENV"]
+      ?? (NSHomeDirectory() + "/.cache/beaconhunt/venv-pyspark-4.3.0")
+    let python = venv + "/bin/python"
+    let probe = ["-c", "import pyspark.sql.connect.session, pyarrow, grpc, pandas"]
+    if (try? output(python, probe)) == nil {
+      print("installing pyspark[connect]==4.3.0 into \(venv) …")
+      if !FileManager.default.fileExists(atPath: python) {
+        _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
+      }
+      _ = try output(venv + "/bin/pip", ["install", "-q", "pyspark[connect]==4.3.0"])
+      _ = try output(python, probe)
+    }
+    return PySpark(python: python, scripts: scripts)
+  }
+
+  func notebook(remote: String, files: String, output: String) throws -> (
+    seconds: Double, rssMB: Double
+  ) {
+    try timed(
+      python,
+      [scripts + "/pyspark-notebook.py", remote, files, output] + DuckDB.notebookParameters)
   }
 }
 
@@ -304,16 +366,22 @@ struct DuckDB {
 
   /// The notebook method's statement, with BeaconHunt's own defaults and private prefixes bound.
   func notebook(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {
-    let t = NotebookThresholds()
-    return try run(
+    try run(
       "notebook-method.duckdb.sql", files: files, output: output,
-      params: [
-        Self.privatePrefixes,
-        "daily_event_count=\(t.dailyEventCountThreshold)",
-        "degree_of_source_ips=\(t.degreeOfSourceIPThreshold)",
-        "time_delta=\(t.timeDeltaThreshold)",
-        "percent_beacon=\(t.percentBeaconThreshold)",
-      ])
+      params: Self.notebookParameters)
+  }
+
+  /// `NAME=JSON` for the notebook method's peers (DuckDB's statement, the PySpark job):
+  /// BeaconHunt's own defaults and private prefixes.
+  static var notebookParameters: [String] {
+    let t = NotebookThresholds()
+    return [
+      privatePrefixes,
+      "daily_event_count=\(t.dailyEventCountThreshold)",
+      "degree_of_source_ips=\(t.degreeOfSourceIPThreshold)",
+      "time_delta=\(t.timeDeltaThreshold)",
+      "percent_beacon=\(t.percentBeaconThreshold)",
+    ]
   }
 
   func flowIntervals(files: String, output: String) throws -> (seconds: Double, rssMB: Double) {

@@ -75,34 +75,40 @@ public struct RowChunk: Sendable {
 
   /// Each row's combination of source, destination, names, protocol and destination port.
   public struct FlowGroups: Sendable {
-    public struct Fields: Hashable, Sendable {
+    public struct Fields: FlatKey {
       var source: UInt32
       var destination: UInt32
       var hostName: UInt32
       var requestURL: UInt32
       var `protocol`: UInt32
       var port: Int64
+
+      public static let placeholder = Fields(
+        source: 0, destination: 0, hostName: 0, requestURL: 0, protocol: 0, port: 0)
+
+      public var mixed: Int {
+        var h = FlatHash.start(UInt64(source) | UInt64(destination) << 32)
+        h = FlatHash.add(h, UInt64(hostName) | UInt64(requestURL) << 32)
+        h = FlatHash.add(h, UInt64(`protocol`) ^ UInt64(bitPattern: port) &* 0x9E37_79B9_7F4A_7C15)
+        return FlatHash.finish(h)
+      }
     }
     /// The distinct combinations, in order of first sight; `group[i]` is row `i`'s.
-    public var fields: [Fields] = []
+    public var fields: [Fields] { index.keys }
+    /// How many distinct combinations there are.
+    public var combinations: Int { index.count }
     public var group: [UInt32] = []
+    private var index = FlatIndex<Fields>(capacity: 1024)
 
+    /// Runs for every row a hunt reads, on the parsing cores.
     public init(_ rows: [CompactRow]) {
-      var index: [Fields: UInt32] = [:]
       group.reserveCapacity(rows.count)
       for r in rows {
         let f = Fields(
           source: r.source, destination: r.destination, hostName: r.hostName,
           requestURL: r.requestURL, protocol: r.protocol,
           port: r.destinationPortValue.map { Int64($0) } ?? Int64.min)
-        if let g = index[f] {
-          group.append(g)
-        } else {
-          let g = UInt32(fields.count)
-          index[f] = g
-          fields.append(f)
-          group.append(g)
-        }
+        group.append(UInt32(index.insert(f).number))
       }
     }
   }

@@ -23,8 +23,10 @@ public enum SQLText {
   }
 }
 
-/// The named parameters (`:name`) of the notebook method's Spark SQL, one place for each name.
-/// Values travel as `SQL.named_arguments` literals, never as SQL text.
+// The named parameters (`:name`) of the hunts' Spark SQL, one place for each name. Values travel
+// as `SQL.named_arguments` literals, never as SQL text; `SparkEngine` binds every case of each
+// enum through an exhaustive switch, so a new parameter cannot be left unbound.
+
 /// The loading rules' named parameter, bound by every query that reads lines.
 public enum LoadSQLParameter: String, CaseIterable, Sendable {
   /// Integer: lines longer than this many bytes are skipped (`InputLimits.maxLineBytes`).
@@ -34,11 +36,19 @@ public enum LoadSQLParameter: String, CaseIterable, Sendable {
   public var marker: String { ":" + rawValue }
 }
 
-public enum NotebookSQLParameter: String, CaseIterable, Sendable {
+/// The vendor filter's named parameters, shared by both methods' SQL.
+public enum VendorSQLParameter: String, CaseIterable, Sendable {
   /// Boolean: keep every vendor.
   case allVendors = "all_vendors"
   /// String: the vendor to keep (ignored when `all_vendors`).
   case vendor
+
+  /// `:name` as it appears in the SQL.
+  public var marker: String { ":" + rawValue }
+}
+
+/// The named parameters of the notebook method's Spark SQL (values travel as literals).
+public enum NotebookSQLParameter: String, CaseIterable, Sendable {
   case dailyEventCount = "daily_event_count"
   case degreeOfSourceIP = "degree_of_srcip"
   case timeDelta = "time_delta"

@@ -586,46 +586,31 @@ final class FileInput: @unchecked Sendable {
       case .names(let cap): zeek = ZeekConnParser(names: ZeekNames(cap: cap))
       case .conn(let join): zeek = ZeekConnParser(join: join)
       }
-      var parser = LineParser(
+      let parser = LineParser(
         nameKind != nil && detected == .auto ? .zeek : detected, csvMapping: csvMapping, zeek: zeek)
-      let maxLine = limits.maxLineBytes
-      let file = name
-      try reader.forEachLine(
-        end: unit.end < 0 ? nil : unit.end, skipPartial: skipPartial, atFileStart: start == 0,
-        source
-      ) { line in
-        out.chunk.lines += 1
-        switch line {
-        case .tooLong(let bytes, let terminated):
-          out.chunk.report.skip(
-            .tooLong,
-            InputProblem(
-              file: file, line: out.chunk.lines,
-              message:
-                "\(bytes) bytes\(terminated ? "" : " (no newline at the end)"), over the limit of \(InputLimits.text(Int64(maxLine))): skipped"
-            ))
-          return true
-        case .text(let p, let n, let terminated):
-          if n > 0, memchr(p, 0, n) != nil {
-            out.chunk.report.skip(
-              .nulBytes,
-              InputProblem(
-                file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
-            return true
-          }
-          let more = parser.parseLine(
-            p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
-          if let handOn, out.chunk.rows.count >= handOnRows {
-            handOn(out.chunk.rows)
-            out.chunk.rows = RowChunk()
-          }
-          return more
-        }
-      }
-      parser.finish(file: file, into: &out.chunk)
-      if case .zeek(let z) = parser {
+      let end = unit.end < 0 ? nil : unit.end
+      // One loop per file, specialised to its format's parser: the per-line call neither
+      // switches on the format nor copies the parser (and retains what it holds).
+      switch parser {
+      case .csl(var c):
+        try readLines(
+          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
+          handOnRows: handOnRows, handOn: handOn, into: &out)
+      case .zeek(var z):
+        try readLines(
+          &z, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
+          handOnRows: handOnRows, handOn: handOn, into: &out)
+        if let other = z.otherLog { out.chunk.report.otherLogs[other, default: 0] += 1 }
         out.names = z.names
         out.misfiled = z.misfiled
+      case .csv(var c):
+        try readLines(
+          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
+          handOnRows: handOnRows, handOn: handOn, into: &out)
+      case .cef(var c):
+        try readLines(
+          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
+          handOnRows: handOnRows, handOn: handOn, into: &out)
       }
     } catch {
       out.chunk.report.fileProblems.append(
@@ -637,6 +622,51 @@ final class FileInput: @unchecked Sendable {
       out.bytesCovered = isRegular ? size : position
     }
     return out
+  }
+}
+
+extension FileInput {
+  /// Hands each line of `reader` to `parser`: over-long lines and lines with a NUL byte are
+  /// counted and skipped here, for every format alike; rows go to `handOn` every `handOnRows`.
+  fileprivate func readLines<P: LineParsing>(
+    _ parser: inout P, _ reader: inout LineReader,
+    _ source: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int,
+    end: Int?, skipPartial: Bool, atFileStart: Bool, handOnRows: Int,
+    handOn: ((borrowing RowChunk) -> Void)?, into out: inout UnitOutput
+  ) throws(ReadFailure) {
+    let maxLine = limits.maxLineBytes
+    let file = name
+    try reader.forEachLine(
+      end: end, skipPartial: skipPartial, atFileStart: atFileStart, source
+    ) { line in
+      out.chunk.lines += 1
+      switch line {
+      case .tooLong(let bytes, let terminated):
+        out.chunk.report.skip(
+          .tooLong,
+          InputProblem(
+            file: file, line: out.chunk.lines,
+            message:
+              "\(bytes) bytes\(terminated ? "" : " (no newline at the end)"), over the limit of \(InputLimits.text(Int64(maxLine))): skipped"
+          ))
+        return true
+      case .text(let p, let n, let terminated):
+        if n > 0, memchr(p, 0, n) != nil {
+          out.chunk.report.skip(
+            .nulBytes,
+            InputProblem(
+              file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
+          return true
+        }
+        let more = parser.read(
+          p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
+        if let handOn, out.chunk.rows.count >= handOnRows {
+          handOn(out.chunk.rows)
+          out.chunk.rows = RowChunk()
+        }
+        return more
+      }
+    }
   }
 }
 
@@ -669,41 +699,56 @@ enum LineParser {
     case .csl, .auto: self = .csl(ChunkParser())
     }
   }
+}
 
+/// A reader of one format's lines (`FileInput.readLines` runs one per file).
+protocol LineParsing {
   /// Parses one line; false when the rest of the file is not to be read.
-  mutating func parseLine(
+  mutating func read(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool
+}
+
+extension ChunkParser: LineParsing {
+  mutating func read(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
     into out: inout ChunkParser.Output
   ) -> Bool {
-    switch self {
-    case .csl(var c):
-      self = .cef(CEFParser())  // release the payload so the mutation below is in place
-      c.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-      self = .csl(c)
-      return true
-    case .zeek(var z):
-      self = .cef(CEFParser())
-      z.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-      self = .zeek(z)
-      return z.reading
-    case .csv(var c):
-      self = .cef(CEFParser())
-      let ok = c.parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-      self = .csv(c)
-      return ok
-    case .cef(let c):
-      checkText(p, n, line: line, file: file, report: &out.report)
-      let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-      c.line(text, line: line, terminated: terminated, file: file, into: &out)
-      return true
-    }
+    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+    return true
   }
+}
 
-  /// What a parser says once the file ends.
-  func finish(file: String, into out: inout ChunkParser.Output) {
-    if case .zeek(let z) = self, let other = z.otherLog {
-      out.report.otherLogs[other, default: 0] += 1
-    }
+extension ZeekConnParser: LineParsing {
+  /// False once the file shows it is another log, or a conn log misfiled as a name log.
+  mutating func read(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool {
+    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+    return reading
+  }
+}
+
+extension CSVConnParser: LineParsing {
+  mutating func read(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool {
+    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
+  }
+}
+
+extension CEFParser: LineParsing {
+  mutating func read(
+    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
+    into out: inout ChunkParser.Output
+  ) -> Bool {
+    checkText(p, n, line: line, file: file, report: &out.report)
+    let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    self.line(text, line: line, terminated: terminated, file: file, into: &out)
+    return true
   }
 }
 

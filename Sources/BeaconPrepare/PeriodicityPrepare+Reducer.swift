@@ -209,13 +209,14 @@ extension PeriodicityPrepare {
     private var afterVendor = 0
     private var perDay: [Int64: Result.DayCounts] = [:]
     private var flows: [PreparedFlow] = []
-    private var index: [Key: Int] = [:]
+    /// Flows by key: a key's number is its flow's index in `flows`.
+    private var index = FlatIndex<Key>()
     /// Kept connections in input order, each naming its flow; grouped by flow in `finish`.
     /// Blocks of a fixed size, so that growing never copies (nor holds twice) what is kept.
     private var flowBlocks: [[FlowRow]] = []
     private static let blockRows = 1 << 16
     /// Named flows' addresses, with the day each was met, so the window can drop the others.
-    private var addressDays = Set<AddressDay>()
+    private var addressDays = FlatIndex<AddressDay>()
     private var rows: [(ConnectionRecord, Bool)] = []
 
     /// By id of `pool`: an address's class (nil: not an address), once known.
@@ -241,17 +242,33 @@ extension PeriodicityPrepare {
       var allowed: Bool
     }
 
-    struct AddressDay: Hashable {
+    struct AddressDay: FlatKey {
       var flow: UInt32
       var address: UInt32
       var day: Int64
+
+      static let placeholder = AddressDay(flow: 0, address: 0, day: 0)
+
+      var mixed: Int {
+        FlatHash.finish(
+          FlatHash.add(
+            FlatHash.start(UInt64(flow) | UInt64(address) << 32), UInt64(bitPattern: day)))
+      }
     }
 
-    struct Key: Hashable {
+    struct Key: FlatKey {
       var source: UInt32
       var destination: UInt32
       var port: Int64
       var proto: UInt32
+
+      static let placeholder = Key(source: 0, destination: 0, port: 0, proto: 0)
+
+      var mixed: Int {
+        var h = FlatHash.start(UInt64(source) | UInt64(destination) << 32)
+        h = FlatHash.add(h, UInt64(bitPattern: port) ^ UInt64(proto) << 40)
+        return FlatHash.finish(h)
+      }
     }
 
     public init(
@@ -275,7 +292,7 @@ extension PeriodicityPrepare {
       // once (`Decision`), and a row only counts, and appends its connection.
       let grouped = chunk.flowGroups ?? RowChunk.FlowGroups(chunk.rows)
       var remap = PoolRemap(local)
-      var decisions = [Decision](repeating: Decision(), count: grouped.fields.count)
+      var decisions = [Decision](repeating: Decision(), count: grouped.combinations)
       var lastDay = Int64.min
       var counts = Result.DayCounts()
       for (i, r) in chunk.rows.enumerated() {
@@ -303,10 +320,9 @@ extension PeriodicityPrepare {
     /// index, named flows' addresses, and the pool.
     private var heldBytes: Int64 {
       let rows = flowBlocks.count * Self.blockRows * MemoryLayout<FlowRow>.stride
-      let flowBytes =
-        flows.count * (MemoryLayout<PreparedFlow>.stride + 2 * MemoryLayout<Key>.stride)
+      let flowBytes = flows.count * MemoryLayout<PreparedFlow>.stride
       return Int64(
-        rows + flowBytes + addressDays.count * 2 * MemoryLayout<AddressDay>.stride + pool.heldBytes)
+        rows + flowBytes + index.heldBytes + addressDays.heldBytes + pool.heldBytes)
     }
 
     /// The partition of a flow's connections on disk (and of the flow, once finished).
@@ -462,11 +478,9 @@ extension PeriodicityPrepare {
         let key = Key(
           source: d.source, destination: d.keyID,
           port: r.destinationPortValue.map { Int64($0) } ?? Int64.min, proto: d.protocolID)
-        if let known = index[key] {
-          d.flow = known
-        } else {
-          d.flow = flows.count
-          index[key] = d.flow
+        let (number, inserted) = index.insert(key)
+        d.flow = number
+        if inserted {
           flows.append(
             PreparedFlow(
               source: d.source, destinationKey: d.keyID, named: d.named,
@@ -534,7 +548,7 @@ extension PeriodicityPrepare {
     public mutating func finish() throws(SpillError) -> PreparedFlows {
       if let spillError { throw spillError }
       // What deciding rows needed goes first, before the connections are grouped.
-      index = [:]
+      index.removeAll()
       names = [:]
       classes = []
       icmp = [:]
@@ -636,11 +650,11 @@ extension PeriodicityPrepare {
       flowBlocks = []
       spill = nil
       var addresses = [Set<UInt32>](repeating: [], count: kept.count)
-      for e in addressDays where e.day >= window.firstDay && e.day <= window.lastDay {
+      for e in addressDays.keys where e.day >= window.firstDay && e.day <= window.lastDay {
         let k = Int(newIndex[Int(e.flow)])
         if k >= 0 { addresses[k].insert(e.address) }
       }
-      addressDays = []
+      addressDays.removeAll()
       perDay = [:]
       for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
       flows = []

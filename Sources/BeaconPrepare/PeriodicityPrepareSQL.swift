@@ -160,7 +160,7 @@ public enum PeriodicityPrepareSQL {
   /// `<p>vendor` from `rows` (status `ok`, the vendor filter), then `<p>classified`,
   /// `<p>directed` (valid addresses, direction) and `<p>prepared` (allowlist applied).
   public static func vendorCTE(rows: String, prefix p: String) -> String {
-    let N = NotebookSQLParameter.self
+    let N = VendorSQLParameter.self
     // The fields the method reads, and the file (history days are windowed by its folder): not
     // the line text, which every later sort and shuffle would carry (a hostile 4 MiB line
     // copied through each of them exhausted a 1 GB driver).

@@ -5,7 +5,7 @@ import BeaconCore
 public enum PrepareSQL {
   /// `bh_vendor` (step 1) and `bh_prepared` (step 2) over `bh_rows`.
   public static var preparedCTE: String {
-    let P = NotebookSQLParameter.self
+    let P = VendorSQLParameter.self
     let privateTest = NotebookPrivatePrefixes.prefixes.map {
       "startswith(DestinationIP, \(SQLText.stringLiteral($0)))"
     }

@@ -61,23 +61,23 @@ public struct SparkEngine: HuntEngine {
       remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
-      let findings = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.findings, lines: paths, parameters: parameters),
-        service: service)
-      let counts = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
-        service: service)
-      let examples = try await client.execute(
-        SparkPlan.query(
-          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
-        service: service)
-      if let output {
-        let export = SparkPlan.query(
-          NotebookHuntSQL.export(to: output), lines: paths, parameters: parameters)
-        _ = try await client.execute(SparkPlan.command(export), service: service)
+      let result = try await withScannedInput(
+        client: client, service: service, lines: paths, parameters: Self.loadParameters(spec)
+      ) {
+        let findings = try await client.execute(
+          SparkPlan.query(NotebookHuntSQL.findings, parameters: parameters), service: service)
+        let counts = try await client.execute(
+          SparkPlan.query(NotebookHuntSQL.counts, parameters: parameters), service: service)
+        let examples = try await client.execute(
+          SparkPlan.query(LoadSQL.skippedExamples, parameters: [:]), service: service)
+        if let output {
+          let export = SparkPlan.query(NotebookHuntSQL.export(to: output), parameters: parameters)
+          _ = try await client.execute(SparkPlan.command(export), service: service)
+        }
+        return (findings, counts, examples)
       }
       await client.releaseSession(service: service)
-      return (findings, counts, examples)
+      return result
     }
     clock.lap("spark")
     let findings = try Self.notebookFindings(result.0)
@@ -135,18 +135,20 @@ public struct SparkEngine: HuntEngine {
       _ = try await client.execute(
         SparkPlan.statement("SET spark.sql.analyzer.maxIterations=\(Self.analyzerIterations)"),
         service: service)
-      let findings = try await client.execute(
-        SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
-        service: service)
-      let counts = try await client.execute(
-        SparkPlan.query(sql.counts, lines: paths, history: history, parameters: parameters),
-        service: service)
-      let examples = try await client.execute(
-        SparkPlan.query(
-          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
-        service: service)
+      let result = try await withScannedInput(
+        client: client, service: service, lines: paths, history: history,
+        parameters: Self.loadParameters(spec)
+      ) {
+        let findings = try await client.execute(
+          SparkPlan.query(sql.findings, parameters: parameters), service: service)
+        let counts = try await client.execute(
+          SparkPlan.query(sql.counts, parameters: parameters), service: service)
+        let examples = try await client.execute(
+          SparkPlan.query(LoadSQL.skippedExamples, parameters: [:]), service: service)
+        return (findings, counts, examples)
+      }
       await client.releaseSession(service: service)
-      return (findings, counts, examples)
+      return result
     }
     clock.lap("spark")
     let findings = try Self.periodicityFindings(result.0).sorted(by: PeriodicityMethod.findingOrder)
@@ -231,51 +233,70 @@ public struct SparkEngine: HuntEngine {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
   }
 
-  /// Thresholds and the vendor as named parameters: no value is ever spliced into the SQL.
-  /// The loading rules' parameters (every query that reads lines binds them).
-  static func loadParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+  /// Every case of `P`, bound by `value` (an exhaustive switch, so a new parameter cannot be left
+  /// unbound): thresholds and the vendor travel as named parameters, never spliced into the SQL.
+  static func bind<P: RawRepresentable<String> & CaseIterable>(
+    _: P.Type, _ value: (P) -> Spark_Connect_Expression
+  ) -> [String: Spark_Connect_Expression] {
     var out: [String: Spark_Connect_Expression] = [:]
-    for (p, v) in LoadSQL.parameterValues(spec.limits) { out[p.rawValue] = SparkPlan.literal(v) }
+    for p in P.allCases { out[p.rawValue] = value(p) }
     return out
   }
 
-  static func parameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
-    let t = spec.notebook
-    let P = NotebookSQLParameter.self
-    return loadParameters(spec).merging([
-      P.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
-      P.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
-      P.dailyEventCount.rawValue: SparkPlan.literal(Int64(t.dailyEventCountThreshold)),
-      P.degreeOfSourceIP.rawValue: SparkPlan.literal(Int64(t.degreeOfSourceIPThreshold)),
-      P.timeDelta.rawValue: SparkPlan.literal(Int64(t.timeDeltaThreshold)),
-      P.percentBeacon.rawValue: SparkPlan.literal(t.percentBeaconThreshold),
-    ]) { $1 }
+  /// The loading rules' parameters (every statement that reads lines binds them).
+  static func loadParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+    bind(LoadSQLParameter.self) { SparkPlan.literal(LoadSQL.parameterValue($0, spec.limits)) }
   }
 
-  /// The periodicity method's parameters (and the vendor) as named parameters.
+  /// The vendor filter's parameters (both methods).
+  static func vendorParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+    bind(VendorSQLParameter.self) { p in
+      switch p {
+      case .allVendors: SparkPlan.literal(spec.vendor == nil)
+      case .vendor: SparkPlan.literal(spec.vendor ?? "")
+      }
+    }
+  }
+
+  /// The notebook method's parameters, with the vendor's.
+  static func parameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
+    let t = spec.notebook
+    return vendorParameters(spec).merging(
+      bind(NotebookSQLParameter.self) { p in
+        switch p {
+        case .dailyEventCount: SparkPlan.literal(Int64(t.dailyEventCountThreshold))
+        case .degreeOfSourceIP: SparkPlan.literal(Int64(t.degreeOfSourceIPThreshold))
+        case .timeDelta: SparkPlan.literal(Int64(t.timeDeltaThreshold))
+        case .percentBeacon: SparkPlan.literal(t.percentBeaconThreshold)
+        }
+      }
+    ) { $1 }
+  }
+
+  /// The periodicity method's parameters, with the vendor's.
   static func periodicityParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
     let p = spec.periodicity
-    let P = PeriodicitySQLParameter.self
-    let N = NotebookSQLParameter.self
     var windowDay = 0
     if case .export(_, let endDate, _) = spec.input { windowDay = endDate.daysSinceEpoch }
-    return loadParameters(spec).merging([
-      N.allVendors.rawValue: SparkPlan.literal(spec.vendor == nil),
-      N.vendor.rawValue: SparkPlan.literal(spec.vendor ?? ""),
-      P.anyDirection.rawValue: SparkPlan.literal(p.anyDirection),
-      P.minConnections.rawValue: SparkPlan.literal(Int64(p.minConnections)),
-      P.minPeriods.rawValue: SparkPlan.literal(p.minPeriods),
-      P.minScore.rawValue: SparkPlan.literal(p.minScore),
-      P.mergeWindow.rawValue: SparkPlan.literal(p.mergeWindow),
-      P.retryWindow.rawValue: SparkPlan.literal(p.retryWindow),
-      P.popularDestination.rawValue: SparkPlan.literal(Int64(p.popularDestination)),
-      P.popularShare.rawValue: SparkPlan.literal(p.popularShare),
-      P.burstMinCheckIns.rawValue: SparkPlan.literal(Int64(p.burstMinCheckIns)),
-      P.burstMinSpan.rawValue: SparkPlan.literal(p.burstMinSpan),
-      P.windowDay.rawValue: SparkPlan.literal(Int64(windowDay)),
-      P.strobeInterval.rawValue: SparkPlan.literal(p.strobeInterval),
-      P.strobeMinConnections.rawValue: SparkPlan.literal(Int64(p.strobeMinConnections)),
-    ]) { $1 }
+    return vendorParameters(spec).merging(
+      bind(PeriodicitySQLParameter.self) { parameter in
+        switch parameter {
+        case .anyDirection: SparkPlan.literal(p.anyDirection)
+        case .minConnections: SparkPlan.literal(Int64(p.minConnections))
+        case .minPeriods: SparkPlan.literal(p.minPeriods)
+        case .minScore: SparkPlan.literal(p.minScore)
+        case .mergeWindow: SparkPlan.literal(p.mergeWindow)
+        case .retryWindow: SparkPlan.literal(p.retryWindow)
+        case .popularDestination: SparkPlan.literal(Int64(p.popularDestination))
+        case .popularShare: SparkPlan.literal(p.popularShare)
+        case .burstMinCheckIns: SparkPlan.literal(Int64(p.burstMinCheckIns))
+        case .burstMinSpan: SparkPlan.literal(p.burstMinSpan)
+        case .windowDay: SparkPlan.literal(Int64(windowDay))
+        case .strobeInterval: SparkPlan.literal(p.strobeInterval)
+        case .strobeMinConnections: SparkPlan.literal(Int64(p.strobeMinConnections))
+        }
+      }
+    ) { $1 }
   }
 
   /// Arrow rows to periodicity findings (columns checked by name); the reason line is built here

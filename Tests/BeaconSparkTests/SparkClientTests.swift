@@ -1,5 +1,7 @@
 import BeaconArrow
 import BeaconCore
+import BeaconLoad
+import BeaconPrepare
 import BeaconSimulate
 import BeaconTestSupport
 import Foundation
@@ -61,11 +63,35 @@ import Testing
   @Test func noValueFromTheUserIsInTheSQLText() {
     // The statements are constant: vendors and thresholds travel as named parameters.
     let sql = NotebookHuntSQL.findings
-    for p in NotebookSQLParameter.allCases where p != .vendor && p != .allVendors {
+    for p in NotebookSQLParameter.allCases {
       #expect(sql.contains(p.marker) || NotebookHuntSQL.counts.contains(p.marker))
     }
-    #expect(sql.contains(":vendor") && sql.contains(":all_vendors"))
+    for p in VendorSQLParameter.allCases { #expect(sql.contains(p.marker)) }
     #expect(!sql.contains("Fortinet"))
+  }
+
+  /// A hunt reads its files once: only the scan (`LoadSQL.scanSelect`) names the text lines;
+  /// every later statement reads the scanned rows, whose cached view holds no line text but a
+  /// skipped line's.
+  @Test func onlyTheScanReadsTheInput() throws {
+    let files = try SparkTest.tempFolder()
+    let allow = try PeriodicityPrepare.allowlist(PeriodicityParameters())
+    let periodicity = PeriodicityHuntSQL(
+      internalNetworks: try PeriodicityPrepare.internalNetworks(PeriodicityParameters()),
+      allowNetworks: [], allow: allow, history: true, window: .huntedDay)
+    let statements = [
+      NotebookHuntSQL.findings, NotebookHuntSQL.counts, NotebookHuntSQL.export(to: files),
+      LoadSQL.skippedExamples, periodicity.findings, periodicity.counts,
+    ]
+    for sql in statements {
+      #expect(!sql.contains(LoadSQL.linesView))
+      #expect(sql.contains(LoadSQL.scanView))
+    }
+    #expect(periodicity.findings.contains(LoadSQL.historyScanView))
+    #expect(LoadSQL.scanSelect.contains("FROM \(LoadSQL.linesView)"))
+    #expect(
+      LoadSQL.scanSelect.contains(
+        "THEN substr(value, 1, \(LoadSQL.exampleCharacters)) END AS value"))
   }
 }
 

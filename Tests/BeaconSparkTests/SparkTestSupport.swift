@@ -58,10 +58,9 @@ enum SparkTest {
       try await client.execute(
         SparkPlan.query(
           sql, lines: files,
-          parameters: SparkEngine.loadParameters(HuntSpec(input: .paths(files))).merging([
-            NotebookSQLParameter.allVendors.rawValue: SparkPlan.literal(true),
-            NotebookSQLParameter.vendor.rawValue: SparkPlan.literal(""),
-          ]) { $1 }), service: service)
+          parameters: SparkEngine.loadParameters(HuntSpec(input: .paths(files))).merging(
+            SparkEngine.vendorParameters(HuntSpec(input: .paths(files)))
+          ) { $1 }), service: service)
     }
   }
 
