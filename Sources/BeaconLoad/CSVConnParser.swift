@@ -35,17 +35,19 @@ struct CSVConnParser {
 
   init(mapping: [String: String]) { self.mapping = mapping }
 
-  /// Parses one line; false when the rest of the file is not to be read (a header that cannot be
-  /// read ends the file, reported once).
+  /// False once a header that cannot be read ended the file (reported once).
+  private(set) var reading = true
+
+  /// Parses one line.
   mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line number: Int, terminated: Bool, file: String,
     into out: inout ChunkParser.Output
-  ) -> Bool {
+  ) {
     if p.hasHighBytes(n) { checkText(p, n, line: number, file: file, report: &out.report) }
     let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     let problems = out.report.fileProblems.count
     line(text, line: number, terminated: terminated, file: file, into: &out)
-    return !(columns == nil && out.report.fileProblems.count > problems)
+    reading = !(columns == nil && out.report.fileProblems.count > problems)
   }
 
   mutating func line(

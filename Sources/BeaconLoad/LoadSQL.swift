@@ -59,10 +59,17 @@ public enum LoadSQL {
     "try_cast(j.\(f.name) AS \(f.kind == .int32 ? "INT" : "BIGINT"))"
   }
 
+  /// The alias of the history days' text rows (the periodicity method's lookback).
+  public static let historyLinesView = "bh_history_lines"
+
   /// The CTEs `bh_parsed` and `bh_rows`: every line with its `status` (`ok`, `blank`,
   /// `notJSON`, `missingTime`, `badTime`), `Ticks` and the typed fields.
   public static var rowsCTE: String {
-    let (lines, parsed, rows) = (linesView, "bh_parsed", "bh_rows")
+    rowsCTE(lines: linesView, parsed: "bh_parsed", rows: "bh_rows")
+  }
+
+  /// The same rows from another view of text lines, under other names.
+  public static func rowsCTE(lines: String, parsed: String, rows: String) -> String {
     let fields = CSLField.allCases.filter { $0 != .timeGenerated }.map { f -> String in
       switch f.kind {
       case .int32, .int64: "\(int(f)) AS \(f.name)"
@@ -100,51 +107,15 @@ public enum LoadSQL {
       """
   }
 
-  /// The session view that holds the hunted day's parsed rows: the input is scanned once, into
-  /// it, and every later statement of the hunt reads it (`rowsFromScan`).
-  public static let scanView = "bh_scan"
-  /// The same for the history days.
-  public static let historyScanView = "bh_hscan"
-
-  /// How much of a skipped line the run summary shows.
-  public static let exampleCharacters = 160
-
-  /// The statement behind `scanView` and `historyScanView` (each over its own files, as
-  /// `linesView`): `rowsCTE`'s rows without the line's text, which only a skipped line keeps (its
-  /// first `exampleCharacters`), so that the view a cluster caches holds typed columns, not the
-  /// input again.
-  public static var scanSelect: String {
-    let columns = ["file", "status", "Ticks"] + scanFieldColumns
-    return "WITH " + rowsCTE + """
-
-      SELECT \(columns.joined(separator: ", ")),
-        CASE WHEN \(isSkipped) THEN substr(value, 1, \(exampleCharacters)) END AS value
-      FROM bh_rows
-      """
-  }
-
-  /// The typed fields and the `nulled_` flags, as `rowsCTE` names them.
-  static var scanFieldColumns: [String] {
-    CSLField.allCases.filter { $0 != .timeGenerated }.map(\.name)
-      + CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }.map {
-        "nulled_\($0.name)"
-      }
-  }
-
-  /// `bh_rows AS (SELECT * FROM bh_scan)`: the CTE that stands for `rowsCTE` once the input has
-  /// been scanned into `scanView` (for the history, `historyScanView` as `rows`).
-  public static func rowsFromScan(history: Bool = false, rows: String = "bh_rows") -> String {
-    "\(rows) AS (SELECT * FROM \(history ? historyScanView : scanView))"
-  }
-
   /// The first skipped lines, for the run summary (Spark has no line numbers; the text is shown).
-  /// It reads the scanned rows only, so it serves every method.
+  /// It reads `bh_rows` only, so it serves every method.
   public static var skippedExamples: String {
-    """
-    SELECT file, status, value AS line FROM \(scanView)
-    WHERE \(isSkipped)
-    ORDER BY file, line LIMIT \(InputReport.exampleLimit)
-    """
+    "WITH " + rowsCTE + """
+
+      SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
+      WHERE \(isSkipped)
+      ORDER BY file, line LIMIT \(InputReport.exampleLimit)
+      """
   }
 
   /// The status values, in `SkipReason` terms.

@@ -658,13 +658,13 @@ extension FileInput {
               file: file, line: out.chunk.lines, message: "a NUL byte in the line: skipped"))
           return true
         }
-        let more = parser.read(
+        parser.parseLine(
           p, n, line: out.chunk.lines, terminated: terminated, file: file, into: &out.chunk)
         if let handOn, out.chunk.rows.count >= handOnRows {
           handOn(out.chunk.rows)
           out.chunk.rows = RowChunk()
         }
-        return more
+        return parser.reading
       }
     }
   }
@@ -703,52 +703,29 @@ enum LineParser {
 
 /// A reader of one format's lines (`FileInput.readLines` runs one per file).
 protocol LineParsing {
-  /// Parses one line; false when the rest of the file is not to be read.
-  mutating func read(
+  mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
-    into out: inout ChunkParser.Output
-  ) -> Bool
+    into out: inout ChunkParser.Output)
+  /// False once the rest of the file is not to be read.
+  var reading: Bool { get }
 }
 
-extension ChunkParser: LineParsing {
-  mutating func read(
-    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
-    into out: inout ChunkParser.Output
-  ) -> Bool {
-    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-    return true
-  }
+extension LineParsing {
+  var reading: Bool { true }
 }
 
-extension ZeekConnParser: LineParsing {
-  /// False once the file shows it is another log, or a conn log misfiled as a name log.
-  mutating func read(
-    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
-    into out: inout ChunkParser.Output
-  ) -> Bool {
-    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-    return reading
-  }
-}
-
-extension CSVConnParser: LineParsing {
-  mutating func read(
-    _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
-    into out: inout ChunkParser.Output
-  ) -> Bool {
-    parseLine(p, n, line: line, terminated: terminated, file: file, into: &out)
-  }
-}
+extension ChunkParser: LineParsing {}
+extension ZeekConnParser: LineParsing {}
+extension CSVConnParser: LineParsing {}
 
 extension CEFParser: LineParsing {
-  mutating func read(
+  mutating func parseLine(
     _ p: UnsafePointer<UInt8>, _ n: Int, line: Int, terminated: Bool, file: String,
     into out: inout ChunkParser.Output
-  ) -> Bool {
+  ) {
     checkText(p, n, line: line, file: file, report: &out.report)
     let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     self.line(text, line: line, terminated: terminated, file: file, into: &out)
-    return true
   }
 }
 

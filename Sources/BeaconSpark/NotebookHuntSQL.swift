@@ -8,13 +8,9 @@ import Foundation
 /// The notebook hunt as one Spark SQL statement, assembled from the stages' SQL (each kept
 /// beside its native counterpart), plus the statements behind the run summary.
 enum NotebookHuntSQL {
-  /// The hunt's views over the scanned rows (`LoadSQL.scanView`, made first in the session).
   static var ctes: String {
     "WITH "
-      + [
-        LoadSQL.rowsFromScan(), PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE,
-        NotebookSQL.detectCTE,
-      ]
+      + [LoadSQL.rowsCTE, PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE, NotebookSQL.detectCTE]
       .joined(separator: ",\n")
   }
 

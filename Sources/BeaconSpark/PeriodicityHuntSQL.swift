@@ -12,17 +12,18 @@ struct PeriodicityHuntSQL {
   var internalNetworks: [IPNetwork]
   var allowNetworks: [IPNetwork]
   var allow: Allowlist
-  /// Whether history day folders are read (scanned into `LoadSQL.historyScanView`).
+  /// Whether history day folders are read (`bh_history_lines`).
   var history: Bool
   /// The hunted day (an export) or the data's span (files).
   var window: PeriodicityPrepareSQL.Window
 
   var ctes: String {
-    var parts = [LoadSQL.rowsFromScan()]
+    var parts = [LoadSQL.rowsCTE]
     var vendorViews = ["bh_pvendor"]
     var preparedViews = ["bh_pprepared"]
     if history {
-      parts.append(LoadSQL.rowsFromScan(history: true, rows: "bh_hrows"))
+      parts.append(
+        LoadSQL.rowsCTE(lines: LoadSQL.historyLinesView, parsed: "bh_hparsed", rows: "bh_hrows"))
       vendorViews.append("bh_hvendor")
       preparedViews.append("bh_hprepared")
     }

@@ -265,42 +265,13 @@ struct SparkConnectClient: Sendable {
 
 /// Builders for the plans BeaconHunt sends.
 enum SparkPlan {
-  /// `sql` over the text lines of `paths` (as `LoadSQL.linesView`), with named parameters: the
-  /// paths travel as protocol fields of a `Read`, referenced from the SQL through
-  /// `WithRelations`.
+  /// `WITH … SELECT …` over the text lines of `paths`, with named parameters: the paths travel
+  /// as protocol fields of a `Read`, referenced from the SQL through `WithRelations`.
+  /// `history`, when not empty, is a second view of text lines (`LoadSQL.historyLinesView`).
   static func query(
-    _ sql: String, lines paths: [String], parameters: [String: Spark_Connect_Expression]
-  ) -> Spark_Connect_Plan {
-    var plan = Spark_Connect_Plan()
-    plan.root = relation(sql, lines: paths, parameters: parameters)
-    return plan
-  }
-
-  /// `sql` over the session's views (the scanned rows), with named parameters.
-  static func query(_ sql: String, parameters: [String: Spark_Connect_Expression])
-    -> Spark_Connect_Plan
-  {
-    query(sql, lines: [], parameters: parameters)
-  }
-
-  /// Makes (or replaces) the session's temporary view `name` of `sql` over the text lines of
-  /// `paths`: the view holds the analysed relation, so the paths are read when it is used.
-  static func view(
-    _ name: String, of sql: String, lines paths: [String],
+    _ sql: String, lines paths: [String], history: [String] = [],
     parameters: [String: Spark_Connect_Expression]
   ) -> Spark_Connect_Plan {
-    var plan = Spark_Connect_Plan()
-    plan.command.createDataframeView.input = relation(sql, lines: paths, parameters: parameters)
-    plan.command.createDataframeView.name = name
-    plan.command.createDataframeView.isGlobal = false
-    plan.command.createDataframeView.replace = true
-    return plan
-  }
-
-  /// `sql` as a relation; over the text lines of `paths` when there are any.
-  static func relation(
-    _ sql: String, lines paths: [String], parameters: [String: Spark_Connect_Expression]
-  ) -> Spark_Connect_Relation {
     var nextID: Int64 = 0
     func textView(_ paths: [String], as name: String) -> Spark_Connect_Relation {
       var read = Spark_Connect_Relation()
@@ -316,20 +287,21 @@ enum SparkPlan {
       alias.subqueryAlias.alias = name
       return alias
     }
-    var references: [Spark_Connect_Relation] = []
-    if !paths.isEmpty { references.append(textView(paths, as: LoadSQL.linesView)) }
+    var references = [textView(paths, as: LoadSQL.linesView)]
+    if !history.isEmpty { references.append(textView(history, as: LoadSQL.historyLinesView)) }
     var query = Spark_Connect_Relation()
     nextID += 1
     query.common.planID = nextID
     query.sql.query = sql
     query.sql.namedArguments = parameters
-    guard !references.isEmpty else { return query }
     var with = Spark_Connect_Relation()
     nextID += 1
     with.common.planID = nextID
     with.withRelations.root = query
     with.withRelations.references = references
-    return with
+    var plan = Spark_Connect_Plan()
+    plan.root = with
+    return plan
   }
 
   /// A statement that reads no files (`SET …`).

@@ -61,23 +61,23 @@ public struct SparkEngine: HuntEngine {
       remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
-      let result = try await withScannedInput(
-        client: client, service: service, lines: paths, parameters: Self.loadParameters(spec)
-      ) {
-        let findings = try await client.execute(
-          SparkPlan.query(NotebookHuntSQL.findings, parameters: parameters), service: service)
-        let counts = try await client.execute(
-          SparkPlan.query(NotebookHuntSQL.counts, parameters: parameters), service: service)
-        let examples = try await client.execute(
-          SparkPlan.query(LoadSQL.skippedExamples, parameters: [:]), service: service)
-        if let output {
-          let export = SparkPlan.query(NotebookHuntSQL.export(to: output), parameters: parameters)
-          _ = try await client.execute(SparkPlan.command(export), service: service)
-        }
-        return (findings, counts, examples)
+      let findings = try await client.execute(
+        SparkPlan.query(NotebookHuntSQL.findings, lines: paths, parameters: parameters),
+        service: service)
+      let counts = try await client.execute(
+        SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
+        service: service)
+      let examples = try await client.execute(
+        SparkPlan.query(
+          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
+        service: service)
+      if let output {
+        let export = SparkPlan.query(
+          NotebookHuntSQL.export(to: output), lines: paths, parameters: parameters)
+        _ = try await client.execute(SparkPlan.command(export), service: service)
       }
       await client.releaseSession(service: service)
-      return result
+      return (findings, counts, examples)
     }
     clock.lap("spark")
     let findings = try Self.notebookFindings(result.0)
@@ -135,20 +135,18 @@ public struct SparkEngine: HuntEngine {
       _ = try await client.execute(
         SparkPlan.statement("SET spark.sql.analyzer.maxIterations=\(Self.analyzerIterations)"),
         service: service)
-      let result = try await withScannedInput(
-        client: client, service: service, lines: paths, history: history,
-        parameters: Self.loadParameters(spec)
-      ) {
-        let findings = try await client.execute(
-          SparkPlan.query(sql.findings, parameters: parameters), service: service)
-        let counts = try await client.execute(
-          SparkPlan.query(sql.counts, parameters: parameters), service: service)
-        let examples = try await client.execute(
-          SparkPlan.query(LoadSQL.skippedExamples, parameters: [:]), service: service)
-        return (findings, counts, examples)
-      }
+      let findings = try await client.execute(
+        SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
+        service: service)
+      let counts = try await client.execute(
+        SparkPlan.query(sql.counts, lines: paths, history: history, parameters: parameters),
+        service: service)
+      let examples = try await client.execute(
+        SparkPlan.query(
+          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
+        service: service)
       await client.releaseSession(service: service)
-      return result
+      return (findings, counts, examples)
     }
     clock.lap("spark")
     let findings = try Self.periodicityFindings(result.0).sorted(by: PeriodicityMethod.findingOrder)
@@ -258,10 +256,10 @@ public struct SparkEngine: HuntEngine {
     }
   }
 
-  /// The notebook method's parameters, with the vendor's.
+  /// The notebook method's parameters, with the vendor's and the loading rules'.
   static func parameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
     let t = spec.notebook
-    return vendorParameters(spec).merging(
+    return loadParameters(spec).merging(vendorParameters(spec)) { $1 }.merging(
       bind(NotebookSQLParameter.self) { p in
         switch p {
         case .dailyEventCount: SparkPlan.literal(Int64(t.dailyEventCountThreshold))
@@ -273,12 +271,12 @@ public struct SparkEngine: HuntEngine {
     ) { $1 }
   }
 
-  /// The periodicity method's parameters, with the vendor's.
+  /// The periodicity method's parameters, with the vendor's and the loading rules'.
   static func periodicityParameters(_ spec: HuntSpec) -> [String: Spark_Connect_Expression] {
     let p = spec.periodicity
     var windowDay = 0
     if case .export(_, let endDate, _) = spec.input { windowDay = endDate.daysSinceEpoch }
-    return vendorParameters(spec).merging(
+    return loadParameters(spec).merging(vendorParameters(spec)) { $1 }.merging(
       bind(PeriodicitySQLParameter.self) { parameter in
         switch parameter {
         case .anyDirection: SparkPlan.literal(p.anyDirection)

@@ -1,6 +1,5 @@
 import BeaconArrow
 import BeaconCore
-import BeaconLoad
 import BeaconPrepare
 import BeaconSimulate
 import BeaconTestSupport
@@ -70,28 +69,44 @@ import Testing
     #expect(!sql.contains("Fortinet"))
   }
 
-  /// A hunt reads its files once: only the scan (`LoadSQL.scanSelect`) names the text lines;
-  /// every later statement reads the scanned rows, whose cached view holds no line text but a
-  /// skipped line's.
-  @Test func onlyTheScanReadsTheInput() throws {
-    let files = try SparkTest.tempFolder()
-    let allow = try PeriodicityPrepare.allowlist(PeriodicityParameters())
-    let periodicity = PeriodicityHuntSQL(
-      internalNetworks: try PeriodicityPrepare.internalNetworks(PeriodicityParameters()),
-      allowNetworks: [], allow: allow, history: true, window: .huntedDay)
-    let statements = [
-      NotebookHuntSQL.findings, NotebookHuntSQL.counts, NotebookHuntSQL.export(to: files),
-      LoadSQL.skippedExamples, periodicity.findings, periodicity.counts,
-    ]
-    for sql in statements {
-      #expect(!sql.contains(LoadSQL.linesView))
-      #expect(sql.contains(LoadSQL.scanView))
+  /// Each `:name` marker of every statement a hunt sends is bound by the engine: the binding is
+  /// an exhaustive switch per parameter enum, and this holds the statements to it.
+  @Test func everyMarkerInTheStatementsIsBound() throws {
+    func markers(_ sql: String) -> Set<String> {
+      let b = Array(sql.utf8)
+      var out: Set<String> = []
+      for i in b.indices where b[i] == UInt8(ascii: ":") && i + 1 < b.count {
+        let before = i > 0 ? b[i - 1] : 0x20
+        guard !(before == UInt8(ascii: ":") || before.isWordByte) else { continue }
+        var j = i + 1
+        while j < b.count, b[j] == UInt8(ascii: "_") || (b[j] >= 0x61 && b[j] <= 0x7A) { j += 1 }
+        if j > i + 1 { out.insert(String(decoding: b[(i + 1)..<j], as: UTF8.self)) }
+      }
+      return out
     }
-    #expect(periodicity.findings.contains(LoadSQL.historyScanView))
-    #expect(LoadSQL.scanSelect.contains("FROM \(LoadSQL.linesView)"))
-    #expect(
-      LoadSQL.scanSelect.contains(
-        "THEN substr(value, 1, \(LoadSQL.exampleCharacters)) END AS value"))
+    let spec = HuntSpec(input: .paths(["/x"]))
+    let notebook = Set(SparkEngine.parameters(spec).keys)
+    for sql in [NotebookHuntSQL.findings, NotebookHuntSQL.counts] {
+      #expect(!markers(sql).isEmpty)
+      #expect(markers(sql).isSubset(of: notebook), "unbound: \(markers(sql).subtracting(notebook))")
+    }
+    let p = PeriodicityParameters()
+    let periodicity = PeriodicityHuntSQL(
+      internalNetworks: try PeriodicityPrepare.internalNetworks(p), allowNetworks: [],
+      allow: try PeriodicityPrepare.allowlist(p), history: true, window: .huntedDay)
+    let bound = Set(SparkEngine.periodicityParameters(spec).keys)
+    for sql in [periodicity.findings, periodicity.counts] {
+      #expect(!markers(sql).isEmpty)
+      #expect(markers(sql).isSubset(of: bound), "unbound: \(markers(sql).subtracting(bound))")
+    }
+  }
+}
+
+extension UInt8 {
+  fileprivate var isWordByte: Bool {
+    (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A)
+      || (self >= 0x61 && self <= 0x7A)
+      || self == UInt8(ascii: "_")
   }
 }
 

@@ -792,14 +792,6 @@ package nonisolated struct Spark_Connect_Command: Sendable {
 
   package var commandType: Spark_Connect_Command.OneOf_CommandType? = nil
 
-  package var createDataframeView: Spark_Connect_CreateDataFrameViewCommand {
-    get {
-      if case .createDataframeView(let v)? = commandType {return v}
-      return Spark_Connect_CreateDataFrameViewCommand()
-    }
-    set {commandType = .createDataframeView(newValue)}
-  }
-
   package var sqlCommand: Spark_Connect_SqlCommand {
     get {
       if case .sqlCommand(let v)? = commandType {return v}
@@ -811,41 +803,11 @@ package nonisolated struct Spark_Connect_Command: Sendable {
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_CommandType: Equatable, Sendable {
-    case createDataframeView(Spark_Connect_CreateDataFrameViewCommand)
     case sqlCommand(Spark_Connect_SqlCommand)
 
   }
 
   package init() {}
-}
-
-/// A session's temporary view of an analysed relation: the rows a hunt parses once, which every
-/// later statement of the session reads by name (and `CACHE TABLE` keeps).
-package nonisolated struct Spark_Connect_CreateDataFrameViewCommand: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  package var input: Spark_Connect_Relation {
-    get {_input ?? Spark_Connect_Relation()}
-    set {_input = newValue}
-  }
-  /// Returns true if `input` has been explicitly set.
-  package var hasInput: Bool {self._input != nil}
-  /// Clears the value of `input`. Subsequent reads from it will return its default value.
-  package mutating func clearInput() {self._input = nil}
-
-  package var name: String = String()
-
-  package var isGlobal: Bool = false
-
-  package var replace: Bool = false
-
-  package var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  package init() {}
-
-  fileprivate var _input: Spark_Connect_Relation? = nil
 }
 
 package nonisolated struct Spark_Connect_SqlCommand: Sendable {
@@ -2309,7 +2271,7 @@ nonisolated extension Spark_Connect_SubqueryAlias: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Spark_Connect_Command: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".Command"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{3}create_dataframe_view\0\u{4}\u{2}sql_command\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{5}sql_command\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2317,19 +2279,6 @@ nonisolated extension Spark_Connect_Command: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 3: try {
-        var v: Spark_Connect_CreateDataFrameViewCommand?
-        var hadOneofValue = false
-        if let current = self.commandType {
-          hadOneofValue = true
-          if case .createDataframeView(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.commandType = .createDataframeView(v)
-        }
-      }()
       case 5: try {
         var v: Spark_Connect_SqlCommand?
         var hadOneofValue = false
@@ -2353,71 +2302,14 @@ nonisolated extension Spark_Connect_Command: SwiftProtobuf.Message, SwiftProtobu
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    switch self.commandType {
-    case .createDataframeView?: try {
-      guard case .createDataframeView(let v)? = self.commandType else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .sqlCommand?: try {
-      guard case .sqlCommand(let v)? = self.commandType else { preconditionFailure() }
+    try { if case .sqlCommand(let v)? = self.commandType {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    }()
-    case nil: break
-    }
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Spark_Connect_Command, rhs: Spark_Connect_Command) -> Bool {
     if lhs.commandType != rhs.commandType {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Spark_Connect_CreateDataFrameViewCommand: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  package static let protoMessageName: String = _protobuf_package + ".CreateDataFrameViewCommand"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}input\0\u{1}name\0\u{3}is_global\0\u{1}replace\0")
-
-  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._input) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self.isGlobal) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self.replace) }()
-      default: break
-      }
-    }
-  }
-
-  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._input {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
-    }
-    if self.isGlobal != false {
-      try visitor.visitSingularBoolField(value: self.isGlobal, fieldNumber: 3)
-    }
-    if self.replace != false {
-      try visitor.visitSingularBoolField(value: self.replace, fieldNumber: 4)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  package static func ==(lhs: Spark_Connect_CreateDataFrameViewCommand, rhs: Spark_Connect_CreateDataFrameViewCommand) -> Bool {
-    if lhs._input != rhs._input {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.isGlobal != rhs.isGlobal {return false}
-    if lhs.replace != rhs.replace {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
