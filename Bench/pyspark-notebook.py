@@ -14,6 +14,10 @@ import json
 import os
 import re
 import sys
+import warnings
+
+# pyspark 4.3.0 warns on import that it does not fully support pandas 3; the job only collects rows.
+warnings.filterwarnings("ignore", category=FutureWarning)
 
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F

@@ -293,7 +293,7 @@ for rows in dayRows {
         "  \(f(spark.best / native.best, 1))× the native hunt (the cluster's RSS is not counted)")
       if method == "notebook" {
         line(
-          "notebook: PySpark DataFrame job (same \(findings) findings)", job,
+          "notebook: PySpark (same \(findings) findings)", job,
           "  BeaconHunt on Spark \(f(spark.best / job.best, 2))× its time (target ≤ 1.1×)")
       }
     }
@@ -307,20 +307,10 @@ struct PySpark {
   var scripts: String
 
   static func ready(scripts: String) throws -> PySpark {
-    let env = ProcessInfo.processInfo.environment
-    let venv =
-      env["BEACONHUNT_SPARK_VENV"]
-      ?? (NSHomeDirectory() + "/.cache/beaconhunt/venv-pyspark-4.3.0")
-    let python = venv + "/bin/python"
-    let probe = ["-c", "import pyspark.sql.connect.session, pyarrow, grpc, pandas"]
-    if (try? output(python, probe)) == nil {
-      print("installing pyspark[connect]==4.3.0 into \(venv) …")
-      if !FileManager.default.fileExists(atPath: python) {
-        _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
-      }
-      _ = try output(venv + "/bin/pip", ["install", "-q", "pyspark[connect]==4.3.0"])
-      _ = try output(python, probe)
-    }
+    let python = try venvPython(
+      variable: "BEACONHUNT_SPARK_VENV", folder: "venv-pyspark-4.3.0",
+      probe: "import pyspark.sql.connect.session, pyarrow, grpc, pandas",
+      package: "pyspark[connect]==4.3.0", keep: true)
     return PySpark(python: python, scripts: scripts)
   }
 
@@ -343,20 +333,12 @@ struct DuckDB {
   /// The venv at `$BEACONHUNT_DUCKDB_VENV` (default ~/.cache/beaconhunt/venv-duckdb), made and
   /// filled when it has no `duckdb`.
   static func ready(scripts: String) throws -> DuckDB {
-    let env = ProcessInfo.processInfo.environment
-    let venv =
-      env["BEACONHUNT_DUCKDB_VENV"]
-      ?? (NSHomeDirectory() + "/.cache/beaconhunt/venv-duckdb")
-    let python = venv + "/bin/python"
-    let probe = ["-c", "import duckdb; print(duckdb.__version__)"]
-    if let v = try? output(python, probe) {
-      return DuckDB(python: python, scripts: scripts, version: v.trimmed)
-    }
-    print("installing duckdb==\(pinned) into \(venv) …")
-    try? FileManager.default.removeItem(atPath: venv)
-    _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
-    _ = try output(venv + "/bin/pip", ["install", "-q", "duckdb==\(pinned)"])
-    return DuckDB(python: python, scripts: scripts, version: try output(python, probe).trimmed)
+    let probe = "import duckdb; print(duckdb.__version__)"
+    let python = try venvPython(
+      variable: "BEACONHUNT_DUCKDB_VENV", folder: "venv-duckdb", probe: probe,
+      package: "duckdb==\(pinned)", keep: false)
+    return DuckDB(
+      python: python, scripts: scripts, version: try output(python, ["-c", probe]).trimmed)
   }
 
   /// `$private_prefixes`: the notebook's private-prefix list, as a JSON array.
@@ -401,6 +383,27 @@ struct DuckDB {
       python,
       [scripts + "/duckdb-hunt.py", scripts + "/" + sql, files, output, threads] + params)
   }
+}
+
+/// The Python of the venv at `$variable` (default `~/.cache/beaconhunt/folder`), with `package`
+/// installed when `probe` fails there. `keep`: add to a venv that exists (the Spark venv is
+/// `.ci/run`'s too) instead of making it anew.
+func venvPython(variable: String, folder: String, probe: String, package: String, keep: Bool)
+  throws -> String
+{
+  let venv =
+    ProcessInfo.processInfo.environment[variable]
+    ?? (NSHomeDirectory() + "/.cache/beaconhunt/" + folder)
+  let python = venv + "/bin/python"
+  if (try? output(python, ["-c", probe])) != nil { return python }
+  print("installing \(package) into \(venv) …")
+  if !keep { try? FileManager.default.removeItem(atPath: venv) }
+  if !FileManager.default.fileExists(atPath: python) {
+    _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
+  }
+  _ = try output(venv + "/bin/pip", ["install", "-q", package])
+  _ = try output(python, ["-c", probe])
+  return python
 }
 
 /// Runs a command with its output discarded; returns wall seconds and the child's own peak RSS in

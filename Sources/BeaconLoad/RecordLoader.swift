@@ -588,29 +588,20 @@ final class FileInput: @unchecked Sendable {
       }
       let parser = LineParser(
         nameKind != nil && detected == .auto ? .zeek : detected, csvMapping: csvMapping, zeek: zeek)
-      let end = unit.end < 0 ? nil : unit.end
+      let span = LineSpan(
+        end: unit.end < 0 ? nil : unit.end, skipPartial: skipPartial, atFileStart: start == 0,
+        handOnRows: handOnRows, handOn: handOn)
       // One loop per file, specialised to its format's parser: the per-line call neither
       // switches on the format nor copies the parser (and retains what it holds).
       switch parser {
-      case .csl(var c):
-        try readLines(
-          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
-          handOnRows: handOnRows, handOn: handOn, into: &out)
+      case .csl(var c): try readLines(&c, &reader, source, span, into: &out)
+      case .csv(var c): try readLines(&c, &reader, source, span, into: &out)
+      case .cef(var c): try readLines(&c, &reader, source, span, into: &out)
       case .zeek(var z):
-        try readLines(
-          &z, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
-          handOnRows: handOnRows, handOn: handOn, into: &out)
+        try readLines(&z, &reader, source, span, into: &out)
         if let other = z.otherLog { out.chunk.report.otherLogs[other, default: 0] += 1 }
         out.names = z.names
         out.misfiled = z.misfiled
-      case .csv(var c):
-        try readLines(
-          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
-          handOnRows: handOnRows, handOn: handOn, into: &out)
-      case .cef(var c):
-        try readLines(
-          &c, &reader, source, end: end, skipPartial: skipPartial, atFileStart: start == 0,
-          handOnRows: handOnRows, handOn: handOn, into: &out)
       }
     } catch {
       out.chunk.report.fileProblems.append(
@@ -628,16 +619,25 @@ final class FileInput: @unchecked Sendable {
 extension FileInput {
   /// Hands each line of `reader` to `parser`: over-long lines and lines with a NUL byte are
   /// counted and skipped here, for every format alike; rows go to `handOn` every `handOnRows`.
+  /// Which of a unit's lines `readLines` reads, and where its rows go.
+  fileprivate struct LineSpan {
+    var end: Int?
+    var skipPartial: Bool
+    var atFileStart: Bool
+    var handOnRows: Int
+    var handOn: ((borrowing RowChunk) -> Void)?
+  }
+
   fileprivate func readLines<P: LineParsing>(
     _ parser: inout P, _ reader: inout LineReader,
-    _ source: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int,
-    end: Int?, skipPartial: Bool, atFileStart: Bool, handOnRows: Int,
-    handOn: ((borrowing RowChunk) -> Void)?, into out: inout UnitOutput
+    _ source: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int, _ span: LineSpan,
+    into out: inout UnitOutput
   ) throws(ReadFailure) {
     let maxLine = limits.maxLineBytes
     let file = name
+    let (handOnRows, handOn) = (span.handOnRows, span.handOn)
     try reader.forEachLine(
-      end: end, skipPartial: skipPartial, atFileStart: atFileStart, source
+      end: span.end, skipPartial: span.skipPartial, atFileStart: span.atFileStart, source
     ) { line in
       out.chunk.lines += 1
       switch line {
