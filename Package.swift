@@ -89,7 +89,8 @@ let package = Package(
     .target(
       name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport",
       exclude: ["Fixtures"]),
-    .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore"]),
+    // BeaconSimulate for its seeded generator (`SimRandom`).
+    .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore", "BeaconSimulate"]),
     .testTarget(
       name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate", "BeaconTestSupport"]),
     .testTarget(

@@ -8,6 +8,10 @@ beaconhunt-bench can require them to be byte-identical to BeaconHunt's.
 
 REMOTE is the server (sc://HOST:PORT); FILES0 holds the input paths separated by NUL bytes; the
 NAME=JSON values are the thresholds and private prefixes, as for Bench/duckdb-hunt.py.
+
+Times are read as the bench's simulated days write them (UTC, up to seven fraction digits), as in
+Bench/notebook-method.duckdb.sql; BeaconHunt's own rules for other forms are not repeated here.
+The bench compares the findings every run, so a day where the two readings differed would stop it.
 """
 import functools
 import json

@@ -40,7 +40,8 @@ public enum FlatHash {
 /// key (about the load of `Dictionary`, so the table holds no more memory than one); each key is
 /// in exactly one slot, with its number plus one (0: an empty slot), reached from `key.mixed` by
 /// linear probing without crossing an empty slot; the numbers are `1...count`. Keys are never
-/// removed, only all at once (`removeAll`).
+/// removed, only all at once (`removeAll`). Numbers are 32-bit: past 2^32 keys `insert` traps, far
+/// beyond what memory holds (the reducer's flows are bounded at 2^28 by `FlowRow` already).
 public struct FlatIndex<Key: FlatKey>: Sendable {
   @usableFromInline
   struct Slot: Sendable {
@@ -74,19 +75,6 @@ public struct FlatIndex<Key: FlatKey>: Sendable {
 
   /// About the bytes held: keys and slots.
   public var heldBytes: Int { slots.count * MemoryLayout<Slot>.stride }
-
-  /// The key's number, if it was inserted.
-  @inlinable
-  public func find(_ key: Key) -> Int? {
-    let mask = slots.count - 1
-    var i = key.mixed & mask
-    while true {
-      let s = slots[i]
-      if s.number == 0 { return nil }
-      if s.key == key { return Int(s.number - 1) }
-      i = (i + 1) & mask
-    }
-  }
 
   /// The key's number, new (`inserted`) or known.
   @inlinable

@@ -93,9 +93,8 @@ public struct RowChunk: Sendable {
         return FlatHash.finish(h)
       }
     }
-    /// The distinct combinations, in order of first sight; `group[i]` is row `i`'s.
-    public var fields: [Fields] { index.keys }
-    /// How many distinct combinations there are.
+    /// How many distinct combinations there are: `group[i]`, row `i`'s, numbers them in order of
+    /// first sight.
     public var combinations: Int { index.count }
     public var group: [UInt32] = []
     private var index = FlatIndex<Fields>(capacity: 1024)

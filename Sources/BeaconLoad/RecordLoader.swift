@@ -617,8 +617,6 @@ final class FileInput: @unchecked Sendable {
 }
 
 extension FileInput {
-  /// Hands each line of `reader` to `parser`: over-long lines and lines with a NUL byte are
-  /// counted and skipped here, for every format alike; rows go to `handOn` every `handOnRows`.
   /// Which of a unit's lines `readLines` reads, and where its rows go.
   fileprivate struct LineSpan {
     var end: Int?
@@ -628,6 +626,9 @@ extension FileInput {
     var handOn: ((borrowing RowChunk) -> Void)?
   }
 
+  /// Hands each line of `reader` to `parser`: over-long lines and lines with a NUL byte are
+  /// counted and skipped here, for every format alike; rows go to `span.handOn` every
+  /// `span.handOnRows`.
   fileprivate func readLines<P: LineParsing>(
     _ parser: inout P, _ reader: inout LineReader,
     _ source: (UnsafeMutablePointer<UInt8>, Int) throws(ReadFailure) -> Int, _ span: LineSpan,

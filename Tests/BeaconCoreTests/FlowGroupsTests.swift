@@ -1,3 +1,4 @@
+import BeaconSimulate
 import Testing
 
 @testable import BeaconCore
@@ -21,12 +22,12 @@ import Testing
     ]
     let g = RowChunk.FlowGroups(rows)
     #expect(g.group == [0, 1, 0, 2, 3, 4, 1])
-    #expect(g.fields.count == 5)
+    #expect(g.combinations == 5)
   }
 
   /// Past the table's first size (it grows while rows come), against a dictionary's numbering.
   @Test func manyCombinationsGroupAsADictionaryWould() {
-    var rng = SystemRandomNumberGenerator()
+    var rng = SimRandom(seed: 7)  // seeded: a failure reproduces
     var rows: [CompactRow] = []
     for _ in 0..<20_000 {
       rows.append(
@@ -45,6 +46,6 @@ import Testing
     }
     let g = RowChunk.FlowGroups(rows)
     #expect(g.group == expected)
-    #expect(g.fields.count == index.count)
+    #expect(g.combinations == index.count)
   }
 }

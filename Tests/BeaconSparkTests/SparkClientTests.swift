@@ -84,6 +84,12 @@ import Testing
       }
       return out
     }
+    // The engine merges the enums' bindings into one map: no name may be in two of them.
+    let names =
+      LoadSQLParameter.allCases.map(\.rawValue) + VendorSQLParameter.allCases.map(\.rawValue)
+      + NotebookSQLParameter.allCases.map(\.rawValue)
+      + PeriodicitySQLParameter.allCases.map(\.rawValue)
+    #expect(Set(names).count == names.count)
     let spec = HuntSpec(input: .paths(["/x"]))
     let notebook = Set(SparkEngine.parameters(spec).keys)
     for sql in [NotebookHuntSQL.findings, NotebookHuntSQL.counts] {
