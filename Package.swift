@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
-// The package is laid out as the hunt's pipeline: load → prepare → baseline → detect → export,
-// with the native engine tying the stages together and the CLI on top.
+// The package is laid out by method: a small core (records, time, cells, summary, errors), one
+// module per detection method holding its parameters, finding, steps, native stages and their
+// Spark SQL side by side, the loader and the exporters, the engines that run a `HuntSpec`, and
+// the CLI on top.
 //
 // Linux only: the loader, the spill file and the CLI call Glibc directly (pread, an unlinked
 // temporary file), the tests read /proc, and there is no Darwin shim. SwiftPM cannot declare a
@@ -23,33 +25,39 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
-    // Shared vocabulary: the hunt description, field names, timestamps, findings and run summary.
+    // The small core: records and field names, time, cells, the run summary, input limits and
+    // errors, and the flat index, string pool and spill files every stage builds on.
     .target(name: "BeaconCore"),
     // zlib, for `.gz` exports.
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-    // Stage 1: find the export's files and extract the nine fields from each JSON line.
+    // The loader: find the export's files and extract the nine fields from each JSON line.
     .target(name: "BeaconLoad", dependencies: ["BeaconCore", "BeaconNet", "CZlib"]),
     // Addresses: IPv4/IPv6 parsing, networks, IANA special-purpose ranges, internal/external.
     .target(name: "BeaconNet"),
-    // Stage 2: vendor and destination filters.
-    .target(name: "BeaconPrepare", dependencies: ["BeaconCore", "BeaconNet"]),
-    // Stage 3: busy sources and rare destinations.
-    .target(name: "BeaconBaseline", dependencies: ["BeaconCore"]),
-    // Stage 4: the detection methods.
-    .target(name: "BeaconDetect", dependencies: ["BeaconCore"]),
-    // Stage 5: enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
+    // The notebook method (spec/notebook-method.md): thresholds, finding, steps 1–7 natively
+    // (Prepare, Baseline, Detect) beside their Spark SQL (Prepare+SQL, Baseline+SQL, Detect+SQL).
+    .target(name: "BeaconNotebook", dependencies: ["BeaconCore"]),
+    // The periodicity method (spec/periodicity-method.md): parameters, finding, steps, the
+    // allowlist, the history's day summaries, each native stage beside its Spark SQL.
+    .target(name: "BeaconPeriodicity", dependencies: ["BeaconCore", "BeaconNet"]),
+    // What a hunt is and returns, whichever engine runs it: `HuntSpec`, `HuntEngine`, `Findings`.
+    .target(
+      name: "BeaconSpec", dependencies: ["BeaconCore", "BeaconNotebook", "BeaconPeriodicity"]),
+    // Enrichment from files the analyst has: MaxMind DB (GeoIP, ASN), threat-intel feeds.
     .target(name: "BeaconEnrich", dependencies: ["BeaconCore", "BeaconNet", "CCurl"]),
     // Trampolines for libcurl's variadic calls (RDAP loads libcurl at run time; no headers needed).
     .systemLibrary(name: "CCurl"),
-    // Stage 7: the self-contained HTML report (map, table, summary).
+    // The self-contained HTML report (map, table, summary).
     .target(name: "BeaconReport", dependencies: ["BeaconCore"]),
-    // Stage 6: JSON lines, CSV, JSON and table writers shared by every engine.
-    .target(name: "BeaconExport", dependencies: ["BeaconCore"]),
-    // The embedded engine: runs a `HuntSpec` through the stages above.
+    // JSON lines, CSV, JSON and table writers shared by every engine.
+    .target(
+      name: "BeaconExport",
+      dependencies: ["BeaconCore", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec"]),
+    // The embedded engine: runs a `HuntSpec` through the loader and the method's native stages.
     .target(
       name: "BeaconEngine",
       dependencies: [
-        "BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
+        "BeaconCore", "BeaconLoad", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec",
         "BeaconExport",
       ]
     ),
@@ -60,7 +68,8 @@ let package = Package(
     .target(
       name: "BeaconSpark",
       dependencies: [
-        "BeaconCore", "BeaconNet", "BeaconLoad", "BeaconPrepare", "BeaconBaseline", "BeaconDetect",
+        "BeaconCore", "BeaconNet", "BeaconLoad", "BeaconNotebook", "BeaconPeriodicity",
+        "BeaconSpec",
         "BeaconArrow",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -72,50 +81,65 @@ let package = Package(
     .target(name: "BeaconSimulate", dependencies: ["BeaconCore", "BeaconLoad"]),
     // Labelled simulations hunted by both methods: precision and recall per scenario.
     .target(
-      name: "BeaconEvaluate", dependencies: ["BeaconCore", "BeaconEngine", "BeaconSimulate"]),
+      name: "BeaconEvaluate",
+      dependencies: [
+        "BeaconCore", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec", "BeaconEngine",
+        "BeaconSimulate",
+      ]),
     .executableTarget(
       name: "BeaconHuntCLI",
       dependencies: [
-        "BeaconEngine", "BeaconLoad", "BeaconSimulate", "BeaconSpark", "BeaconEvaluate",
-        "BeaconEnrich", "BeaconReport",
+        "BeaconEngine", "BeaconLoad", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec",
+        "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich", "BeaconReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(
       name: "BeaconBench",
-      dependencies: ["BeaconCore", "BeaconLoad", "BeaconPrepare", "BeaconSimulate"]),
+      dependencies: [
+        "BeaconCore", "BeaconLoad", "BeaconNotebook", "BeaconPeriodicity", "BeaconSimulate",
+      ]),
 
-    // Helpers shared by the test suites (seeded input mutations, hostile servers, shared data).
+    // Helpers shared by the test suites (temporary folders, seeded input mutations, hostile
+    // servers, the shared data's paths).
     .target(
       name: "BeaconTestSupport", dependencies: ["BeaconSimulate"], path: "Tests/BeaconTestSupport",
       exclude: ["Fixtures"]),
     // BeaconSimulate for its seeded generator (`SimRandom`).
-    .testTarget(name: "BeaconCoreTests", dependencies: ["BeaconCore", "BeaconSimulate"]),
+    .testTarget(
+      name: "BeaconCoreTests", dependencies: ["BeaconCore", "BeaconSimulate", "BeaconTestSupport"]),
     .testTarget(
       name: "BeaconLoadTests", dependencies: ["BeaconLoad", "BeaconSimulate", "BeaconTestSupport"]),
-    .testTarget(
-      name: "BeaconPrepareTests", dependencies: ["BeaconPrepare", "BeaconNet", "BeaconTestSupport"]),
     .testTarget(name: "BeaconNetTests", dependencies: ["BeaconNet"]),
-    .testTarget(name: "BeaconBaselineTests", dependencies: ["BeaconBaseline", "BeaconCore"]),
     .testTarget(
       name: "BeaconEnrichTests",
       dependencies: ["BeaconEnrich", "BeaconNet", "BeaconSimulate", "BeaconTestSupport"]),
     .testTarget(name: "BeaconReportTests", dependencies: ["BeaconReport", "BeaconCore"]),
     .testTarget(
-      name: "BeaconDetectTests", dependencies: ["BeaconDetect", "BeaconBaseline", "BeaconPrepare"]),
+      name: "BeaconNotebookTests",
+      dependencies: ["BeaconNotebook", "BeaconCore", "BeaconSimulate"]),
     .testTarget(
-      name: "BeaconExportTests", dependencies: ["BeaconExport", "BeaconCore", "BeaconTestSupport"]),
+      name: "BeaconPeriodicityTests",
+      dependencies: [
+        "BeaconPeriodicity", "BeaconCore", "BeaconNet", "BeaconSimulate", "BeaconTestSupport",
+      ]),
+    .testTarget(
+      name: "BeaconExportTests",
+      dependencies: ["BeaconExport", "BeaconCore", "BeaconNotebook", "BeaconTestSupport"]),
     .testTarget(
       name: "BeaconSparkTests",
       dependencies: [
-        "BeaconSpark", "BeaconArrow", "BeaconEngine", "BeaconExport", "BeaconSimulate",
-        "BeaconTestSupport",
+        "BeaconSpark", "BeaconArrow", "BeaconEngine", "BeaconExport", "BeaconNotebook",
+        "BeaconPeriodicity", "BeaconSpec", "BeaconSimulate", "BeaconTestSupport",
       ],
       // Arrow streams captured from Spark, read by path (ArrowFixtureTests).
       exclude: ["Fixtures"]),
     .testTarget(
       name: "BeaconEngineTests",
-      dependencies: ["BeaconEngine", "BeaconSimulate", "BeaconEvaluate", "BeaconTestSupport"]),
+      dependencies: [
+        "BeaconEngine", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec", "BeaconSimulate",
+        "BeaconEvaluate", "BeaconTestSupport",
+      ]),
     .testTarget(
       name: "BeaconHuntCLITests",
       dependencies: ["BeaconCore", "BeaconEnrich", "BeaconNet", "BeaconTestSupport"]),

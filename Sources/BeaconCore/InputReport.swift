@@ -165,17 +165,6 @@ public struct RunSummary: Sendable, Equatable {
   }
 }
 
-/// The result of executing a `HuntSpec` on an engine.
-public struct HuntResult: Sendable {
-  public var findings: Findings
-  public var summary: RunSummary
-
-  public init(findings: Findings, summary: RunSummary) {
-    self.findings = findings
-    self.summary = summary
-  }
-}
-
 /// What a progress count counts.
 public enum ProgressUnit: Sendable {
   case bytes

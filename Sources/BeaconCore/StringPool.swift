@@ -140,10 +140,12 @@ public struct StringPool: Sendable {
     return rank
   }
 
-  /// A fast hash of short byte strings (8 bytes at a time, then a final mix).
+  /// A fast hash of short byte strings (8 bytes at a time, then a final mix), started from the
+  /// process's random seed (`FlatHash.seed`): the strings are the log's, and a table whose
+  /// collisions an attacker could compute in advance would turn a crafted log into a slow hunt.
   @inlinable
   public static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
+    var h: UInt64 = FlatHash.seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
     guard let p = b.baseAddress else { return h }
     let raw = UnsafeRawPointer(p)
     var i = 0

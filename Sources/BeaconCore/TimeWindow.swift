@@ -1,7 +1,7 @@
 /// Which rows a hunt's window holds. One stray row (dated 1970, or far in the future) must not
 /// stretch the window: every persistence would collapse. So a hunt of an export day keeps the
 /// hunted day, and a hunt of files keeps the data's span, the run of days holding most rows;
-/// everything else is counted and sets nothing. `PeriodicityPrepareSQL` computes the same.
+/// everything else is counted and sets nothing. `PeriodicityPrepare.SQL` computes the same.
 public enum TimeWindow {
   public static let ticksPerDay = 86_400 * Timestamp.ticksPerSecond
 

@@ -1,7 +1,7 @@
-import BeaconBaseline
 import BeaconCore
 import BeaconLoad
-import BeaconPrepare
+import BeaconPeriodicity
+import BeaconSpec
 import Dispatch
 
 /// The lookback days of a periodicity hunt, as per-day summaries: read from the cache when their

@@ -1,8 +1,8 @@
-import BeaconBaseline
 import BeaconCore
-import BeaconDetect
 import BeaconLoad
-import BeaconPrepare
+import BeaconNotebook
+import BeaconPeriodicity
+import BeaconSpec
 import Dispatch
 
 /// The embedded engine: runs a hunt in this process on every core, no cluster needed.

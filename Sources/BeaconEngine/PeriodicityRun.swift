@@ -1,7 +1,6 @@
-import BeaconBaseline
 import BeaconCore
-import BeaconDetect
-import BeaconPrepare
+import BeaconPeriodicity
+import BeaconSpec
 import Dispatch
 
 /// The periodicity method on the native engine: prepare, prevalence, flows, scores, and the

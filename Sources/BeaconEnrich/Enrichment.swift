@@ -36,16 +36,16 @@ public enum Severity: String, Sendable, CaseIterable, Comparable {
   /// The severity a finding's own evidence gives: high for a periodicity score of 0.9 or more (or
   /// a notebook Percentbeacon of 95 or more), medium otherwise.
   public static func base(columns: [String], cells: [Cell]) -> Severity {
-    func number(_ name: String) -> Double? {
-      guard let k = columns.firstIndex(of: name) else { return nil }
+    func number(_ column: FindingColumn) -> Double? {
+      guard let k = columns.firstIndex(of: column) else { return nil }
       switch cells[k] {
       case .double(let v): return v
       case .int(let v): return Double(v)
       default: return nil
       }
     }
-    if let score = number("Score") { return score >= 0.9 ? .high : .medium }
-    if let percent = number("Percentbeacon") { return percent >= 95 ? .high : .medium }
+    if let score = number(.score) { return score >= 0.9 ? .high : .medium }
+    if let percent = number(.percentBeacon) { return percent >= 95 ? .high : .medium }
     return .medium
   }
 }
@@ -60,10 +60,11 @@ public struct Enrichment: Sendable, Equatable {
   public var failure: String?
 
   /// The columns appended to a finding's own.
-  public static let columns = [
-    "DestinationCountry", "DestinationCity", "DestinationLatitude", "DestinationLongitude",
-    "DestinationASN", "DestinationASOrganization", "ThreatIntel", "Severity", "EnrichmentError",
-  ]
+  public static let columns =
+    ([
+      .destinationCountry, .destinationCity, .destinationLatitude, .destinationLongitude,
+      .destinationASN, .destinationASOrganization, .threatIntel, .severity, .enrichmentError,
+    ] as [FindingColumn]).map(\.name)
 
   /// `feed value malware (first seen …)` per match, `; `-separated.
   public var threatText: String? {
@@ -188,11 +189,11 @@ public struct Enricher: Sendable {
   public func enrich(columns: [String], rows: [[Cell]]) throws(EnrichError) -> (
     columns: [String], rows: [[Cell]]
   ) {
-    guard let dst = columns.firstIndex(of: "DestinationIP") else { throw .noDestinationColumn }
-    let portAt = columns.firstIndex(of: "DestinationPort")
-    let nameAt = columns.firstIndex(of: "DestinationHostName")
+    guard let dst = columns.firstIndex(of: .destinationIP) else { throw .noDestinationColumn }
+    let portAt = columns.firstIndex(of: .destinationPort)
+    let nameAt = columns.firstIndex(of: .destinationHostName)
     let (firstAt, lastAt) = (
-      columns.firstIndex(of: "FirstSeen"), columns.firstIndex(of: "LastSeen")
+      columns.firstIndex(of: .firstSeen), columns.firstIndex(of: .lastSeen)
     )
     func time(_ row: [Cell], _ k: Int?) -> Timestamp? {
       guard let k, case .string(let s) = row[k] else { return nil }

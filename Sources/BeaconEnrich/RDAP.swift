@@ -12,9 +12,9 @@ public struct RDAPInfo: Codable, Sendable, Equatable {
   /// nil when found; otherwise why not (`not found`, an HTTP status).
   public var error: String?
 
-  public static let columns = [
-    "DestinationNetworkName", "DestinationRegistrant", "DestinationAbuseEmail", "RDAPError",
-  ]
+  public static let columns =
+    ([.destinationNetworkName, .destinationRegistrant, .destinationAbuseEmail, .rdapError]
+    as [FindingColumn]).map(\.name)
 
   /// The most entities walked in one answer: registrations have a handful; a hostile answer with
   /// hundreds of thousands must not cost seconds and gigabytes.
@@ -276,7 +276,7 @@ public final class RDAPClient: @unchecked Sendable {
   public func enrich(columns: [String], rows: [[Cell]]) async throws(EnrichError) -> (
     columns: [String], rows: [[Cell]]
   ) {
-    guard let dst = columns.firstIndex(of: "DestinationIP") else { throw .noDestinationColumn }
+    guard let dst = columns.firstIndex(of: .destinationIP) else { throw .noDestinationColumn }
     var known: [String: RDAPInfo] = [:]
     var out: [[Cell]] = []
     for row in rows {

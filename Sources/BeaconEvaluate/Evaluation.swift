@@ -1,6 +1,8 @@
 import BeaconCore
 import BeaconEngine
+import BeaconNotebook
 import BeaconSimulate
+import BeaconSpec
 import Foundation
 
 /// Labelled simulations across scenarios, hunted by both methods, scored against the truth:

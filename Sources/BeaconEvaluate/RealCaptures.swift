@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconEngine
+import BeaconSpec
 import Foundation
 
 /// The real third-party captures in `../shared/data/real` (see its README), hunted as a user

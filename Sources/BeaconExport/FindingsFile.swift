@@ -1,4 +1,6 @@
 import BeaconCore
+import BeaconNotebook
+import BeaconPeriodicity
 import Foundation
 
 /// Why a findings file could not be read back, with the values a message needs.

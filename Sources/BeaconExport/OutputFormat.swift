@@ -1,4 +1,5 @@
 import BeaconCore
+import BeaconSpec
 import Foundation
 
 /// The output formats of findings. Every engine's findings go through these same writers, so

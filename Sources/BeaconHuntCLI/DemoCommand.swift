@@ -3,6 +3,7 @@ import BeaconCore
 import BeaconEngine
 import BeaconExport
 import BeaconSimulate
+import BeaconSpec
 import Foundation
 
 struct DemoCommand: AsyncParsableCommand {
@@ -63,9 +64,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
     print(
       OutputFormat.table.render(
-        columns: [
-          "SourceIP", "DestinationHostName", "DestinationIP", "DestinationPort", "Score", "Reason",
-        ], rows: rows))
+        columns: ([
+          .sourceIP, .destinationHostName, .destinationIP, .destinationPort, .score, .reason,
+        ] as [FindingColumn]).map(\.name), rows: rows))
     print(
       "The same day with the notebook method (--method notebook; > 100 rows per source, < 25 sources per destination, deltas > 15 s, > 75 %):\n"
     )

@@ -1,10 +1,9 @@
 import ArgumentParser
-import BeaconBaseline
 import BeaconCore
 import BeaconEnrich
 import BeaconExport
 import BeaconLoad
-import BeaconPrepare
+import BeaconPeriodicity
 import BeaconSimulate
 import BeaconSpark
 

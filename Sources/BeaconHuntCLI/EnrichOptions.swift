@@ -113,7 +113,7 @@ struct EnrichPlan {
         EnrichSummary.text(enricher, rdap: rdap, columns: table.columns, rows: table.rows))
     }
     for w in rdap?.warnings ?? [] { Stderr.write("beaconhunt: warning: \(TableText.visible(w))\n") }
-    let errorColumns = ["EnrichmentError", "RDAPError"].compactMap {
+    let errorColumns = [FindingColumn.enrichmentError, .rdapError].compactMap {
       table.columns.firstIndex(of: $0)
     }
     let failures = table.rows.filter { row in
@@ -174,11 +174,11 @@ enum EnrichSummary {
       out +=
         "  rdap      \(rdap.requests) requests, \(rdap.cacheHits) answers from the cache (\(v(rdap.cachePath ?? "no cache")))\n"
     }
-    if let ti = columns.firstIndex(of: "ThreatIntel"), !(e?.threatIntel.isEmpty ?? true) {
+    if let ti = columns.firstIndex(of: .threatIntel), !(e?.threatIntel.isEmpty ?? true) {
       let matched = rows.filter { if case .string = $0[ti] { true } else { false } }.count
       out += "  ti        \(matched) findings matched a feed (by address or by name)\n"
     }
-    if let severity = columns.firstIndex(of: "Severity") {
+    if let severity = columns.firstIndex(of: .severity) {
       var counts: [String: Int] = [:]
       for r in rows { if case .string(let s) = r[severity] { counts[s, default: 0] += 1 } }
       out +=

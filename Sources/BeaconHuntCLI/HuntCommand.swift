@@ -5,6 +5,7 @@ import BeaconExport
 import BeaconLoad
 import BeaconReport
 import BeaconSpark
+import BeaconSpec
 import Foundation
 
 struct HuntCommand: AsyncParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import BeaconCore
 import BeaconExport
-import BeaconPrepare
+import BeaconNotebook
+import BeaconPeriodicity
 
 /// The most lookback days accepted: ten years of daily exports.
 let maxLookbackDays = 3650

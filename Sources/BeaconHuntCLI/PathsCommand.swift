@@ -1,6 +1,7 @@
 import ArgumentParser
 import BeaconCore
 import BeaconLoad
+import BeaconNotebook
 
 struct PathsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

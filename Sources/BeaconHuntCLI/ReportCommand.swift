@@ -1,6 +1,7 @@
 import ArgumentParser
 import BeaconCore
 import BeaconExport
+import BeaconSpec
 import Foundation
 
 /// `beaconhunt report FINDINGS -o FILE.html`: the HTML report of findings written earlier (by

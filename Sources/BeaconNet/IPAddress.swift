@@ -31,7 +31,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
   /// a field that holds them is not an address.
   public init?(_ text: String) {
     // Bytes, not Characters: a combining mark after `%` or `:` must not hide it (Spark, which
-    // parses the same text in `PeriodicityPrepareSQL`, sees code points).
+    // parses the same text in `PeriodicityPrepare.SQL`, sees code points).
     var text = text
     let bytes = text.utf8
     if let percent = bytes.firstIndex(of: 0x25), bytes.contains(0x3A) {

@@ -75,12 +75,12 @@ public enum HTMLReport {
   /// The map: country outlines, and one marker per finding with coordinates, sized by score
   /// and coloured by severity.
   static func map(_ input: ReportInput) -> (svg: String, markers: Int) {
-    let col = { (name: String) in input.columns.firstIndex(of: name) }
+    let col = { (column: FindingColumn) in input.columns.firstIndex(of: column) }
     let (lat, lon, sev, score, country) = (
-      col("DestinationLatitude"), col("DestinationLongitude"), col("Severity"), col("Score"),
-      col("DestinationCountry")
+      col(.destinationLatitude), col(.destinationLongitude), col(.severity), col(.score),
+      col(.destinationCountry)
     )
-    let percent = col("Percentbeacon")
+    let percent = col(.percentBeacon)
     var svg =
       #"<svg class="map" viewBox="0 0 360 180" role="img" aria-label="Destinations on a world map">"#
     svg += #"<rect width="360" height="180" class="sea"/>"#
@@ -102,11 +102,11 @@ public enum HTMLReport {
       let severity = sev.map { text(row[$0]) } ?? "medium"
       let r = 1.2 + 2.8 * min(1, max(0, s))
       // The destination's name first where there is one, then its address.
-      let name = input.columns.firstIndex(of: "DestinationHostName").map { text(row[$0]) }
+      let name = input.columns.firstIndex(of: .destinationHostName).map { text(row[$0]) }
       let label = [
-        input.columns.firstIndex(of: "SourceIP").map { text(row[$0]) },
+        input.columns.firstIndex(of: .sourceIP).map { text(row[$0]) },
         name.flatMap { $0.isEmpty ? nil : "→ " + $0 },
-        input.columns.firstIndex(of: "DestinationIP").map {
+        input.columns.firstIndex(of: .destinationIP).map {
           (name?.isEmpty ?? true ? "→ " : "at ") + text(row[$0])
         },
         country.map { text(row[$0]) }, "severity " + severity,
@@ -120,9 +120,9 @@ public enum HTMLReport {
 
   /// Columns drawn as inline SVG bar charts, with what their bars mean.
   static let charts = [
-    "IntervalHistogram":
+    FindingColumn.intervalHistogram.name:
       "intervals between check-ins, in quarter periods from 0 to 4.5 periods (last bar: longer)",
-    "Timeline": "connections over the hunt's window",
+    FindingColumn.timeline.name: "connections over the hunt's window",
   ]
 
   /// A small bar chart of counts (heights relative to the largest), with the counts in its title.
@@ -147,7 +147,7 @@ public enum HTMLReport {
       table += "<th data-col=\"\(k)\" title=\"sort\">\(escape(c))</th>"
     }
     table += "</tr></thead><tbody>"
-    let sev = input.columns.firstIndex(of: "Severity")
+    let sev = input.columns.firstIndex(of: .severity)
     for (k, row) in input.rows.enumerated() {
       let severity = sev.map { text(row[$0]) } ?? ""
       table += "<tr id=\"row-\(k)\" class=\"sev-\(escape(severity))\">"

@@ -1,8 +1,6 @@
-import BeaconBaseline
 import BeaconCore
-import BeaconDetect
 import BeaconLoad
-import BeaconPrepare
+import BeaconNotebook
 import Foundation
 
 /// The notebook hunt as one Spark SQL statement, assembled from the stages' SQL (each kept
@@ -10,17 +8,21 @@ import Foundation
 enum NotebookHuntSQL {
   static var ctes: String {
     "WITH "
-      + [LoadSQL.rowsCTE, PrepareSQL.preparedCTE, BaselineSQL.baselinedCTE, NotebookSQL.detectCTE]
+      + [
+        LoadSQL.rowsCTE, NotebookPrepare.SQL.preparedCTE, NotebookBaseline.SQL.baselinedCTE,
+        NotebookMethod.SQL.detectCTE,
+      ]
       .joined(separator: ",\n")
   }
 
-  static var findings: String { ctes + "\n" + NotebookSQL.findingsSelect }
+  static var findings: String { ctes + "\n" + NotebookMethod.SQL.findingsSelect }
 
   /// The findings written on the cluster as one JSON-lines file (the notebook's `coalesce(1)`
   /// export). The directory is the one value that cannot be a parameter, so it is quoted.
   static func export(to directory: String) -> String {
     "INSERT OVERWRITE DIRECTORY \(SQLText.stringLiteral(directory)) USING json\n" + ctes + "\n"
-      + NotebookSQL.findingsSelect.replacingFirst("SELECT ", with: "SELECT /*+ COALESCE(1) */ ")
+      + NotebookMethod.SQL.findingsSelect.replacingFirst(
+        "SELECT ", with: "SELECT /*+ COALESCE(1) */ ")
   }
 
   static var nulledFields: [CSLField] {

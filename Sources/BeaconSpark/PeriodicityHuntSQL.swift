@@ -1,9 +1,7 @@
-import BeaconBaseline
 import BeaconCore
-import BeaconDetect
 import BeaconLoad
 import BeaconNet
-import BeaconPrepare
+import BeaconPeriodicity
 
 /// The periodicity hunt as Spark SQL, assembled from the stages' SQL (each beside its native
 /// counterpart), plus the statement behind the run summary.
@@ -15,7 +13,7 @@ struct PeriodicityHuntSQL {
   /// Whether history day folders are read (`bh_history_lines`).
   var history: Bool
   /// The hunted day (an export) or the data's span (files).
-  var window: PeriodicityPrepareSQL.Window
+  var window: PeriodicityPrepare.SQL.Window
 
   var ctes: String {
     var parts = [LoadSQL.rowsCTE]
@@ -28,24 +26,26 @@ struct PeriodicityHuntSQL {
       preparedViews.append("bh_hprepared")
     }
     parts.append(
-      PeriodicityPrepareSQL.networksCTE(internal: internalNetworks, allow: allowNetworks))
-    parts.append(PeriodicityPrepareSQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"))
-    if history { parts.append(PeriodicityPrepareSQL.vendorCTE(rows: "bh_hrows", prefix: "bh_h")) }
-    parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_p", window: window))
-    if history { parts.append(PeriodicityPrepareSQL.windowCTE(prefix: "bh_h", window: .folderDay)) }
-    parts.append(PeriodicityPrepareSQL.addressesCTE(of: vendorViews))
-    parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_p", allow: allow))
+      PeriodicityPrepare.SQL.networksCTE(internal: internalNetworks, allow: allowNetworks))
+    parts.append(PeriodicityPrepare.SQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"))
+    if history { parts.append(PeriodicityPrepare.SQL.vendorCTE(rows: "bh_hrows", prefix: "bh_h")) }
+    parts.append(PeriodicityPrepare.SQL.windowCTE(prefix: "bh_p", window: window))
     if history {
-      parts.append(PeriodicityPrepareSQL.preparedCTE(prefix: "bh_h", allow: allow))
+      parts.append(PeriodicityPrepare.SQL.windowCTE(prefix: "bh_h", window: .folderDay))
     }
-    parts.append(PrevalenceSQL.prevalenceCTE(of: preparedViews))
-    parts.append(PeriodicitySQL.historyCTE(history: history))
-    parts.append(PeriodicitySQL.detectCTE)
+    parts.append(PeriodicityPrepare.SQL.addressesCTE(of: vendorViews))
+    parts.append(PeriodicityPrepare.SQL.preparedCTE(prefix: "bh_p", allow: allow))
+    if history {
+      parts.append(PeriodicityPrepare.SQL.preparedCTE(prefix: "bh_h", allow: allow))
+    }
+    parts.append(Prevalence.SQL.prevalenceCTE(of: preparedViews))
+    parts.append(PeriodicityMethod.SQL.historyCTE(history: history))
+    parts.append(PeriodicityMethod.SQL.detectCTE)
     return "WITH " + parts.joined(separator: ",\n")
   }
 
   var findings: String {
-    ctes + "\nSELECT \(PeriodicitySQL.columns.joined(separator: ", ")) FROM bh_findings"
+    ctes + "\nSELECT \(PeriodicityMethod.SQL.columns.joined(separator: ", ")) FROM bh_findings"
   }
 
   /// One row of counts for the run summary (the steps the native engine reports): the input's

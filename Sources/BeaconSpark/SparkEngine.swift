@@ -1,8 +1,9 @@
 import BeaconArrow
 import BeaconCore
-import BeaconDetect
 import BeaconLoad
-import BeaconPrepare
+import BeaconNotebook
+import BeaconPeriodicity
+import BeaconSpec
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -119,7 +120,7 @@ public struct SparkEngine: HuntEngine {
       c.historySummarised = historyFolders.count
     }
     let allow = try PeriodicityPrepare.allowlist(p)
-    var window = PeriodicityPrepareSQL.Window.dataSpan
+    var window = PeriodicityPrepare.SQL.Window.dataSpan
     if case .export = spec.input { window = .huntedDay }
     let sql = PeriodicityHuntSQL(
       internalNetworks: try PeriodicityPrepare.internalNetworks(p),
@@ -301,9 +302,9 @@ public struct SparkEngine: HuntEngine {
   /// from the same numbers, by the same function as on the native engine.
   static func periodicityFindings(_ table: ArrowTable) throws -> [PeriodicityFinding] {
     let names = table.fields.map(\.name)
-    guard names == PeriodicitySQL.columns else {
+    guard names == PeriodicityMethod.SQL.columns else {
       throw SparkError.protocolError(
-        message: "returned columns \(names), expected \(PeriodicitySQL.columns)")
+        message: "returned columns \(names), expected \(PeriodicityMethod.SQL.columns)")
     }
     return try table.rows.map { r in
       func value(_ name: String) -> ArrowValue { r[names.firstIndex(of: name)!] }

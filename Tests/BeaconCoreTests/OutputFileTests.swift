@@ -1,4 +1,5 @@
 import BeaconCore
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -9,12 +10,8 @@ import Testing
 /// Only regular files are ever replaced, and only when asked; everything else is a stream or an
 /// error, and the files around an output are left as they were.
 @Suite struct OutputFileTests {
-  let folder: String
-
-  init() throws {
-    folder = NSTemporaryDirectory() + "beaconhunt-out-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-  }
+  let scratch = TempFolder()
+  var folder: String { scratch.path }
 
   func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 

@@ -2,7 +2,10 @@ import BeaconCore
 import BeaconEngine
 import BeaconExport
 import BeaconLoad
+import BeaconNotebook
 import BeaconSimulate
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -44,8 +47,8 @@ import Testing
 
   @Test(arguments: cases)
   func nativeMatchesTheReference(_ c: Case) throws {
-    let folder = NSTemporaryDirectory() + "beaconhunt-diff-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path("beaconhunt-diff")
     var config = SimulationConfig()
     config.seed = c.seed
     config.hosts = c.hosts
@@ -97,12 +100,9 @@ import Testing
     config.rowsPerDay = 3_000
     config.hosts = 10
     config.days = 2
-    let a = NSTemporaryDirectory() + "beaconhunt-sim-\(UUID().uuidString)"
-    let b = NSTemporaryDirectory() + "beaconhunt-sim-\(UUID().uuidString)"
-    defer {
-      try? FileManager.default.removeItem(atPath: a)
-      try? FileManager.default.removeItem(atPath: b)
-    }
+    let scratch = TempFolder()
+    let a = scratch.path("a")
+    let b = scratch.path("b")
     let ta = try Simulator(config).write(to: a)
     let tb = try Simulator(config).write(to: b)
     #expect(ta.beacons == tb.beacons)
@@ -121,8 +121,8 @@ import Testing
   }
 
   @Test func refusesToWriteIntoAFolderWithFiles() throws {
-    let folder = NSTemporaryDirectory() + "beaconhunt-sim-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path("beaconhunt-sim")
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     _ = FileManager.default.createFile(atPath: folder + "/mine.txt", contents: Data("keep".utf8))
     #expect(throws: SimulateError.folderNotEmpty(path: folder)) {
@@ -132,8 +132,8 @@ import Testing
   }
 
   @Test func notebookFindsExactlyTheBeaconsItCanSee() throws {
-    let folder = NSTemporaryDirectory() + "beaconhunt-sim-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path("beaconhunt-sim")
     var config = SimulationConfig()
     config.seed = 11
     config.rowsPerDay = 30_000

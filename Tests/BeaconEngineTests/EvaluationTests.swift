@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconEvaluate
+import BeaconSpec
 import Testing
 
 /// The evidence floors of spec/periodicity-method.md on labelled simulations (one seed here; the

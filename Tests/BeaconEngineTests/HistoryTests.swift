@@ -1,7 +1,9 @@
 import BeaconCore
 import BeaconEngine
 import BeaconLoad
+import BeaconPeriodicity
 import BeaconSimulate
+import BeaconSpec
 import Foundation
 import Testing
 

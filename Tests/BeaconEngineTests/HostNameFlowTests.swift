@@ -1,5 +1,7 @@
 import BeaconCore
 import BeaconEngine
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -41,9 +43,8 @@ import Testing
   }
 
   @Test func aRareNameOnAPopularAddressIsReportedAndAPopularNameIsNot() throws {
-    let folder = NSTemporaryDirectory() + "beaconhunt-names-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     try Self.day().write(toFile: folder + "/day.json", atomically: true, encoding: .utf8)
     let result = try NativeEngine().runSynchronously(
       HuntSpec(input: .paths([folder]), method: .periodicity))

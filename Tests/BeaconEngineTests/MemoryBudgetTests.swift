@@ -1,20 +1,14 @@
 import BeaconCore
 import BeaconEngine
 import BeaconSimulate
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
 /// A hunt whose state passes its memory budget goes to disk by partition and finishes one
 /// partition at a time: the findings and every count are those of the hunt in memory.
 @Suite struct MemoryBudgetTests {
-  final class Scratch {
-    let path = NSTemporaryDirectory() + "beaconhunt-budget-" + UUID().uuidString
-    init() throws {
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-  }
-
   struct Case: Sendable, CustomTestStringConvertible {
     var method: HuntMethod
     var budget: Int64
@@ -29,8 +23,8 @@ import Testing
     Case(method: .notebook, budget: 256 << 10, threads: 3),
   ])
   func aHuntOnDiskFindsWhatTheHuntInMemoryFinds(_ c: Case) throws {
-    let data = try Scratch()
-    let temp = try Scratch()
+    let data = TempFolder()
+    let temp = TempFolder()
     var config = SimulationConfig()
     config.seed = 11
     config.days = 3
@@ -58,7 +52,7 @@ import Testing
 
   @Test(arguments: HuntMethod.allCases)
   func aFolderThatCannotTakeTheSpillIsATypedError(_ method: HuntMethod) throws {
-    let data = try Scratch()
+    let data = TempFolder()
     var config = SimulationConfig()
     config.rowsPerDay = 3_000
     _ = try Simulator(config).write(to: data.path)

@@ -1,7 +1,9 @@
 import BeaconCore
 import BeaconEngine
 import BeaconEvaluate
+import BeaconPeriodicity
 import BeaconSimulate
+import BeaconSpec
 import BeaconTestSupport
 import Foundation
 import Testing
@@ -82,9 +84,8 @@ import Testing
   ])
   func capstoneC2FrameworksAreBeacons(capture: String, period: Double) throws {
     let csv = try RealCaptures.capstoneCSV(folder: Self.real, capture: capture)
-    let path = NSTemporaryDirectory() + "capstone-\(UUID().uuidString).csv"
-    try csv.write(toFile: path, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.write("capstone.csv", csv)
     var spec = HuntSpec(input: .paths([path]), method: .periodicity)
     spec.periodicity.anyDirection = true
     let f = try #require(try NativeEngine().runSynchronously(spec).findings.periodicity)
@@ -98,8 +99,8 @@ import Testing
   }
 
   @Test func everyLabelledBeaconOfTheDemoIsFoundAndNothingElse() throws {
-    let folder = NSTemporaryDirectory() + "beaconhunt-periodicity-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path("beaconhunt-periodicity")
     var config = SimulationConfig()
     config.seed = 7
     config.hosts = 40

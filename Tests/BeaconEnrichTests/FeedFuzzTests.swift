@@ -18,8 +18,8 @@ import Testing
     }
     #expect(names.count >= 8)
     var mutator = Mutator(seed: 0xFEED_0009)
-    let path = NSTemporaryDirectory() + "beaconhunt-feed-fuzz-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.path("beaconhunt-feed-fuzz")
     var loaded = 0
     var refused = 0
     for name in names {

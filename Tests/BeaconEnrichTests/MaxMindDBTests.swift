@@ -1,5 +1,6 @@
 import BeaconNet
 import BeaconSimulate
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -225,8 +226,8 @@ enum MMDBData {
   ])
   func corruptedBytesNeverCrash(name: String) throws {
     let original = try Data(contentsOf: URL(fileURLWithPath: MMDBData.testData(name)))
-    let path = NSTemporaryDirectory() + "beaconhunt-fuzz-\(UUID().uuidString).mmdb"
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.path("beaconhunt-fuzz.mmdb")
     var rng = SimRandom(seed: 0x5EED_0000 &+ UInt64(original.count))
     func next() -> UInt64 { rng.next() }
     var errors = 0

@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconNet
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -113,9 +114,8 @@ import Testing
   }
 
   @Test func malformedFeedsAreErrorsNamingFileAndLine() throws {
-    let dir = NSTemporaryDirectory() + "beaconhunt-ti-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     try "# list\n10.0.0.1\nnot-an-ip\n".write(
       toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
     var ti = ThreatIntel()

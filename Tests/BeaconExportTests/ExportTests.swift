@@ -1,4 +1,6 @@
 import BeaconCore
+import BeaconNotebook
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -76,8 +78,8 @@ let hostile = NotebookFinding(
 @Suite struct FindingsFileTests {
   @Test(arguments: [OutputFormat.jsonl, .json])
   func findingsReadBackRenderByteForByte(format: OutputFormat) throws {
-    let path = NSTemporaryDirectory() + "beaconhunt-findings-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.path("beaconhunt-findings")
     var round = hostile
     round.percentBeacon = 100.0  // a whole double must stay a double
     let text = OutputFormat.jsonl.render(.notebook([hostile, round]))
@@ -89,8 +91,8 @@ let hostile = NotebookFinding(
   }
 
   @Test func aLineThatIsNotAnObjectIsAnErrorWithItsLine() throws {
-    let path = NSTemporaryDirectory() + "beaconhunt-findings-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.path("beaconhunt-findings")
     try "{\"DestinationIP\":\"1.2.3.4\"}\n\nnot json\n".write(
       toFile: path, atomically: true, encoding: .utf8)
     #expect(throws: FindingsFileError.notJSONObject(path: path, line: 3)) {

@@ -13,8 +13,8 @@ import Testing
         + #"{"SourceIP":"10.0.0.6","DestinationIP":"2001:db8::1","DestinationPort":null,"Score":1,"Timedeltalist":[60,60]}"#
         + "\n").utf8)
     var mutator = Mutator(seed: 0xF1ED_0009)
-    let path = NSTemporaryDirectory() + "beaconhunt-findings-fuzz-\(UUID().uuidString).jsonl"
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let scratch = TempFolder()
+    let path = scratch.path("beaconhunt-findings-fuzz.jsonl")
     var tables = 0
     for round in 0..<2000 {
       var bytes = mutator.mutate(text)

@@ -39,8 +39,8 @@ import Testing
 
   /// An export day's first lines, as the simulator writes them.
   static let export: [UInt8] = {
-    let folder = NSTemporaryDirectory() + "beaconhunt-fuzz-sim-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path("beaconhunt-fuzz-sim")
     var config = SimulationConfig()
     config.rowsPerDay = 300
     config.hosts = 5

@@ -1,7 +1,8 @@
 import BeaconArrow
 import BeaconCore
-import BeaconPrepare
+import BeaconPeriodicity
 import BeaconSimulate
+import BeaconSpec
 import BeaconTestSupport
 import Foundation
 import Testing
@@ -195,8 +196,8 @@ struct SparkClientTests {
   @Test func theTimeoutReachesTheQuery() async throws {
     var engine = SparkEngine(remote: try SparkTest.remote())
     engine.timeout = 0.05
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     try (EdgeCaseData.lines.joined(separator: "\n") + "\n").write(
       toFile: folder + "/a.json", atomically: true, encoding: .utf8)
     let error = await #expect(throws: SparkError.self) {

@@ -1,7 +1,10 @@
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconNotebook
 import BeaconSimulate
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -39,8 +42,8 @@ struct SparkDifferentialTests {
 
   @Test(arguments: cases)
   func simulatedExports(_ c: Case) async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     var config = SimulationConfig()
     config.seed = c.seed
     config.hosts = c.hosts
@@ -65,8 +68,8 @@ struct SparkDifferentialTests {
 
   @Test(arguments: edgeThresholds)
   func edgeCases(_ t: NotebookThresholds) async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     // Half plain, half gzip, in a folder whose name holds quotes, a backtick and a backslash.
     let dir = folder + #"/it's "odd" `x` \ {a,b} [c] * ? dir"#
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -98,8 +101,8 @@ extension SparkDifferentialTests {
   /// A byte-order mark, a NUL byte, a line over the limit, CRLF and CR-only line ends: skipped and
   /// counted by the same rules on both engines.
   @Test func hostileLinesAreCountedAlikeOnBothEngines() async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     let beacon = (0..<200).map { k in
       let s = k * 60
       let time = String(format: "2021-11-01T%02d:%02d:%02d.5Z", s / 3600, s / 60 % 60, s % 60)
@@ -142,8 +145,8 @@ extension NotebookThresholds: CustomTestStringConvertible {
   .enabled(if: SparkTest.enabled, "set SPARK_REMOTE=sc://127.0.0.1:15002 (see .ci/run)"))
 struct SparkOutputTests {
   @Test func findingsAreAlsoWrittenOnTheClusterAndNothingIsReplacedUnasked() async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     var config = SimulationConfig()
     config.seed = 31
     config.rowsPerDay = 6_000

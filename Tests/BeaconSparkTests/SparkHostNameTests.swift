@@ -2,7 +2,8 @@ import BeaconArrow
 import BeaconCore
 import BeaconEngine
 import BeaconLoad
-import BeaconPrepare
+import BeaconPeriodicity
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -25,8 +26,8 @@ struct SparkHostNameTests {
   ]
 
   @Test func namesParseAsOnTheNativeEngine() async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     // Every request text against two host fields (none, and a valid fallback).
     var pairs: [(String?, String?)] = []
     for t in Self.texts {
@@ -49,7 +50,7 @@ struct SparkHostNameTests {
       toFile: folder + "/a.json", atomically: true, encoding: .utf8)
     let sql =
       "WITH " + LoadSQL.rowsCTE + ",\n"
-      + PeriodicityPrepareSQL.vendorCTE(rows: "bh_rows", prefix: "bh_p")
+      + PeriodicityPrepare.SQL.vendorCTE(rows: "bh_rows", prefix: "bh_p")
         + """
 
         SELECT SourcePort, DestinationName, proxied, name_invalid FROM (

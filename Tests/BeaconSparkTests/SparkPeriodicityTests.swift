@@ -3,8 +3,10 @@ import BeaconCore
 import BeaconEngine
 import BeaconLoad
 import BeaconNet
-import BeaconPrepare
+import BeaconPeriodicity
 import BeaconSimulate
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -34,8 +36,8 @@ struct SparkPeriodicityTests {
   ]
 
   @Test func addressesParseAndClassifyAsOnTheNativeEngine() async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     let lines = try Self.addressTexts.map {
       EdgeCaseData.line(EdgeCaseData.time(1), src: try EdgeCaseData.jsonEscaped($0), dst: "8.8.8.8")
     }
@@ -47,9 +49,9 @@ struct SparkPeriodicityTests {
       "WITH "
       + [
         LoadSQL.rowsCTE,
-        PeriodicityPrepareSQL.networksCTE(internal: internalNetworks, allow: allow),
-        PeriodicityPrepareSQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"),
-        PeriodicityPrepareSQL.addressesCTE(of: ["bh_pvendor"]),
+        PeriodicityPrepare.SQL.networksCTE(internal: internalNetworks, allow: allow),
+        PeriodicityPrepare.SQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"),
+        PeriodicityPrepare.SQL.addressesCTE(of: ["bh_pvendor"]),
       ].joined(separator: ",\n")
       + "\nSELECT c.ip, c.valid, a.w0, a.w1, a.w2, a.w3, c.internal, c.special, c.allowed FROM bh_ip_class c JOIN bh_ip a ON c.ip = a.ip"
     let table = try await SparkTest.query(sql, lines: [folder + "/a.json"])
@@ -133,8 +135,8 @@ extension SparkPeriodicityTests {
 
   @Test(arguments: cases)
   func simulatedExports(_ c: Case) async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     var config = SimulationConfig()
     config.seed = c.seed
     config.days = c.days
@@ -180,8 +182,8 @@ extension SparkPeriodicityTests {
   }
 
   @Test func edgeCases() async throws {
-    let folder = SparkTest.tempFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let scratch = TempFolder()
+    let folder = scratch.path
     try (PeriodicityEdgeData.lines.joined(separator: "\n") + "\n").write(
       toFile: folder + "/edge.json", atomically: true, encoding: .utf8)
     try "8.8.4.0/24\n*:4444\nudp/5353\n443/tcp\n".write(

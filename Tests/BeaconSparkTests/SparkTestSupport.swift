@@ -2,6 +2,8 @@ import BeaconArrow
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -62,12 +64,6 @@ enum SparkTest {
             SparkEngine.vendorParameters(HuntSpec(input: .paths(files)))
           ) { $1 }), service: service)
     }
-  }
-
-  static func tempFolder(_ name: String = "beaconhunt-spark") -> String {
-    let path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
   }
 }
 
