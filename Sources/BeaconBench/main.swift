@@ -408,14 +408,16 @@ func venvPython(variable: String, folder: String, probe: String, package: String
     ProcessInfo.processInfo.environment[variable]
     ?? (NSHomeDirectory() + "/.cache/beaconhunt/" + folder)
   let python = venv + "/bin/python"
-  if (try? output(python, ["-c", probe])) != nil { return python }
+  // pyspark 4.3 warns on import about pandas 3; the probe only asks whether imports work.
+  let probeArguments = ["-W", "ignore::FutureWarning", "-c", probe]
+  if (try? output(python, probeArguments)) != nil { return python }
   print("installing \(package) into \(venv) …")
   if !keep { try? FileManager.default.removeItem(atPath: venv) }
   if !FileManager.default.fileExists(atPath: python) {
     _ = try output("/usr/bin/env", ["python3", "-m", "venv", venv])
   }
   _ = try output(venv + "/bin/pip", ["install", "-q", package])
-  _ = try output(python, ["-c", probe])
+  _ = try output(python, probeArguments)
   return python
 }
 

@@ -66,7 +66,7 @@ public struct NativeEngine: HuntEngine {
         rows: { (p: Int) throws(SpillError) -> [CompactRow] in
           let kept =
             prepared.spill == nil
-            ? baseline.rows : baseline.kept(try prepared.rows(ofPartition: p))
+            ? baseline.rows : try prepared.blocks(ofPartition: p).flatMap(baseline.kept)
           baselined += kept.count
           return kept
         }, pool: prepared.pool, degreeByID: baseline.degreeByID,

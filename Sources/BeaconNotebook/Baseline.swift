@@ -44,7 +44,7 @@ public enum NotebookBaseline {
     var degree = [Int32](repeating: -1, count: n)
     for p in 0..<prepared.partitions {
       var pairs = Set<UInt64>()
-      for r in try prepared.rows(ofPartition: p) {
+      for r in try prepared.blocks(ofPartition: p).joined() {
         if degree[Int(r.destination)] < 0 { degree[Int(r.destination)] = 0 }
         guard r.source != StringPool.none else { continue }  // a null source is never busy, nor counted
         perSource[Int(r.source)] += 1
@@ -60,7 +60,7 @@ public enum NotebookBaseline {
     var result = Result(
       rows: [], degreeByID: degree, busySources: busy, rareDestinations: rare,
       perSource: perSource, busyLimit: busyLimit, rareLimit: rareLimit)
-    if prepared.spill == nil { result.rows = result.kept(prepared.rows) }
+    if prepared.spill == nil { result.rows = prepared.blocks.flatMap(result.kept) }
     return result
   }
 }

@@ -49,13 +49,27 @@ extension NotebookMethod {
 
     /// The findings, in the contract's columns and the report order (step 7).
     public static var findingsSelect: String {
+      "\(findingsUnordered)\nORDER BY \(findingsOrder(of: nil))"
+    }
+
+    /// The findings in the contract's columns, in no order (step 7's filter).
+    public static var findingsUnordered: String {
       let P = NotebookSQLParameter.self
       return """
         SELECT \(NotebookFinding.columns.joined(separator: ", "))
         FROM bh_scored
         WHERE Percentbeacon > \(P.percentBeacon.marker) AND Totaleventcount > \(P.dailyEventCount.marker)
-        ORDER BY Percentbeacon DESC, SourceIP, DestinationIP, DestinationPort, Timedelta, Protocol, DeviceVendor
         """
+    }
+
+    /// The report order (step 7) as an ORDER BY list, of the columns of `relation` if given.
+    public static func findingsOrder(of relation: String?) -> String {
+      let q = relation.map { $0 + "." } ?? ""
+      let c: [(FindingColumn, String)] = [
+        (.percentBeacon, " DESC"), (.sourceIP, ""), (.destinationIP, ""), (.destinationPort, ""),
+        (.timedelta, ""), (.protocol, ""), (.deviceVendor, ""),
+      ]
+      return c.map { q + $0.0.name + $0.1 }.joined(separator: ", ")
     }
   }
 }

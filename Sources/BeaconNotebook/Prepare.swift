@@ -59,11 +59,11 @@ public enum NotebookPrepare {
               to: NotebookRows.partition(ofSource: row.source, partitions: spill.partitions))
           } catch { spillError = error }
         } else {
-          result.rows.append(row)
+          result.append(row)
         }
       }
       if result.spill == nil, let memory, spillError == nil,
-        Int64(result.rows.capacity * MemoryLayout<CompactRow>.stride + result.pool.heldBytes)
+        Int64(result.heldRowBytes + result.pool.heldBytes)
           > memory.bytes
       {
         startSpilling(memory)
@@ -75,10 +75,10 @@ public enum NotebookPrepare {
       do throws(SpillError) {
         let s = try PartitionedSpill<CompactRow>(
           partitions: MemoryBudget.spillPartitions, folder: memory.folder)
-        for r in result.rows {
+        for r in result.blocks.joined() {
           try s.append(r, to: NotebookRows.partition(ofSource: r.source, partitions: s.partitions))
         }
-        result.rows = []
+        result.releaseRows()
         result.spill = s
       } catch { spillError = error }
     }

@@ -3,8 +3,8 @@ import BeaconLoad
 import BeaconNotebook
 import Foundation
 
-/// The notebook hunt as one Spark SQL statement, assembled from the stages' SQL (each kept
-/// beside its native counterpart), plus the statements behind the run summary.
+/// The notebook hunt as one Spark SQL statement (findings and the run summary's counts,
+/// `HuntStatement`), assembled from the stages' SQL, each kept beside its native counterpart.
 enum NotebookHuntSQL {
   static var ctes: String {
     "WITH "
@@ -15,7 +15,12 @@ enum NotebookHuntSQL {
       .joined(separator: ",\n")
   }
 
-  static var findings: String { ctes + "\n" + NotebookMethod.SQL.findingsSelect }
+  /// The findings and the counts row, in the report order.
+  static var statement: String {
+    HuntStatement.combined(
+      ctes: ctes, counts: countsSelect, findings: NotebookMethod.SQL.findingsUnordered,
+      order: NotebookMethod.SQL.findingsOrder(of: "f"))
+  }
 
   /// The findings written on the cluster as one JSON-lines file (the notebook's `coalesce(1)`
   /// export). The directory is the one value that cannot be a parameter, so it is quoted.
@@ -31,9 +36,9 @@ enum NotebookHuntSQL {
 
   /// One row of counts for the run summary (the same steps the native engine reports): the
   /// input's columns (`InputCounts`), then `NotebookCount`'s.
-  static var counts: String {
+  static var countsSelect: String {
     let P = NotebookSQLParameter.self
-    let sql = ctes + "\nSELECT " + InputCounts.select + ",\n  "
+    let sql = "SELECT " + InputCounts.select + ",\n  "
     return sql
       + NotebookCount.allCases.map { c -> String in
         let value =

@@ -62,16 +62,12 @@ public struct SparkEngine: HuntEngine {
       remote: remote, timeout: timeout, connectTimeout: connectTimeout, progress: progress)
     let parameters = Self.parameters(spec)
     let result = try await client.withService { service in
-      let findings = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.findings, lines: paths, parameters: parameters),
-        service: service)
-      let counts = try await client.execute(
-        SparkPlan.query(NotebookHuntSQL.counts, lines: paths, parameters: parameters),
-        service: service)
-      let examples = try await client.execute(
-        SparkPlan.query(
-          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
-        service: service)
+      let (counts, findings) = try HuntStatement.split(
+        try await client.execute(
+          SparkPlan.query(NotebookHuntSQL.statement, lines: paths, parameters: parameters),
+          service: service))
+      let examples = try await Self.skippedExamples(
+        counts: counts, client: client, service: service, paths: paths, spec: spec)
       if let output {
         let export = SparkPlan.query(
           NotebookHuntSQL.export(to: output), lines: paths, parameters: parameters)
@@ -142,10 +138,8 @@ public struct SparkEngine: HuntEngine {
       let counts = try await client.execute(
         SparkPlan.query(sql.counts, lines: paths, history: history, parameters: parameters),
         service: service)
-      let examples = try await client.execute(
-        SparkPlan.query(
-          LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
-        service: service)
+      let examples = try await Self.skippedExamples(
+        counts: counts, client: client, service: service, paths: paths, spec: spec)
       await client.releaseSession(service: service)
       return (findings, counts, examples)
     }
@@ -465,6 +459,21 @@ public struct SparkEngine: HuntEngine {
     steps.findings = findings
     summary.steps = NotebookSteps.steps(steps, vendor: spec.vendor, thresholds: spec.notebook)
     summary.findings = findings
+  }
+
+  /// The skipped lines' examples, from a query of their own only when the counts row says some
+  /// line was skipped: most hunts skip none, and the query reads the whole input again.
+  static func skippedExamples(
+    counts: ArrowTable, client: SparkConnectClient,
+    service: Spark_Connect_SparkConnectService.Client<HTTP2ClientTransport.Posix>,
+    paths: [String], spec: HuntSpec
+  ) async throws -> ArrowTable {
+    let row = try CountsRow(counts, required: LoadSQL.skipStatuses)
+    guard LoadSQL.skipStatuses.contains(where: { row[$0] > 0 }) else { return ArrowTable() }
+    return try await client.execute(
+      SparkPlan.query(
+        LoadSQL.skippedExamples, lines: paths, parameters: Self.loadParameters(spec)),
+      service: service)
   }
 
   /// The input report from the counts and examples queries.

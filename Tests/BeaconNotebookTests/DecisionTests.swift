@@ -27,7 +27,7 @@ import Testing
       // The order compares rows whose string ids are byte-order ranks, as `detect` makes them.
       let prepared = NotebookPrepare.prepare([v, a], vendor: nil)
       let rank = prepared.pool.byteOrderRanks()
-      let rows = prepared.rows.map { r in
+      let rows = prepared.blocks.joined().map { r in
         var r = r
         for path in [\CompactRow.destination, \.protocol, \.vendor]
         where r[keyPath: path] != StringPool.none {

@@ -62,10 +62,8 @@ import Testing
 
   @Test func noValueFromTheUserIsInTheSQLText() {
     // The statements are constant: vendors and thresholds travel as named parameters.
-    let sql = NotebookHuntSQL.findings
-    for p in NotebookSQLParameter.allCases {
-      #expect(sql.contains(p.marker) || NotebookHuntSQL.counts.contains(p.marker))
-    }
+    let sql = NotebookHuntSQL.statement
+    for p in NotebookSQLParameter.allCases { #expect(sql.contains(p.marker)) }
     for p in VendorSQLParameter.allCases { #expect(sql.contains(p.marker)) }
     #expect(!sql.contains("Fortinet"))
   }
@@ -93,7 +91,7 @@ import Testing
     #expect(Set(names).count == names.count)
     let spec = HuntSpec(input: .paths(["/x"]))
     let notebook = Set(SparkEngine.parameters(spec).keys)
-    for sql in [NotebookHuntSQL.findings, NotebookHuntSQL.counts] {
+    for sql in [NotebookHuntSQL.statement] {
       #expect(!markers(sql).isEmpty)
       #expect(markers(sql).isSubset(of: notebook), "unbound: \(markers(sql).subtracting(notebook))")
     }
