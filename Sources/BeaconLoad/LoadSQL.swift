@@ -107,12 +107,15 @@ public enum LoadSQL {
       """
   }
 
+  /// How much of a skipped line the run summary shows from Spark (which has no line numbers).
+  public static let exampleCharacters = 160
+
   /// The first skipped lines, for the run summary (Spark has no line numbers; the text is shown).
   /// It reads `bh_rows` only, so it serves every method.
   public static var skippedExamples: String {
     "WITH " + rowsCTE + """
 
-      SELECT file, status, substr(value, 1, 160) AS line FROM bh_rows
+      SELECT file, status, substr(value, 1, \(exampleCharacters)) AS line FROM bh_rows
       WHERE \(isSkipped)
       ORDER BY file, line LIMIT \(InputReport.exampleLimit)
       """

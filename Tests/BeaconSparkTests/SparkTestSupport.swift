@@ -49,6 +49,10 @@ enum SparkTest {
     #expect(s.rows == n.rows, sourceLocation: sourceLocation)
     #expect(s.blankLines == n.blankLines, sourceLocation: sourceLocation)
     #expect(s.skipped == n.skipped, sourceLocation: sourceLocation)
+    // Spark queries the examples only when its counts say a line was skipped: as many as the
+    // native engine keeps (the first `InputReport.exampleLimit`), and none from a clean input.
+    #expect(
+      s.skippedExamples.count == n.skippedExamples.count, sourceLocation: sourceLocation)
     #expect(s.nulledFields == n.nulledFields, sourceLocation: sourceLocation)
   }
 
