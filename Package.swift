@@ -14,7 +14,8 @@ let package = Package(
   products: [
     .executable(name: "beaconhunt", targets: ["BeaconHuntCLI"]),
     .executable(name: "beaconhunt-bench", targets: ["BeaconBench"]),
-    .library(name: "BeaconEngine", targets: ["BeaconEngine"]),
+    // The embedded engine and the pipeline's tail (enrichment, findings files, the report).
+    .library(name: "BeaconEngine", targets: ["BeaconEngine", "BeaconPipeline"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +62,11 @@ let package = Package(
         "BeaconExport",
       ]
     ),
+    // The pipeline around any engine: a hunt, then enrichment, the findings file and the HTML
+    // report (`HuntPipeline`, `FindingsPipeline`); the CLI's commands are options on top of it.
+    .target(
+      name: "BeaconPipeline",
+      dependencies: ["BeaconCore", "BeaconSpec", "BeaconEnrich", "BeaconExport", "BeaconReport"]),
     // Arrow IPC stream decoding, for results that come back from Spark.
     .target(name: "BeaconArrow"),
     // The Spark engine: the same hunt as Spark SQL over Spark Connect (gRPC). Generated code in
@@ -90,7 +96,7 @@ let package = Package(
       name: "BeaconHuntCLI",
       dependencies: [
         "BeaconEngine", "BeaconLoad", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec",
-        "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich", "BeaconReport",
+        "BeaconSimulate", "BeaconSpark", "BeaconEvaluate", "BeaconEnrich", "BeaconPipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -139,6 +145,12 @@ let package = Package(
       dependencies: [
         "BeaconEngine", "BeaconNotebook", "BeaconPeriodicity", "BeaconSpec", "BeaconSimulate",
         "BeaconEvaluate", "BeaconTestSupport",
+      ]),
+    .testTarget(
+      name: "BeaconPipelineTests",
+      dependencies: [
+        "BeaconPipeline", "BeaconEngine", "BeaconCore", "BeaconEnrich", "BeaconExport",
+        "BeaconPeriodicity", "BeaconSpec", "BeaconSimulate", "BeaconTestSupport",
       ]),
     .testTarget(
       name: "BeaconHuntCLITests",

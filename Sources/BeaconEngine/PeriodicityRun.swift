@@ -13,106 +13,87 @@ enum PeriodicityRun {
     -> ([PeriodicityFinding], [StepCount])
   {
     let p = spec.periodicity
-    // Today's flows, then prevalence and first-seen over today (per flow: a flow has one source
-    // and one destination) and the history. A flow's destination is its name when the
-    // connection has one (`HostName`), else its address: one key per connection, so a check-in
-    // is never counted under both. Addresses and protocols become ids once
-    // (`Prevalence.names`), so history days merge by integers: each day's string table is mapped
-    // once, not each of its entries.
-    let strings = prepared.pool.strings()
-    var prevalence = Prevalence()
-    var index: [FlowKey: Int] = [:]
-    var flowKeys: [FlowKey] = []
-    var flowFirst: [Int64] = []
-    var sourceInternal: [Bool] = []
-    var internalHosts = Set<Int32>()
+    // Prevalence and first-seen over today (per flow: a flow has one source and one
+    // destination) and the history. A flow's destination is its name when the connection has
+    // one (`HostName`), else its address: one key per connection, so a check-in is never
+    // counted under both. Prevalence takes over the rows' string pool, so its ids are the
+    // flows' ids and no string is copied; history days merge their strings into it once each.
+    let flows = prepared.flows
+    let addressList = prepared.addressList
+    var prevalence = Prevalence(pool: prepared.pool)
+    var internalHosts = Set<UInt32>()
     var lo = Int64.max
     var hi = Int64.min
     // The connections, held here only: each partition is taken when its candidates are scored
     // and released after.
     var connections = prepared.connections
-    for f in prepared.flows {
-      let src = prevalence.names.id(strings[Int(f.source)])
-      let dst = prevalence.names.id(strings[Int(f.destinationKey)])
-      let proto = f.protocol == StringPool.none ? nil : strings[Int(f.protocol)]
-      let key = FlowKey(
-        src: src, dst: dst, port: f.port, proto: proto.map { prevalence.names.id($0) })
-      index[key] = flowKeys.count
-      if f.sourceInternal { internalHosts.insert(src) }
-      sourceInternal.append(f.sourceInternal)
-      flowKeys.append(key)
-      flowFirst.append(f.firstTicks)
+    // Released from `prepared`, so that each is held once (by the names above).
+    prepared.pool = StringPool()
+    prepared.flows = []
+    prepared.addressList = []
+    prepared.connections = FlowConnections()
+    for f in flows {
+      if f.sourceInternal { internalHosts.insert(f.source) }
+      prevalence.add(
+        source: Int32(f.source), destination: Int32(f.destinationKey),
+        sourceInternal: f.sourceInternal, ticks: f.firstTicks)
       lo = min(lo, f.firstTicks)
       hi = max(hi, f.lastTicks)
     }
     let counts = prepared.result
-    for (k, key) in flowKeys.enumerated() {
-      prevalence.add(
-        source: key.src, destination: key.dst, sourceInternal: sourceInternal[k],
-        ticks: flowFirst[k])
-    }
     clock.lap("flows")
     // `clock`'s "history" is the time waited for the lookback days, after today's work.
     let history = try loadHistory()
     clock.lap("history")
     // The history of today's destinations (a union and a minimum: the order does not change
     // them), and the slow flows' check-ins of today's flows, and the first time those days hold.
+    // Today's flows are looked up by key only when a day has slow flows.
     // Not optional: `a[k]!.append` copies the array on every append, `a[k].append` does not.
-    var historyTicks = [[Int64]](repeating: [], count: flowKeys.count)
+    var historyTicks: [[Int64]] = []
     var historyStart: Int64? = nil
+    var index: [FlowKey: Int]? = nil
     for day in history.summaries {
       let ids = prevalence.add(day, onlyKnown: true)
+      if !day.flows.isEmpty, index == nil {
+        var made = [FlowKey: Int](minimumCapacity: flows.count)
+        for (k, f) in flows.enumerated() { made[FlowKey(f)] = k }
+        index = made
+        historyTicks = [[Int64]](repeating: [], count: flows.count)
+      }
       for f in day.flows {
         let key = FlowKey(
           src: ids[Int(f.source)], dst: ids[Int(f.destination)], port: f.port,
           proto: f.protocol.map { ids[Int($0)] })
-        guard let k = index[key] else { continue }
+        guard let k = index?[key] else { continue }
         historyTicks[k].append(contentsOf: f.ticks)
       }
       if let first = day.first { historyStart = min(historyStart ?? .max, first) }
     }
+    index = nil
     clock.lap("baseline")
     let window =
-      flowKeys.isEmpty
+      flows.isEmpty
       ? 0...0 : Timestamp(ticks: lo).epochSeconds...Timestamp(ticks: hi).epochSeconds
-    var candidates: [PeriodicityMethod.Flow] = []
-    var candidateInternal: [Bool] = []
+    let names = prevalence.names
+    let reached = prevalence
+    // Candidates are flow indices; each becomes a `Flow`, with strings and columns of its own,
+    // only where it is scored, so that at most one per core is held.
+    var candidates: [Int] = []
     var candidateHistory: [[Int64]?] = []
-    var candidateRows: [Range<Int>] = []
     /// By partition of `connections`: its candidates' indices.
     var candidatesOf = [[Int]](repeating: [], count: connections.partitions)
-    // Only candidates become `Flow`s, with strings and columns of their own.
-    for (k, isInternal) in sourceInternal.enumerated() {
-      let past = historyTicks[k].isEmpty ? nil : historyTicks[k]
+    for (k, pf) in flows.enumerated() {
+      let past = historyTicks.isEmpty || historyTicks[k].isEmpty ? nil : historyTicks[k]
       // Too few connections to be a beacon (minConnections check-ins) or a strobe, and no
       // history to score a slow flow over.
-      let pf = prepared.flows[k]
-      let range = pf.rows
-      if range.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
-      // A candidate's columns are made where it is scored (below); other flows never get
-      // arrays of their own.
+      if pf.rows.count < min(p.minConnections, p.strobeMinConnections), past == nil { continue }
       candidatesOf[pf.partition].append(candidates.count)
-      var f = PeriodicityMethod.Flow(
-        sourceIP: strings[Int(pf.source)],
-        destinationHostName: pf.named ? strings[Int(pf.destinationKey)] : nil,
-        destinationIP: strings[Int(pf.destinationIP)], destinationPort: pf.port,
-        protocol: pf.protocol == StringPool.none ? nil : strings[Int(pf.protocol)],
-        times: [], sent: [], received: [], sourcePorts: [],
-        prevalence: prevalence.count(flowKeys[k].dst))
-      if pf.named {
-        let ips = pf.addresses.map { strings[Int($0)] }.sorted(by: utf8Less)
-        f.destinationIP = ips[0]
-        f.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
-        f.destinationIPCount = ips.count
-      }
-      candidates.append(f)
-      candidateRows.append(range)
-      candidateInternal.append(isInternal)
-      candidateHistory.append(past)
+      candidates.append(k)
+      if !historyTicks.isEmpty { candidateHistory.append(past) }
     }
+    historyTicks = []
     // Score flows on every core; each slot is written by one iteration only.
-    let results = UnsafeMutableBufferPointer<PeriodicityFinding?>.allocate(
-      capacity: candidates.count)
+    let results = UnsafeMutableBufferPointer<ScoredFlow?>.allocate(capacity: candidates.count)
     results.initialize(repeating: nil)
     defer {
       results.deinitialize()
@@ -122,21 +103,37 @@ enum PeriodicityRun {
     let list = candidates
     let pasts = candidateHistory
     let start = historyStart.map { Timestamp(ticks: $0).epochSeconds }
-    let ranges = candidateRows
     for (part, members) in candidatesOf.enumerated() where !members.isEmpty {
       let rows = try connections.take(part)
       DispatchQueue.concurrentPerform(iterations: members.count) { m in
-        // The candidate's columns, sorted by time (stably: sizes and ports follow their
-        // connections), made here and dropped once it is scored: at most one per core is held.
-        let k = members[m]
-        var f = list[k]
-        let sorted = rows[ranges[k]].sorted { $0.ticks < $1.ticks }
+        let c = members[m]
+        let pf = flows[list[c]]
+        func text(_ id: UInt32) -> String { names.string(Int32(id)) }
+        var f = PeriodicityMethod.Flow(
+          sourceIP: text(pf.source),
+          destinationHostName: pf.named ? text(pf.destinationKey) : nil,
+          destinationIP: text(pf.destinationIP), destinationPort: pf.port,
+          protocol: pf.protocol == StringPool.none ? nil : text(pf.protocol),
+          times: [], sent: [], received: [], sourcePorts: [],
+          prevalence: reached.count(Int32(pf.destinationKey)))
+        if pf.named {
+          let ips = addressList[pf.addressRange].map(text).sorted(by: utf8Less)
+          f.destinationIP = ips[0]
+          f.destinationIPs = Array(ips.prefix(PeriodicityFinding.maxDestinationIPs))
+          f.destinationIPCount = ips.count
+        }
+        // The columns, sorted by time (stably: sizes and ports follow their connections).
+        let sorted = rows.rows(pf.rows).sorted { $0.ticks < $1.ticks }
         f.times = sorted.map { Timestamp(ticks: $0.ticks) }
         f.sent = sorted.map(\.sentBytesValue)
         f.received = sorted.map(\.receivedBytesValue)
         f.sourcePorts = sorted.map(\.sourcePortValue)
-        box.buffer[k] = PeriodicityMethod.score(
-          f, window: window, parameters: p, history: pasts[k], historyStart: start)
+        if let scored = PeriodicityMethod.score(
+          f, window: window, parameters: p, history: pasts.isEmpty ? nil : pasts[c],
+          historyStart: start)
+        {
+          box.buffer[c] = ScoredFlow(scored, sourceInternal: pf.sourceInternal)
+        }
       }
     }
     connections = FlowConnections()
@@ -153,14 +150,15 @@ enum PeriodicityRun {
         proto: f.protocol.map { ExactString($0) })
     }
     var peers: [Target: Int] = [:]
-    for (k, f) in results.enumerated() {
-      if let f, f.kind == .beacon, candidateInternal[k] { peers[target(f), default: 0] += 1 }
+    for case let r? in results where r.finding.kind == .beacon && r.sourceInternal {
+      peers[target(r.finding), default: 0] += 1
     }
     let popularAt = PeriodicityMethod.popularThreshold(
       internalHosts: internalHosts.count, parameters: p)
     var popular = 0
     var findings: [PeriodicityFinding] = []
-    for case var f? in results {
+    for case let r? in results {
+      var f = r.finding
       if let t = prevalence.firstSeen(f.destinationKey) {
         f.destinationFirstSeen = Timestamp(ticks: t)
       }
@@ -208,7 +206,7 @@ enum PeriodicityRun {
     c.allowNetworks = counts.allowlist.networks.networks.count
     c.allowPorts = counts.allowlist.ports.count
     c.allowHostNames = counts.allowlist.nameCount
-    c.flows = flowKeys.count
+    c.flows = flows.count
     c.internalHosts = internalHosts.count
     c.popularThreshold = popularAt
     c.popular = popular
@@ -237,6 +235,15 @@ struct FlowKey: Hashable {
   var proto: Int32?
 }
 
+extension FlowKey {
+  /// A prepared flow's key, by its pool's ids (a prevalence over that pool has the same).
+  init(_ f: PreparedFlow) {
+    self.init(
+      src: Int32(f.source), dst: Int32(f.destinationKey), port: f.port,
+      proto: f.protocol == StringPool.none ? nil : Int32(f.protocol))
+  }
+}
+
 /// One history day's summary from its prepared flows: the prevalence of its destinations, and
 /// its slow flows (`PeriodicityMethod.isSlowDay`) in the order their flows were first met.
 enum SlowFlows {
@@ -244,17 +251,16 @@ enum SlowFlows {
     _ prepared: consuming PreparedFlows, into summary: inout DaySummary,
     parameters p: PeriodicityParameters
   ) throws(SpillError) {
-    let strings = prepared.pool.strings()
-    func text(_ id: UInt32) -> String? { id == StringPool.none ? nil : strings[Int(id)] }
     // A flow's first connection is its source's first to its destination on that port: the
     // minimum over its flows is the destination's first of the day.
-    var prevalence = Prevalence()
+    var prevalence = Prevalence(pool: prepared.pool)
     for f in prepared.flows {
       prevalence.add(
-        source: prevalence.names.id(strings[Int(f.source)]),
-        destination: prevalence.names.id(strings[Int(f.destinationKey)]),
+        source: Int32(f.source), destination: Int32(f.destinationKey),
         sourceInternal: f.sourceInternal, ticks: f.firstTicks)
     }
+    let names = prevalence.names
+    func text(_ id: UInt32) -> String? { id == StringPool.none ? nil : names.string(Int32(id)) }
     summary.add(prevalence)
     var connections = prepared.connections
     var members = [[Int]](repeating: [], count: connections.partitions)
@@ -267,7 +273,7 @@ enum SlowFlows {
       let rows = try connections.take(part)
       for k in flows {
         let f = prepared.flows[k]
-        let sorted = rows[f.rows].sorted { $0.ticks < $1.ticks }
+        let sorted = rows.rows(f.rows).sorted { $0.ticks < $1.ticks }
         let ticks = PeriodicityMethod.checkInTicks(
           sorted.map { Timestamp(ticks: $0.ticks) }, sourcePorts: sorted.map(\.sourcePortValue),
           protocol: text(f.protocol), parameters: p)
@@ -278,14 +284,25 @@ enum SlowFlows {
     for (k, ticks) in slow {
       let f = prepared.flows[k]
       summary.addFlow(
-        source: strings[Int(f.source)], destination: strings[Int(f.destinationKey)], port: f.port,
+        source: text(f.source)!, destination: text(f.destinationKey)!, port: f.port,
         protocol: text(f.protocol), ticks: ticks)
     }
   }
 }
 
+/// A scored candidate. A class, so that a slot of the results is a reference: most candidates
+/// score nothing, and a finding held inline would cost each slot its full size.
+private final class ScoredFlow: Sendable {
+  let finding: PeriodicityFinding
+  let sourceInternal: Bool
+  init(_ finding: PeriodicityFinding, sourceInternal: Bool) {
+    self.finding = finding
+    self.sourceInternal = sourceInternal
+  }
+}
+
 private struct ResultsBox: @unchecked Sendable {
   // Each concurrent iteration writes only its own index; the buffer outlives the loop.
-  let buffer: UnsafeMutableBufferPointer<PeriodicityFinding?>
-  init(_ b: UnsafeMutableBufferPointer<PeriodicityFinding?>) { buffer = b }
+  let buffer: UnsafeMutableBufferPointer<ScoredFlow?>
+  init(_ b: UnsafeMutableBufferPointer<ScoredFlow?>) { buffer = b }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BeaconCore
 import BeaconEngine
 import BeaconExport
+import BeaconPipeline
 import BeaconSimulate
 import BeaconSpec
 import Foundation
@@ -109,16 +110,12 @@ struct DemoCommand: AsyncParsableCommand {
       )
     }
     // The report of the periodicity hunt, enriched when databases or feeds are given.
-    let found = periodic.findings.table
-    let table = try await enrichment.apply(columns: found.columns, rows: found.rows, quiet: true)
     let path =
       report
       ?? (NSTemporaryDirectory() + "beaconhunt-demo-report-\(UUID().uuidString.prefix(8)).html")
-    try writeReport(
-      to: path, columns: table.columns, rows: table.rows,
-      summary: SummaryText.render(periodic.summary),
-      parameters: [("demo", "simulated day, seed \(seed)"), ("method", "periodicity")],
-      attributions: enrichment.enricher?.attributions ?? [], force: false, quiet: true)
+    _ = try await FindingsPipeline(enrichment: enrichment, findings: nil, report: path).finish(
+      FindingsTable(periodic.findings), summary: SummaryText.render(periodic.summary),
+      parameters: [("demo", "simulated day, seed \(seed)"), ("method", "periodicity")])
     print(
       "\nThe HTML report (map, table, run summary) is \(path)"
         + (enrichment.isEmpty

@@ -3,7 +3,7 @@ import BeaconCore
 import BeaconEngine
 import BeaconExport
 import BeaconLoad
-import BeaconReport
+import BeaconPipeline
 import BeaconSpark
 import BeaconSpec
 import Foundation
@@ -70,78 +70,33 @@ struct HuntCommand: AsyncParsableCommand {
     spec.periodicity = try periodicity.parameters()
     spec.limits = limits.limits
     spec.memory = engine.memory
-    // Every output is checked before any data is read, and no two may name one file.
-    try checkOutputs(
-      [output.output, report, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 },
-      force: output.force)
+    // Every output is checked before any data is read (the RDAP cache before it is opened),
+    // and no two may name one file.
+    let progress = TerminalProgress(enabled: !output.quiet)
+    var tail = FindingsPipeline(
+      findings: FindingsDestination(format: output.format, path: output.output), report: report,
+      force: output.force,
+      log: Stderr.log(quiet: output.quiet, clearing: progress))
+    try FindingsPipeline.checkOutputs(
+      tail.writtenFiles + (enrich.rdap ? [enrich.cachePath] : []), force: output.force)
     if let cache = spec.periodicity.cacheFolder { try OutputFile.checkFolder(cache) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
-    let enrichment = try enrich.prepare()
-    let progress = TerminalProgress(enabled: !output.quiet)
-    let result: HuntResult
+    tail.enrichment = try enrich.prepare()
+    let outcome: HuntPipeline.Outcome
     do {
       defer { progress.finish() }
-      result = try await engine.engine(threads: threads, force: output.force).run(
-        spec, progress: progress)
-    }
-    if !output.quiet { Stderr.write(SummaryText.render(result.summary)) }
-    if spec.strict, result.summary.input.hasSkips {
+      outcome = try await HuntPipeline(
+        engine: engine.engine(threads: threads, force: output.force), tail: tail
+      ).run(spec, progress: progress)
+    } catch PipelineError.skippedInput {
       Stderr.write(
         "beaconhunt: --strict: the input had skipped lines or files (see above); no findings written\n"
       )
       throw ExitCode(3)
     }
-    let found = result.findings.table
-    let table = try await enrichment.apply(
-      columns: found.columns, rows: found.rows, quiet: output.quiet)
-    try emit(columns: table.columns, rows: table.rows, output)
-    if let report {
-      var parameters: [(String, String)] = [
-        ("engine", result.summary.engine), ("method", spec.method.rawValue),
-        ("input", result.summary.sources.joined(separator: ", ")),
-        ("vendor", spec.vendor ?? "all vendors"),
-      ]
-      switch spec.method {
-      case .periodicity:
-        let p = spec.periodicity
-        parameters += [
-          ("direction", p.anyDirection ? "any" : "internal → external"),
-          (
-            "internal networks",
-            (p.internalNetworks ?? ["RFC 1918, RFC 6598, ULA"]).joined(separator: ", ")
-          ),
-          ("min score", "\(p.minScore)"), ("min connections", "\(p.minConnections)"),
-          (
-            "popular behaviour",
-            "≥ \(p.popularDestination) internal hosts or \(p.popularShare * 100) % of them"
-          ),
-          ("retry window", "\(p.retryWindow) s (TCP, same source port)"),
-          ("allowlists", p.allowFiles.isEmpty ? "none" : p.allowFiles.joined(separator: ", ")),
-        ]
-      case .notebook:
-        let t = spec.notebook
-        parameters += [
-          ("daily event count", "> \(t.dailyEventCountThreshold)"),
-          ("degree of source IPs", "< \(t.degreeOfSourceIPThreshold)"),
-          ("time delta", "> \(t.timeDeltaThreshold) s"),
-          ("percent beacon", "> \(t.percentBeaconThreshold)"),
-        ]
-      }
-      try writeReport(
-        to: report, columns: table.columns, rows: table.rows,
-        summary: SummaryText.render(result.summary), parameters: parameters,
-        attributions: enrichment.enricher?.attributions ?? [], force: output.force,
-        quiet: output.quiet)
-    }
     // After every output is written: a failed report write must report itself, not exit 2.
-    if table.failures > 0 { enrichmentFailed(table.failures) }
+    if outcome.written.failures > 0 { enrichmentFailed(outcome.written.failures) }
   }
-}
-
-/// Checks that each output can be written, and that no two name the same file.
-func checkOutputs(_ paths: [String], force: Bool) throws {
-  try OutputFile.checkDistinct(paths)
-  for p in paths { try OutputFile.check(p, force: force) }
 }
 
 /// Ends a run whose findings were written but whose enrichment partly failed: exit 2.
@@ -150,20 +105,6 @@ func enrichmentFailed(_ rows: Int) -> Never {
     "beaconhunt: enrichment failed for \(rows) finding\(rows == 1 ? "" : "s") (see the EnrichmentError and RDAPError columns); findings and report were written\n"
   )
   Glibc.exit(ExitStatus.partial.rawValue)
-}
-
-/// Writes the HTML report (never replacing a file unless `force`).
-func writeReport(
-  to path: String, columns: [String], rows: [[Cell]], summary: String,
-  parameters: [(String, String)], attributions: [String], force: Bool, quiet: Bool
-) throws {
-  let html = HTMLReport.render(
-    ReportInput(
-      title: "BeaconHunt report", columns: columns, rows: rows, summary: summary,
-      parameters: parameters, attributions: attributions,
-      generatedAt: Timestamp(ticks: Int64(Date().timeIntervalSince1970 * 1e7))))
-  try OutputFile.write(html, to: path, force: force)
-  if !quiet { Stderr.write("beaconhunt: report written to \(TableText.visible(path))\n") }
 }
 
 extension HuntCommand {
@@ -180,15 +121,6 @@ extension HuntCommand {
       out[kv[0]] = kv[1]
     }
     return out
-  }
-}
-
-func emit(columns: [String], rows: [[Cell]], _ output: OutputOptions) throws {
-  let text = output.format.render(columns: columns, rows: rows)
-  if let path = output.output {
-    try OutputFile.write(text, to: path, force: output.force)
-  } else {
-    try OutputFile.writeStandardOutput(text)
   }
 }
 

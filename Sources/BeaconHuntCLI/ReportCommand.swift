@@ -1,6 +1,7 @@
 import ArgumentParser
 import BeaconCore
 import BeaconExport
+import BeaconPipeline
 import BeaconSpec
 import Foundation
 
@@ -27,15 +28,16 @@ struct ReportCommand: AsyncParsableCommand {
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
 
   func run() async throws {
-    try checkOutputs(
+    try FindingsPipeline.checkOutputs(
       [output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: force)
     let plan = try enrich.prepare()
     let table = try FindingsFile.read(findings)
-    let enriched = try await plan.apply(columns: table.columns, rows: table.rows, quiet: quiet)
-    try writeReport(
-      to: output, columns: enriched.columns, rows: enriched.rows,
-      summary: "Findings read from \(findings).", parameters: [("findings", findings)],
-      attributions: plan.enricher?.attributions ?? [], force: force, quiet: quiet)
-    if enriched.failures > 0 { enrichmentFailed(enriched.failures) }
+    let written = try await FindingsPipeline(
+      enrichment: plan, findings: nil, report: output, force: force,
+      log: Stderr.log(quiet: quiet)
+    ).finish(
+      FindingsTable(columns: table.columns, rows: table.rows),
+      summary: "Findings read from \(findings).", parameters: [("findings", findings)])
+    if written.failures > 0 { enrichmentFailed(written.failures) }
   }
 }

@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconExport
+import BeaconPipeline
 import Synchronization
 
 #if canImport(Glibc)
@@ -47,5 +48,17 @@ final class TerminalProgress: HuntProgress {
   func finish() {
     guard enabled else { return }
     if state.withLock({ $0.shown }) { Stderr.write("\r\u{1B}[2K") }
+  }
+}
+
+extension Stderr {
+  /// The pipeline's messages on stderr, or nil with `--quiet`. A message first clears the
+  /// progress line, if one is shown.
+  static func log(quiet: Bool, clearing progress: TerminalProgress? = nil) -> PipelineLog? {
+    guard !quiet else { return nil }
+    return { text in
+      progress?.finish()
+      write(text)
+    }
   }
 }

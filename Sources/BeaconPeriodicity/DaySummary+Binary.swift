@@ -68,7 +68,8 @@ extension DaySummary {
         guard let t = r.text() else { return nil }
         strings.append(t)
       }
-      s.names = Interner(strings)
+      guard let names = Interner(strings) else { return nil }
+      s.names = names
       r.strings = nStrings
       guard let nDestinations = r.count() else { return nil }
       s.destinations.reserveCapacity(nDestinations)

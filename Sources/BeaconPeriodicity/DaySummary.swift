@@ -67,12 +67,11 @@ public struct DaySummary: Sendable, Equatable {
   /// Summarises a day's prevalence (its connections added after direction filtering); only
   /// internal sources count.
   public mutating func add(_ p: Prevalence) {
-    let byBytes = { (a: Int32, b: Int32) in
-      utf8Less(p.names.strings[Int(a)], p.names.strings[Int(b)])
-    }
+    let rank = p.names.byteOrderRanks()
+    let byBytes = { (a: Int32, b: Int32) in rank[Int(a)] < rank[Int(b)] }
     for d in p.sources.keys.sorted(by: byBytes) {
-      let ip = id(p.names.strings[Int(d)])
-      let sources = p.sources[d]!.sorted(by: byBytes).map { id(p.names.strings[Int($0)]) }
+      let ip = id(p.names.string(d))
+      let sources = p.sources[d]!.members.sorted(by: byBytes).map { id(p.names.string($0)) }
       destinations.append(Destination(ip: ip, first: p.first[d]!, sources: sources))
     }
   }
@@ -91,31 +90,77 @@ public struct DaySummary: Sendable, Equatable {
   public var first: Int64? { destinations.lazy.map(\.first).min() }
 }
 
-/// Strings to dense integer ids, by exact bytes (as Spark groups them).
+/// Strings to dense integer ids, by exact bytes (as Spark groups them), each string's bytes held
+/// once (a `StringPool`): a hunt's prevalence starts from the pool its rows were interned in, so
+/// its ids are the rows' and no string is copied.
 public struct Interner: Sendable {
-  public private(set) var strings: [String] = []
-  private var ids: [ExactString: Int32] = [:]
+  private var pool: StringPool
 
-  public init() {}
+  public init() { pool = StringPool() }
 
-  /// A table read back: `strings` keep their indexes (a repeated one maps to its first).
-  public init(_ strings: [String]) {
-    self.strings = strings
-    for (k, s) in strings.enumerated() where ids[ExactString(s)] == nil {
-      ids[ExactString(s)] = Int32(k)
+  /// The pool's strings, with the pool's ids.
+  public init(pool: StringPool) {
+    precondition(pool.count < Int(Int32.max), "more than 2^31 distinct strings")
+    self.pool = pool
+  }
+
+  /// A table read back: `strings` keep their indexes; nil if one is repeated (no summary
+  /// written here repeats one).
+  public init?(_ strings: [String]) {
+    pool = StringPool()
+    for (k, s) in strings.enumerated() where pool.id(s) != UInt32(k) { return nil }
+  }
+
+  public var count: Int { pool.count }
+
+  /// Every string, by id.
+  public var strings: [String] { pool.strings() }
+
+  /// The string of `id`.
+  public func string(_ id: Int32) -> String { pool.string(UInt32(id))! }
+
+  public mutating func id(_ s: String) -> Int32 { Int32(pool.id(s)) }
+
+  public func lookup(_ s: String) -> Int32? { pool.find(s).map { Int32($0) } }
+
+  /// Each id's rank in byte order of its string.
+  public func byteOrderRanks() -> [UInt32] { pool.byteOrderRanks() }
+}
+
+/// The distinct internal sources of a destination. Most destinations of a day have none or one,
+/// which need no set of their own (a set per destination was most of a hunt's prevalence).
+enum SourceSet: Sendable {
+  case none
+  case one(Int32)
+  case many(Set<Int32>)
+
+  mutating func insert(_ source: Int32) {
+    switch self {
+    case .none: self = .one(source)
+    case .one(let s) where s == source: break
+    case .one(let s): self = .many([s, source])
+    case .many(var set):
+      self = .none  // the set stays unique while it grows
+      set.insert(source)
+      self = .many(set)
     }
   }
 
-  public mutating func id(_ s: String) -> Int32 {
-    let key = ExactString(s)
-    if let k = ids[key] { return k }
-    let k = Int32(strings.count)
-    strings.append(s)
-    ids[key] = k
-    return k
+  var count: Int {
+    switch self {
+    case .none: 0
+    case .one: 1
+    case .many(let set): set.count
+    }
   }
 
-  public func lookup(_ s: String) -> Int32? { ids[ExactString(s)] }
+  var members: [Int32] {
+    switch self {
+    case .none: []
+    case .one(let s): [s]
+    case .many(let set): Array(set)
+    }
+  }
 }
 
 /// Destination prevalence (distinct internal sources: with `--direction any`, the internet's
@@ -125,17 +170,20 @@ public struct Interner: Sendable {
 public struct Prevalence: Sendable {
   /// The ids of every address and protocol seen; callers key their own tables by them.
   public var names = Interner()
-  var sources: [Int32: Set<Int32>] = [:]
+  var sources: [Int32: SourceSet] = [:]
   var first: [Int32: Int64] = [:]
 
   public init() {}
 
+  /// Prevalence over the strings of `pool`, by its ids.
+  public init(pool: StringPool) { names = Interner(pool: pool) }
+
   /// Adds a connection (or a flow, by its first time), by ids from `names`.
   public mutating func add(source: Int32, destination: Int32, sourceInternal: Bool, ticks: Int64) {
     if sourceInternal {
-      sources[destination, default: []].insert(source)
+      sources[destination, default: .none].insert(source)
     } else if sources[destination] == nil {
-      sources[destination] = []
+      sources[destination] = SourceSet.none
     }
     first[destination] = min(first[destination] ?? .max, ticks)
   }
@@ -149,7 +197,10 @@ public struct Prevalence: Sendable {
     for d in day.destinations {
       let ip = map[Int(d.ip)]
       if onlyKnown, sources[ip] == nil { continue }
-      sources[ip, default: []].formUnion(d.sources.lazy.map { map[Int($0)] })
+      var set = sources[ip] ?? SourceSet.none
+      sources[ip] = nil  // unique while it grows
+      for s in d.sources { set.insert(map[Int(s)]) }
+      sources[ip] = set
       first[ip] = min(first[ip] ?? .max, d.first)
     }
     return map

@@ -6,16 +6,46 @@ extension PeriodicityMethod {
   /// scores match the native engine's bit for bit (the contract asks for 1e-6). Only findings come
   /// back. Keep the two side by side: the differential tests hold them together.
   public enum SQL {
-    /// Output columns: the finding's numbers, plus what the reason line needs. Times are ticks.
-    public static let columns = [
-      "SourceIP", "DestinationHostName", "DestinationIP", "DestinationIPs", "DestinationIPCount",
-      "DestinationPort", "Protocol", "Kind", "Score", "Regularity", "Dispersion", "Persistence",
-      "SizeConsistency", "Period", "Jitter", "MissedBeatShare",
-      "Connections", "FirstTicks", "LastTicks", "TotalSentBytes", "TotalReceivedBytes",
-      "Prevalence",
-      "PeriodicPeers", "DestinationFirstTicks", "CheckIns", "CheckInSpan", "Gaps", "ActiveSlots",
-      "Slots", "SlotSeconds", "IntervalHistogram", "Timeline",
-    ]
+    /// A column of the hunt statement's result: one of the finding's columns, or a number the
+    /// reason line and the times need (times come back as ticks).
+    public enum ResultColumn: Hashable, Sendable, CustomStringConvertible {
+      case finding(FindingColumn)
+      case firstTicks, lastTicks, destinationFirstTicks
+      case checkInSpan, gaps, activeSlots, slots, slotSeconds
+
+      /// The name in the SQL and in the result.
+      public var name: String {
+        switch self {
+        case .finding(let c): c.name
+        case .firstTicks: "FirstTicks"
+        case .lastTicks: "LastTicks"
+        case .destinationFirstTicks: "DestinationFirstTicks"
+        case .checkInSpan: "CheckInSpan"
+        case .gaps: "Gaps"
+        case .activeSlots: "ActiveSlots"
+        case .slots: "Slots"
+        case .slotSeconds: "SlotSeconds"
+        }
+      }
+
+      public var description: String { name }
+
+      /// The result's columns, in order.
+      public static let all: [ResultColumn] = [
+        .finding(.sourceIP), .finding(.destinationHostName), .finding(.destinationIP),
+        .finding(.destinationIPs), .finding(.destinationIPCount), .finding(.destinationPort),
+        .finding(.protocol), .finding(.kind), .finding(.score), .finding(.regularity),
+        .finding(.dispersion), .finding(.persistence), .finding(.sizeConsistency),
+        .finding(.period), .finding(.jitter), .finding(.missedBeatShare),
+        .finding(.connections), .firstTicks, .lastTicks, .finding(.totalSentBytes),
+        .finding(.totalReceivedBytes), .finding(.prevalence), .finding(.periodicPeers),
+        .destinationFirstTicks, .finding(.checkIns), .checkInSpan, .gaps, .activeSlots, .slots,
+        .slotSeconds, .finding(.intervalHistogram), .finding(.timeline),
+      ]
+    }
+
+    /// The result's column names, in order.
+    public static let columns = ResultColumn.all.map(\.name)
 
     /// `PeriodicityMethod.histogram`: ratios of an array of intervals to `period`, binned.
     static func histogram(_ intervals: String, period: String) -> String {
@@ -142,6 +172,43 @@ extension PeriodicityMethod {
         """
     }
 
+    /// Each result column's value in `bh_raw`, from the flow's statistics; nil for the two that
+    /// `bh_rated` computes over all flows (the score after rarity, the periodic peers). A column
+    /// that is neither is a programming error, caught by every Spark hunt.
+    static func rawExpression(_ c: ResultColumn) -> String? {
+      switch c {
+      case .finding(.score), .finding(.periodicPeers): nil
+      case .finding(.kind): "kind"
+      case .finding(.regularity): "CASE WHEN is_strobe THEN 0.0D ELSE regularity END"
+      case .finding(.dispersion): "CASE WHEN is_strobe THEN 0.0D ELSE dispersion END"
+      case .finding(.persistence):
+        "CASE WHEN is_strobe THEN 0.0D WHEN kind = 'burst' THEN own_persistence ELSE win_persistence END"
+      case .finding(.sizeConsistency): "size_consistency"
+      case .finding(.period): "CASE WHEN is_strobe THEN strobe_median ELSE period END"
+      case .finding(.jitter): "CASE WHEN is_strobe THEN 0.0D ELSE jitter END"
+      case .finding(.missedBeatShare): "CASE WHEN is_strobe THEN 0.0D ELSE missed_share END"
+      case .finding(.connections): "n"
+      case .firstTicks: "element_at(ticks, 1)"
+      case .lastTicks: "element_at(ticks, -1)"
+      case .finding(.checkIns): "CAST(CASE WHEN is_strobe THEN n ELSE size(cis) END AS BIGINT)"
+      case .checkInSpan: "element_at(cis, -1) - element_at(cis, 1)"
+      case .gaps: "CAST(gaps AS BIGINT)"
+      case .activeSlots:
+        "CAST(CASE WHEN kind = 'burst' THEN own_active ELSE win_active END AS BIGINT)"
+      case .slots: "CASE WHEN kind = 'burst' THEN own_slots ELSE win_slots END"
+      case .slotSeconds: "CASE WHEN kind = 'burst' THEN own_slot ELSE win_slot END"
+      case .finding(.intervalHistogram):
+        """
+        CASE WHEN is_strobe THEN \(histogram("draw", period: "strobe_median"))
+          ELSE \(histogram("dcis", period: "period")) END
+        """
+      case .finding(.timeline): timeline("secs", lo: "lo", hi: "hi")
+      // Carried through from the flow and the prevalence views under the same name.
+      case .destinationFirstTicks: "DestinationFirstTicks"
+      case .finding(let column): column.name
+      }
+    }
+
     /// `PeriodicityMethod.retries` of a row: a TCP connection less than the retry window after the
     /// flow's previous one from the same source port (within `partition`, a prefix of extra keys).
     static func retry(partition: String = "") -> String {
@@ -169,6 +236,8 @@ extension PeriodicityMethod {
       let gap = "\(R.gapRatio)D"
       let knee = "(CAST(popular_at AS DOUBLE) / 2.0D)"
       let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
+      let kind = ResultColumn.finding(.kind)
+      let score = ResultColumn.finding(.score)
       return """
         bh_retry AS (
           SELECT *, \(retry()) AS retry FROM bh_pprepared
@@ -286,45 +355,25 @@ extension PeriodicityMethod {
           LATERAL VIEW explode(array(named_struct(
             'keep', is_strobe OR (kind IS NOT NULL AND size(cis) >= \(P.minConnections.marker) AND size(cis) >= 3
               AND p0 > 0.0D AND try_divide(element_at(cis, -1) - element_at(cis, 1), period) >= \(P.minPeriods.marker)),
-            'SourceIP', SourceIP, 'DestinationHostName', DestinationHostName, 'DestinationIP', DestinationIP,
-            'DestinationIPs', DestinationIPs, 'DestinationIPCount', DestinationIPCount, 'DestinationKey', DestinationKey,
-            'DestinationPort', DestinationPort,
-            'Protocol', Protocol, 'src_internal', src_internal, 'internal_hosts', internal_hosts, 'Kind', kind,
+            'DestinationKey', DestinationKey, 'src_internal', src_internal, 'internal_hosts', internal_hosts,
             'RawScore', CASE WHEN is_strobe THEN 1.0D WHEN kind = 'burst' THEN own_score ELSE win_score END,
-            'Regularity', CASE WHEN is_strobe THEN 0.0D ELSE regularity END,
-            'Dispersion', CASE WHEN is_strobe THEN 0.0D ELSE dispersion END,
-            'Persistence', CASE WHEN is_strobe THEN 0.0D WHEN kind = 'burst' THEN own_persistence ELSE win_persistence END,
-            'SizeConsistency', size_consistency,
-            'Period', CASE WHEN is_strobe THEN strobe_median ELSE period END,
-            'Jitter', CASE WHEN is_strobe THEN 0.0D ELSE jitter END,
-            'MissedBeatShare', CASE WHEN is_strobe THEN 0.0D ELSE missed_share END,
-            'Connections', n, 'FirstTicks', element_at(ticks, 1), 'LastTicks', element_at(ticks, -1),
-            'TotalSentBytes', TotalSentBytes, 'TotalReceivedBytes', TotalReceivedBytes,
-            'Prevalence', Prevalence, 'DestinationFirstTicks', DestinationFirstTicks,
-            'CheckIns', CAST(CASE WHEN is_strobe THEN n ELSE size(cis) END AS BIGINT),
-            'CheckInSpan', element_at(cis, -1) - element_at(cis, 1), 'Gaps', CAST(gaps AS BIGINT),
-            'ActiveSlots', CAST(CASE WHEN kind = 'burst' THEN own_active ELSE win_active END AS BIGINT),
-            'Slots', CASE WHEN kind = 'burst' THEN own_slots ELSE win_slots END,
-            'SlotSeconds', CASE WHEN kind = 'burst' THEN own_slot ELSE win_slot END,
-            'IntervalHistogram', CASE WHEN is_strobe THEN \(histogram("draw", period: "strobe_median"))
-              ELSE \(histogram("dcis", period: "period")) END,
-            'Timeline', \(timeline("secs", lo: "lo", hi: "hi"))
+            \(ResultColumn.all.compactMap { c in rawExpression(c).map { "'\(c)', \($0)" } }.joined(separator: ",\n      "))
           ))) x AS f
           WHERE f.keep
         ),
         bh_rated AS (
-          SELECT *, CASE WHEN Kind = 'strobe' THEN RawScore
-              ELSE RawScore * (1.0D - \(M.rarityDrop)D * \(clampPeers)) END AS Score,
-            CASE WHEN Kind = 'strobe' THEN 1L ELSE peers END AS PeriodicPeers
+          SELECT *, CASE WHEN \(kind) = 'strobe' THEN RawScore
+              ELSE RawScore * (1.0D - \(M.rarityDrop)D * \(clampPeers)) END AS \(score),
+            CASE WHEN \(kind) = 'strobe' THEN 1L ELSE peers END AS \(ResultColumn.finding(.periodicPeers))
           FROM (
-            SELECT *, greatest(1L, sum(CASE WHEN Kind = 'beacon' AND src_internal THEN 1L ELSE 0L END)
+            SELECT *, greatest(1L, sum(CASE WHEN \(kind) = 'beacon' AND src_internal THEN 1L ELSE 0L END)
                 OVER (PARTITION BY DestinationKey, DestinationPort, Protocol)) AS peers,
               greatest(\(P.popularDestination.marker), CAST(ceil(\(P.popularShare.marker) * CAST(internal_hosts AS DOUBLE)) AS BIGINT)) AS popular_at
             FROM bh_raw
           )
         ),
         bh_findings AS (
-          SELECT * FROM bh_rated WHERE Kind = 'strobe' OR Score >= \(P.minScore.marker)
+          SELECT * FROM bh_rated WHERE \(kind) = 'strobe' OR \(score) >= \(P.minScore.marker)
         )
         """
     }

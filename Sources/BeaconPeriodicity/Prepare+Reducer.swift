@@ -58,11 +58,14 @@ public struct PreparedFlow: Sendable {
   /// The name when the flow is named (`HostName`), else the address.
   public var destinationKey: UInt32
   public var named: Bool
-  /// The destination address of an unnamed flow (its key).
+  /// The destination address of an unnamed flow (its key); a named flow's first address.
   public var destinationIP: UInt32
   public var port: Int32?
   public var `protocol`: UInt32
   public var sourceInternal: Bool
+  /// The day (`TimeWindow.day`) of the flow's first connection: with `destinationIP`, the first
+  /// of a named flow's addresses.
+  var addressDay: Int32 = 0
   /// The partition of `PreparedFlows.connections` that holds the flow's connections, and
   /// where they are in it, in input order.
   public var partition = 0
@@ -70,8 +73,14 @@ public struct PreparedFlow: Sendable {
   /// The first and last connection's time, in ticks.
   public var firstTicks = Int64.max
   public var lastTicks = Int64.min
-  /// The addresses a named flow went to, inside the window.
-  public var addresses: [UInt32] = []
+  /// The addresses a named flow went to inside the window: `PreparedFlows.addresses(of:)`.
+  var addressStart: UInt32 = 0
+  var addressCount: UInt32 = 0
+
+  /// Where the flow's addresses are in `PreparedFlows.addressList`.
+  public var addressRange: Range<Int> {
+    Int(addressStart)..<Int(addressStart) + Int(addressCount)
+  }
 }
 
 /// Today's prepared flows and the account of preparation.
@@ -79,17 +88,28 @@ public struct PreparedFlows: Sendable {
   public var result: PeriodicityPrepare.Result
   public var pool: StringPool
   public var flows: [PreparedFlow]
+  /// The named flows' addresses, each flow's a run of its own (`addresses(of:)`).
+  public var addressList: [UInt32]
   /// Every kept connection inside the window, grouped by flow (each flow's run in input order).
   public var connections: FlowConnections
   /// Set when the connections went to disk.
   public var spill: SpillReport?
+
+  /// The addresses (ids of `pool`) a named flow went to inside the window, in id order.
+  public func addresses(of flow: PreparedFlow) -> ArraySlice<UInt32> {
+    addressList[flow.addressRange]
+  }
 }
 
 /// The kept connections, grouped by flow: in memory (one partition), or on disk in
 /// `MemoryBudget.spillPartitions` partitions by flow, each grouped when it is taken.
 public struct FlowConnections: Sendable {
   enum Storage {
-    case memory([FlowRow])
+    /// The reducer's blocks in input order, and `order`: the grouping, as each connection's
+    /// place in the blocks (`FlowRowSet.place`). Grouping by places, not by copying the
+    /// connections, holds them once: a copy grouped by flow is written all over, so every page
+    /// of it is resident long before the blocks can be released.
+    case memory(blocks: [[FlowRow]], order: [UInt32])
     case spilled(PartitionedSpill<FlowRow>)
   }
   var storage: Storage
@@ -107,8 +127,8 @@ public struct FlowConnections: Sendable {
   /// None: what is left once the connections are released.
   public init() {
     self.init(
-      storage: .memory([]), window: .init(firstDay: 0, lastDay: 0), keptIndex: [], cursors: [],
-      sizes: [0])
+      storage: .memory(blocks: [], order: []), window: .init(firstDay: 0, lastDay: 0),
+      keptIndex: [], cursors: [], sizes: [0])
   }
 
   init(
@@ -122,23 +142,56 @@ public struct FlowConnections: Sendable {
   }
 
   /// Partition `p`'s connections, grouped as `PreparedFlow.rows` says; each partition can be
-  /// taken once (memory: the array is handed over, not copied).
-  public mutating func take(_ p: Int) throws(SpillError) -> [FlowRow] {
+  /// taken once (memory: handed over, not copied).
+  public mutating func take(_ p: Int) throws(SpillError) -> FlowRowSet {
     switch storage {
-    case .memory(let rows):
-      storage = .memory([])
-      return rows
+    case .memory(let blocks, let order):
+      storage = .memory(blocks: [], order: [])
+      return FlowRowSet(storage: .placed(blocks: blocks, order: order))
     case .spilled(let spill):
       let read = try spill.rows(of: p)
-      return [FlowRow](unsafeUninitializedCapacity: sizes[p]) { buffer, n in
-        for var r in read where window.contains(r.ticks) {
-          let k = Int(keptIndex[Int(r.flow)])
-          let at = cursors[k]
-          cursors[k] = at + 1
-          r.flow = UInt32(k)
-          (buffer.baseAddress! + at).initialize(to: r)
-        }
-        n = sizes[p]
+      return FlowRowSet(
+        storage: .grouped(
+          [FlowRow](unsafeUninitializedCapacity: sizes[p]) { buffer, n in
+            for var r in read where window.contains(r.ticks) {
+              let k = Int(keptIndex[Int(r.flow)])
+              let at = cursors[k]
+              cursors[k] = at + 1
+              r.flow = UInt32(k)
+              (buffer.baseAddress! + at).initialize(to: r)
+            }
+            n = sizes[p]
+          }))
+    }
+  }
+}
+
+/// One partition's connections, grouped by flow: `rows(flow.rows)` is a flow's connections in
+/// input order.
+public struct FlowRowSet: Sendable {
+  enum Storage {
+    case grouped([FlowRow])
+    case placed(blocks: [[FlowRow]], order: [UInt32])
+  }
+  let storage: Storage
+
+  /// Connections per block of the reducer; a place is `block << blockShift | offset`, so a
+  /// hunt holds at most 2^32 connections in memory (past the budget they go to disk anyway).
+  static let blockShift = 16
+  static let blockRows = 1 << blockShift
+
+  @inline(__always) static func place(block: Int, offset: Int) -> UInt32 {
+    precondition(block < 1 << (32 - blockShift), "more than 2^32 connections in memory")
+    return UInt32(truncatingIfNeeded: block << blockShift | offset)
+  }
+
+  /// The connections at `range` of the grouping (a flow's `PreparedFlow.rows`), in input order.
+  public func rows(_ range: Range<Int>) -> [FlowRow] {
+    switch storage {
+    case .grouped(let rows): return Array(rows[range])
+    case .placed(let blocks, let order):
+      return order[range].map { p in
+        blocks[Int(p >> UInt32(Self.blockShift))][Int(p & UInt32(Self.blockRows - 1))]
       }
     }
   }
@@ -214,7 +267,7 @@ extension PeriodicityPrepare {
     /// Kept connections in input order, each naming its flow; grouped by flow in `finish`.
     /// Blocks of a fixed size, so that growing never copies (nor holds twice) what is kept.
     private var flowBlocks: [[FlowRow]] = []
-    private static let blockRows = 1 << 16
+    private static let blockRows = FlowRowSet.blockRows
     /// Named flows' addresses, with the day each was met, so the window can drop the others.
     private var addressDays = FlatIndex<AddressDay>()
     private var rows: [(ConnectionRecord, Bool)] = []
@@ -485,16 +538,21 @@ extension PeriodicityPrepare {
             PreparedFlow(
               source: d.source, destinationKey: d.keyID, named: d.named,
               destinationIP: d.destination, port: r.destinationPortValue, protocol: d.protocolID,
-              sourceInternal: d.sourceInternal))
+              sourceInternal: d.sourceInternal, addressDay: Int32(truncatingIfNeeded: day)))
         }
       }
       keep(
         FlowRow(
           ticks: r.ticks, sentBytes: r.sentBytes, receivedBytes: r.receivedBytes,
           sourcePort: r.sourcePort, flow: UInt32(d.flow), present: r.present))
+      // A named flow's first address and its day are on the flow; only other (address, day)
+      // pairs are noted, so a name met at one address holds nothing more.
       if d.named, d.lastAddressDay != day {
         d.lastAddressDay = day
-        addressDays.insert(AddressDay(flow: UInt32(d.flow), address: d.destination, day: day))
+        let f = flows[d.flow]
+        if f.destinationIP != d.destination || Int64(f.addressDay) != day {
+          addressDays.insert(AddressDay(flow: UInt32(d.flow), address: d.destination, day: day))
+        }
       }
     }
 
@@ -523,9 +581,15 @@ extension PeriodicityPrepare {
       let n = Name(
         destination: d, id: d.name.map { pool.id($0) } ?? StringPool.none,
         allowed: d.name.map(allow.containsName) ?? false)
+      // A cache, not a record: a day of browsing meets about a name per ten rows, and keeping
+      // each (with its text) would grow with rows. Past `maxNames` it starts again.
+      if names.count >= Self.maxNames { names.removeAll(keepingCapacity: true) }
       names[key] = n
       return n
     }
+
+    /// The most destinations `names` remembers.
+    static let maxNames = 1 << 16
 
     private mutating func icmpFamily(_ id: UInt32) -> ICMPFamily {
       guard id != StringPool.none else { return .none }
@@ -610,9 +674,10 @@ extension PeriodicityPrepare {
       } else {
         for block in flowBlocks { count(block) }
       }
-      var kept: [PreparedFlow] = []
+      // The flows with rows, moved down in place (no second array of them).
       var newIndex = [Int32](repeating: -1, count: flows.count)
       var sizes = [Int](repeating: 0, count: partitions)
+      var keptCount = 0
       for k in flows.indices where counts[k] > 0 {
         var f = flows[k]
         f.partition = Self.partition(ofFlow: UInt32(k), partitions)
@@ -620,9 +685,16 @@ extension PeriodicityPrepare {
         f.firstTicks = first[k]
         f.lastTicks = last[k]
         sizes[f.partition] += counts[k]
-        newIndex[k] = Int32(kept.count)
-        kept.append(f)
+        newIndex[k] = Int32(keptCount)
+        flows[keptCount] = f
+        keptCount += 1
       }
+      flows.removeLast(flows.count - keptCount)
+      var kept = flows
+      flows = []
+      counts = []
+      first = []
+      last = []
       let connections: FlowConnections
       var report: SpillReport? = nil
       if let spill, let memory {
@@ -632,34 +704,54 @@ extension PeriodicityPrepare {
         report = spill.report(budget: memory.bytes)
       } else {
         var next = kept.map(\.rows.lowerBound)
-        let grouped = [FlowRow](unsafeUninitializedCapacity: sizes[0]) { buffer, n in
+        let order = [UInt32](unsafeUninitializedCapacity: sizes[0]) { buffer, n in
           for b in flowBlocks.indices {
-            for var r in flowBlocks[b] where window.contains(r.ticks) {
-              let k = Int(newIndex[Int(r.flow)])
-              r.flow = UInt32(k)
-              (buffer.baseAddress! + next[k]).initialize(to: r)
-              next[k] += 1
+            flowBlocks[b].withUnsafeBufferPointer { block in
+              for o in block.indices where window.contains(block[o].ticks) {
+                let k = Int(newIndex[Int(block[o].flow)])
+                buffer[next[k]] = FlowRowSet.place(block: b, offset: o)
+                next[k] += 1
+              }
             }
-            flowBlocks[b] = []
           }
           n = sizes[0]
         }
         connections = FlowConnections(
-          storage: .memory(grouped), window: window, keptIndex: [], cursors: [], sizes: sizes)
+          storage: .memory(blocks: flowBlocks, order: order), window: window, keptIndex: [],
+          cursors: [], sizes: sizes)
       }
       flowBlocks = []
       spill = nil
-      var addresses = [Set<UInt32>](repeating: [], count: kept.count)
-      for e in addressDays.keys where e.day >= window.firstDay && e.day <= window.lastDay {
-        let k = Int(newIndex[Int(e.flow)])
-        if k >= 0 { addresses[k].insert(e.address) }
+      // Named flows' addresses inside the window, as (flow, address) pairs sorted and made
+      // unique, then one flat list: most named flows have one address, and an array each
+      // would cost more than the address.
+      var pairs: [UInt64] = []
+      func inWindow(_ day: Int64) -> Bool { day >= window.firstDay && day <= window.lastDay }
+      for k in kept.indices where kept[k].named && inWindow(Int64(kept[k].addressDay)) {
+        pairs.append(UInt64(k) << 32 | UInt64(kept[k].destinationIP))
+      }
+      for e in addressDays.keys where inWindow(e.day) {
+        let k = newIndex[Int(e.flow)]
+        if k >= 0 { pairs.append(UInt64(k) << 32 | UInt64(e.address)) }
       }
       addressDays.removeAll()
       perDay = [:]
-      for k in kept.indices where kept[k].named { kept[k].addresses = Array(addresses[k]) }
+      newIndex = []
+      pairs.sort()
+      var addressList: [UInt32] = []
+      addressList.reserveCapacity(pairs.count)
+      var previous = UInt64.max
+      for pair in pairs where pair != previous {
+        previous = pair
+        let k = Int(pair >> 32)
+        if kept[k].addressCount == 0 { kept[k].addressStart = UInt32(addressList.count) }
+        kept[k].addressCount += 1
+        addressList.append(UInt32(truncatingIfNeeded: pair))
+      }
       flows = []
       return PreparedFlows(
-        result: out, pool: pool, flows: kept, connections: connections, spill: report)
+        result: out, pool: pool, flows: kept, addressList: addressList, connections: connections,
+        spill: report)
     }
   }
 }

@@ -295,67 +295,71 @@ public struct SparkEngine: HuntEngine {
   /// Arrow rows to periodicity findings (columns checked by name); the reason line is built here
   /// from the same numbers, by the same function as on the native engine.
   static func periodicityFindings(_ table: ArrowTable) throws -> [PeriodicityFinding] {
+    typealias C = PeriodicityMethod.SQL.ResultColumn
     let names = table.fields.map(\.name)
     guard names == PeriodicityMethod.SQL.columns else {
       throw SparkError.protocolError(
         message: "returned columns \(names), expected \(PeriodicityMethod.SQL.columns)")
     }
+    // The names were checked against `C.all`, so a column's place is its place there.
+    let place = Dictionary(uniqueKeysWithValues: C.all.enumerated().map { ($1, $0) })
     return try table.rows.map { r in
-      func value(_ name: String) -> ArrowValue { r[names.firstIndex(of: name)!] }
-      func s(_ name: String) throws -> String {
-        guard case .string(let v) = value(name) else {
-          throw SparkError.protocolError(message: "\(name) is not a string")
+      func value(_ c: C) -> ArrowValue { r[place[c]!] }
+      func string(_ c: C) throws -> String? {
+        switch value(c) {
+        case .string(let v): return v
+        case .null: return nil
+        default: throw SparkError.protocolError(message: "\(c) is not a string (\(value(c)))")
         }
-        return v
       }
-      func i(_ name: String) throws -> Int64? {
-        switch value(name) {
+      func int(_ c: C) throws -> Int64? {
+        switch value(c) {
         case .int(let v): return v
         case .null: return nil
-        default:
-          throw SparkError.protocolError(message: "\(name) is not an integer (\(value(name)))")
+        default: throw SparkError.protocolError(message: "\(c) is not an integer (\(value(c)))")
         }
       }
-      func d(_ name: String) throws -> Double? {
-        switch value(name) {
+      func double(_ c: C) throws -> Double? {
+        switch value(c) {
         case .double(let v): return v
         case .null: return nil
-        default: throw SparkError.protocolError(message: "\(name) is not a double (\(value(name)))")
+        default: throw SparkError.protocolError(message: "\(c) is not a double (\(value(c)))")
         }
       }
-      func list<T>(_ name: String, _ element: (ArrowValue) -> T?) throws -> [T] {
-        guard case .list(let items) = value(name) else {
-          throw SparkError.protocolError(message: "\(name) is not a list (\(value(name)))")
+      func required<T>(_ read: (C) throws -> T?, _ c: C) throws -> T {
+        guard let v = try read(c) else { throw SparkError.protocolError(message: "\(c) is null") }
+        return v
+      }
+      func list<T>(_ c: C, _ element: (ArrowValue) -> T?) throws -> [T] {
+        guard case .list(let items) = value(c) else {
+          throw SparkError.protocolError(message: "\(c) is not a list (\(value(c)))")
         }
         return try items.map {
           guard let v = element($0) else {
-            throw SparkError.protocolError(message: "\(name) holds \($0)")
+            throw SparkError.protocolError(message: "\(c) holds \($0)")
           }
           return v
         }
       }
-      func ints(_ name: String) throws -> [Int64] {
-        try list(name) { if case .int(let v) = $0 { v } else { nil } }
+      func ints(_ c: C) throws -> [Int64] {
+        try list(c) { if case .int(let v) = $0 { v } else { nil } }
       }
-      func strings(_ name: String) throws -> [String] {
-        try list(name) { if case .string(let v) = $0 { v } else { nil } }
+      func strings(_ c: C) throws -> [String] {
+        try list(c) { if case .string(let v) = $0 { v } else { nil } }
       }
-      func required<T>(_ v: T?, _ name: String) throws -> T {
-        guard let v else { throw SparkError.protocolError(message: "\(name) is null") }
-        return v
+      let kindText = try required(string, .finding(.kind))
+      guard let kind = FlowKind(rawValue: kindText) else {
+        throw SparkError.protocolError(message: "unknown Kind \(kindText)")
       }
-      guard let kind = FlowKind(rawValue: try s("Kind")) else {
-        throw SparkError.protocolError(message: "unknown Kind \(value("Kind"))")
-      }
-      let first = Timestamp(ticks: try required(i("FirstTicks"), "FirstTicks"))
-      let last = Timestamp(ticks: try required(i("LastTicks"), "LastTicks"))
-      let connections = try required(i("Connections"), "Connections")
-      let period = try required(d("Period"), "Period")
-      let jitter = try required(d("Jitter"), "Jitter")
-      let missed = try required(d("MissedBeatShare"), "MissedBeatShare")
-      let persistence = try required(d("Persistence"), "Persistence")
-      let size = try d("SizeConsistency")
-      let checkIns = try required(i("CheckIns"), "CheckIns")
+      let first = Timestamp(ticks: try required(int, .firstTicks))
+      let last = Timestamp(ticks: try required(int, .lastTicks))
+      let connections = try required(int, .finding(.connections))
+      let period = try required(double, .finding(.period))
+      let jitter = try required(double, .finding(.jitter))
+      let missed = try required(double, .finding(.missedBeatShare))
+      let persistence = try required(double, .finding(.persistence))
+      let size = try double(.finding(.sizeConsistency))
+      let checkIns = try required(int, .finding(.checkIns))
       let reason =
         kind == .strobe
         ? PeriodicityMethod.strobeReason(
@@ -363,36 +367,32 @@ public struct SparkEngine: HuntEngine {
           span: last.epochSeconds - first.epochSeconds)
         : PeriodicityMethod.beaconReason(
           kind: kind, period: period, jitter: jitter, missedBeatShare: missed,
-          gaps: Int(try required(i("Gaps"), "Gaps")), checkIns: Int(checkIns),
-          connections: Int(connections),
-          span: try required(d("CheckInSpan"), "CheckInSpan"),
+          gaps: Int(try required(int, .gaps)), checkIns: Int(checkIns),
+          connections: Int(connections), span: try required(double, .checkInSpan),
           persistence: PeriodicityMethod.Persistence(
-            active: Int(try required(i("ActiveSlots"), "ActiveSlots")),
-            slots: Int(try required(i("Slots"), "Slots")),
-            slot: try required(d("SlotSeconds"), "SlotSeconds")),
+            active: Int(try required(int, .activeSlots)), slots: Int(try required(int, .slots)),
+            slot: try required(double, .slotSeconds)),
           sizeConsistency: size)
-      let port = try i("DestinationPort")
-      var proto: String? = nil
-      if case .string(let v) = value("Protocol") { proto = v }
-      var hostName: String? = nil
-      if case .string(let v) = value("DestinationHostName") { hostName = v }
       return PeriodicityFinding(
-        sourceIP: try s("SourceIP"), destinationHostName: hostName,
-        destinationIP: try s("DestinationIP"), destinationIPs: try strings("DestinationIPs"),
-        destinationIPCount: try required(i("DestinationIPCount"), "DestinationIPCount"),
-        destinationPort: port.map { Int32(truncatingIfNeeded: $0) }, protocol: proto, kind: kind,
-        score: try required(d("Score"), "Score"),
-        regularity: try required(d("Regularity"), "Regularity"),
-        dispersion: try required(d("Dispersion"), "Dispersion"), persistence: persistence,
+        sourceIP: try required(string, .finding(.sourceIP)),
+        destinationHostName: try string(.finding(.destinationHostName)),
+        destinationIP: try required(string, .finding(.destinationIP)),
+        destinationIPs: try strings(.finding(.destinationIPs)),
+        destinationIPCount: try required(int, .finding(.destinationIPCount)),
+        destinationPort: try int(.finding(.destinationPort)).map { Int32(truncatingIfNeeded: $0) },
+        protocol: try string(.finding(.protocol)), kind: kind,
+        score: try required(double, .finding(.score)),
+        regularity: try required(double, .finding(.regularity)),
+        dispersion: try required(double, .finding(.dispersion)), persistence: persistence,
         sizeConsistency: size, period: period, jitter: jitter, missedBeatShare: missed,
         connections: connections, firstSeen: first, lastSeen: last,
-        totalSentBytes: try i("TotalSentBytes"), totalReceivedBytes: try i("TotalReceivedBytes"),
-        prevalence: try required(i("Prevalence"), "Prevalence"),
-        periodicPeers: try required(i("PeriodicPeers"), "PeriodicPeers"), checkIns: checkIns,
-        destinationFirstSeen: Timestamp(
-          ticks: try required(i("DestinationFirstTicks"), "DestinationFirstTicks")),
-        reason: reason, intervalHistogram: try ints("IntervalHistogram"),
-        timeline: try ints("Timeline"))
+        totalSentBytes: try int(.finding(.totalSentBytes)),
+        totalReceivedBytes: try int(.finding(.totalReceivedBytes)),
+        prevalence: try required(int, .finding(.prevalence)),
+        periodicPeers: try required(int, .finding(.periodicPeers)), checkIns: checkIns,
+        destinationFirstSeen: Timestamp(ticks: try required(int, .destinationFirstTicks)),
+        reason: reason, intervalHistogram: try ints(.finding(.intervalHistogram)),
+        timeline: try ints(.finding(.timeline)))
     }
   }
 
@@ -403,35 +403,48 @@ public struct SparkEngine: HuntEngine {
       throw SparkError.protocolError(
         message: "returned columns \(names), expected \(NotebookFinding.columns)")
     }
+    // The names were checked against the finding's columns, so a column's place is its place
+    // there.
+    let place = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     return try table.rows.map { r in
-      func s(_ k: Int) throws -> String {
-        guard case .string(let v) = r[k] else {
-          throw SparkError.protocolError(message: "\(names[k]) is not a string")
+      func value(_ c: FindingColumn) -> ArrowValue { r[place[c.name]!] }
+      func s(_ c: FindingColumn) throws -> String {
+        guard case .string(let v) = value(c) else {
+          throw SparkError.protocolError(message: "\(c.name) is not a string (\(value(c)))")
         }
         return v
       }
-      func i(_ k: Int) throws -> Int64 {
-        guard case .int(let v) = r[k] else {
-          throw SparkError.protocolError(message: "\(names[k]) is not an integer (\(r[k]))")
+      func i(_ c: FindingColumn) throws -> Int64 {
+        guard case .int(let v) = value(c) else {
+          throw SparkError.protocolError(message: "\(c.name) is not an integer (\(value(c)))")
         }
         return v
       }
-      guard case .list(let list) = r[11], case .double(let pct) = r[14] else {
+      guard case .double(let percent) = value(.percentBeacon) else {
         throw SparkError.protocolError(
-          message: "Timedeltalist or Percentbeacon has an unexpected type")
+          message: "\(FindingColumn.percentBeacon.name) is not a double (\(value(.percentBeacon)))")
+      }
+      guard case .list(let list) = value(.timedeltaList) else {
+        throw SparkError.protocolError(
+          message: "\(FindingColumn.timedeltaList.name) is not a list (\(value(.timedeltaList)))")
       }
       return NotebookFinding(
-        destinationIP: try s(0), deviceVendor: try s(1), sourceIP: try s(2),
-        destinationPort: Int32(truncatingIfNeeded: try i(3)),
-        protocol: try s(4), timedelta: try i(5), timedeltaCount: try i(6), totalSentBytes: try i(7),
-        totalReceivedBytes: try i(8), totalEvents: try i(9), degreeOfSourceIPs: try i(10),
+        destinationIP: try s(.destinationIP), deviceVendor: try s(.deviceVendor),
+        sourceIP: try s(.sourceIP),
+        destinationPort: Int32(truncatingIfNeeded: try i(.destinationPort)),
+        protocol: try s(.protocol), timedelta: try i(.timedelta),
+        timedeltaCount: try i(.timedeltaCount), totalSentBytes: try i(.totalSentBytes),
+        totalReceivedBytes: try i(.totalReceivedBytes), totalEvents: try i(.totalEvents),
+        degreeOfSourceIPs: try i(.degreeOfSourceIPs),
         timedeltaList: try list.map { v in
           guard case .int(let x) = v else {
-            throw SparkError.protocolError(message: "Timedeltalist holds \(v)")
+            throw SparkError.protocolError(
+              message: "\(FindingColumn.timedeltaList.name) holds \(v)")
           }
           return x
         },
-        timedeltaListCount: try i(12), totalEventCount: try i(13), percentBeacon: pct)
+        timedeltaListCount: try i(.timedeltaListCount), totalEventCount: try i(.totalEventCount),
+        percentBeacon: percent)
     }
   }
 

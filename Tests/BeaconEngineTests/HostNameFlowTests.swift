@@ -1,5 +1,6 @@
 import BeaconCore
 import BeaconEngine
+import BeaconLoad
 import BeaconSpec
 import BeaconTestSupport
 import Foundation
@@ -62,5 +63,26 @@ import Testing
     #expect(popular.rows == 30)
     let flows = try #require(result.summary.steps.first { $0.step == "flows" })
     #expect(flows.rows == 31)  // each check-in counted once: under its name, never its address
+  }
+
+  /// A named flow's addresses are the hunted day's. A late row of the day before, first in the
+  /// day's folder, makes its address the first the flow met; it is outside the window, so it is
+  /// not one of the flow's addresses.
+  @Test func aNamedFlowsAddressesAreTheHuntedDaysOnly() throws {
+    let scratch = TempFolder()
+    let end = CivilDate(iso: "2021-11-01")!
+    let late =
+      #"{"TimeGenerated":"2021-10-31T23:59:30.000Z","SourceIP":"10.0.1.5","DestinationIP":"151.101.193.69","SourcePort":40000,"DestinationPort":443,"Protocol":"TCP","SentBytes":400,"ReceivedBytes":200,"DeviceVendor":"Fortinet","DestinationHostName":"c2.evil.example"}"#
+    let folder = ExportLayout.dayFolder(root: scratch.path, date: end) + "/h=00/m=00"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try (late + "\n" + Self.day()).write(
+      toFile: folder + "/PT05M.json", atomically: true, encoding: .utf8)
+    let result = try NativeEngine().runSynchronously(
+      HuntSpec(input: .export(root: scratch.path, endDate: end, lookbackDays: 0)))
+    let c2 = try #require(result.findings.periodicity?.first)
+    #expect(c2.destinationHostName == "c2.evil.example")
+    #expect(c2.destinationIPs == [Self.front, "151.101.65.140"] && c2.destinationIPCount == 2)
+    let window = try #require(result.summary.steps.first { $0.step == "time window" })
+    #expect(window.rows == result.summary.input.rows - 1)
   }
 }

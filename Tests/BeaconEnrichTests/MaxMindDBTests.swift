@@ -9,12 +9,8 @@ import Testing
 /// The MaxMind DB test data lives beside the project (`../shared/enrichment/mmdb`, see its
 /// PROVENANCE.md); nothing of it is committed here.
 enum MMDBData {
-  static let root: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.path + "/shared/enrichment/mmdb"
-  }()
-  static func testData(_ name: String) -> String { root + "/test-data/" + name }
+  static let root = SharedData.maxMindTestData
+  static func testData(_ name: String) -> String { SharedData.maxMindTestDatabase(name) }
 
   /// The rows of an expected TSV (header names → values).
   static func expected(_ name: String) throws -> [[String: String]] {

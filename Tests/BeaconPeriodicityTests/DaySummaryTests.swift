@@ -100,4 +100,49 @@ import Testing
     p.add(Self.sample())
     #expect(p.count("\"'<b>é\u{1F600}") == 1)
   }
+
+  /// A string table that repeats a string is not one this code wrote: ids would be ambiguous,
+  /// so the summary is not trusted (the day is summarised again).
+  @Test func aStringTableWithARepeatIsNotTrusted() {
+    var s = Self.sample()
+    let bytes = s.encoded()
+    #expect(DaySummary(decoding: bytes) != nil)
+    // Two strings of the same length: the second spelled as the first.
+    s = DaySummary(date: "2021-11-01", fingerprint: "f")
+    _ = s.id("10.0.0.1")
+    _ = s.id("10.0.0.2")
+    var repeated = s.encoded()
+    let second = Array("10.0.0.2".utf8)
+    let at = try! #require(
+      (0...(repeated.count - second.count)).last {
+        Array(repeated[$0..<$0 + second.count]) == second
+      })
+    repeated[at + second.count - 1] = UInt8(ascii: "1")
+    #expect(DaySummary(decoding: repeated) == nil)
+  }
+
+  /// Prevalence counts each internal source once per destination, however often it is added,
+  /// and a destination reached only from outside is known with none.
+  @Test func prevalenceCountsDistinctInternalSources() {
+    var p = Prevalence()
+    let dst = p.names.id("198.51.100.7")
+    for (src, isInternal) in [
+      ("10.0.0.1", true), ("10.0.0.1", true), ("10.0.0.2", true), ("10.0.0.1", true),
+      ("203.0.113.5", false), ("10.0.0.3", true),
+    ] {
+      p.add(source: p.names.id(src), destination: dst, sourceInternal: isInternal, ticks: 9)
+    }
+    #expect(p.count(dst) == 3)
+    let outside = p.names.id("192.0.2.1")
+    p.add(source: p.names.id("203.0.113.5"), destination: outside, sourceInternal: false, ticks: 4)
+    #expect(p.count(outside) == 0 && p.firstSeen(outside) == 4)
+    var summary = DaySummary(date: "2021-11-01", fingerprint: "f")
+    summary.add(p)
+    #expect(
+      summary.destinations.map { summary.strings[Int($0.ip)] } == ["192.0.2.1", "198.51.100.7"])
+    #expect(
+      summary.destinations.map { $0.sources.map { summary.strings[Int($0)] } } == [
+        [], ["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+      ])
+  }
 }

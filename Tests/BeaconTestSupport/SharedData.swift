@@ -11,4 +11,12 @@ public enum SharedData {
 
   /// The real third-party captures with documented beacons.
   public static let realCaptures = folder + "/data/real"
+
+  /// MaxMind's own MaxMind DB test databases and their expected values (see its PROVENANCE.md).
+  public static let maxMindTestData = folder + "/enrichment/mmdb"
+
+  /// One of MaxMind's test databases, e.g. `GeoLite2-City-Test.mmdb`.
+  public static func maxMindTestDatabase(_ name: String) -> String {
+    maxMindTestData + "/test-data/" + name
+  }
 }
