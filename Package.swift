@@ -14,8 +14,14 @@ let package = Package(
   products: [
     .executable(name: "beaconhunt", targets: ["BeaconHuntCLI"]),
     .executable(name: "beaconhunt-bench", targets: ["BeaconBench"]),
-    // The embedded engine and the pipeline's tail (enrichment, findings files, the report).
-    .library(name: "BeaconEngine", targets: ["BeaconEngine", "BeaconPipeline"]),
+    // The embedded engine and the pipeline around it (enrichment, findings files, the report),
+    // with the modules their API names (the spec and findings, cells, formats, enrichment).
+    .library(
+      name: "BeaconEngine",
+      targets: [
+        "BeaconEngine", "BeaconPipeline", "BeaconSpec", "BeaconCore", "BeaconExport",
+        "BeaconEnrich",
+      ]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -3,7 +3,7 @@
 //
 //   swift build -c release && .build/release/beaconhunt-bench [--rows 250000,4000000] [--runs 3]
 //       [--dir bench-data] [--history-days 21] [--no-duckdb] [--spark-remote sc://HOST:PORT]
-//       [--spill-limit 64M]
+//       [--spark-methods notebook,periodicity] [--spill-limit 64M]
 //
 // For each day: the floor of reading the bytes (`cat … | wc -l`); the notebook method on BeaconHunt
 // and as the project's DuckDB statement (Bench/notebook-method.duckdb.sql), whose findings must be
@@ -32,11 +32,14 @@ var useDuckDB = true
 var historyDays = 21
 /// `--memory-limit` for the hunts that go to disk ("0" leaves them out).
 var spillLimit = "16M"
+/// The methods hunted on Spark with `--spark-remote` (the periodicity hunt of a large day takes
+/// a local server far longer than the notebook's).
+var sparkMethods = ["notebook", "periodicity"]
 var args = CommandLine.arguments.dropFirst()
 func usage() -> Never {
   FileHandle.standardError.write(
     Data(
-      "usage: beaconhunt-bench [--rows N[,N…]] [--dir DIR] [--runs N] [--history-days N] [--no-duckdb] [--spark-remote sc://HOST:PORT] [--spill-limit SIZE|0]\n"
+      "usage: beaconhunt-bench [--rows N[,N…]] [--dir DIR] [--runs N] [--history-days N] [--no-duckdb] [--spark-remote sc://HOST:PORT] [--spark-methods notebook,periodicity] [--spill-limit SIZE|0]\n"
         .utf8))
   exit(2)
 }
@@ -52,6 +55,10 @@ while let a = args.popFirst() {
   case "--history-days": historyDays = max(0, Int(args.popFirst() ?? "") ?? historyDays)
   case "--no-duckdb": useDuckDB = false
   case "--spill-limit": spillLimit = args.popFirst() ?? spillLimit
+  case "--spark-methods":
+    let list = (args.popFirst() ?? "").split(separator: ",").map(String.init)
+    guard !list.isEmpty, list.allSatisfy(["notebook", "periodicity"].contains) else { usage() }
+    sparkMethods = list
   default: usage()
   }
 }
@@ -275,7 +282,7 @@ for rows in dayRows {
     let pyspark = try PySpark.ready(scripts: benchScripts)
     let sparkCSV = root + "/notebook.spark.csv"
     let pysparkCSV = root + "/notebook.pyspark.csv"
-    for method in ["notebook", "periodicity"] {
+    for method in sparkMethods {
       let sparkArgs =
         dayArgs + [
           "--method", method, "--engine", "spark", "--spark-remote", sparkRemote,

@@ -43,8 +43,11 @@ enum NotebookHuntSQL {
       + NotebookCount.allCases.map { c -> String in
         let value =
           switch c {
-          case .vendor: "(SELECT count(*) FROM bh_vendor)"
-          case .prepared: "(SELECT count(*) FROM bh_prepared)"
+          // Counted in the same pass over the rows as the input's columns, not by scalar
+          // subqueries of their own (each of those read the input again).
+          case .vendor: "count_if(\(NotebookPrepare.SQL.vendorCondition))"
+          case .prepared:
+            "count_if(\(NotebookPrepare.SQL.vendorCondition) AND \(NotebookPrepare.SQL.preparedCondition))"
           case .busy: "(SELECT count(*) FROM bh_busy)"
           case .rare:
             "(SELECT count(*) FROM bh_degree WHERE DegreeofSourceIps < \(P.degreeOfSourceIP.marker))"

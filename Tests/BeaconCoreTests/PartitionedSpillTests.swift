@@ -1,4 +1,5 @@
 import BeaconCore
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -10,15 +11,9 @@ import Testing
     var tag: UInt32
   }
 
-  func folder() throws -> String {
-    let path = NSTemporaryDirectory() + "beaconhunt-spill-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }
-
   @Test func rowsComeBackByPartitionInTheOrderTheyWentIn() throws {
-    let dir = try folder()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     // A buffer of three rows: each partition is written as many extents, interleaved with the
     // others' in the file.
     let spill = try PartitionedSpill<Row>(partitions: 5, folder: dir, bufferBytes: 48)
@@ -41,8 +36,8 @@ import Testing
   }
 
   @Test func theFileHasNoNameWhileItIsUsed() throws {
-    let dir = try folder()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     let spill = try PartitionedSpill<Row>(partitions: 2, folder: dir, bufferBytes: 16)
     for k in 0..<1000 { try spill.append(Row(key: Int64(k), tag: 1), to: k % 2) }
     #expect(spill.bytesWritten > 0)
@@ -51,7 +46,8 @@ import Testing
   }
 
   @Test func aFolderThatCannotHoldItIsATypedErrorNamingTheFolder() throws {
-    let missing = NSTemporaryDirectory() + "beaconhunt-no-such-folder-" + UUID().uuidString
+    let scratch = TempFolder()
+    let missing = scratch.path("no-such-folder")
     #expect(throws: SpillError.self) {
       _ = try PartitionedSpill<Row>(partitions: 4, folder: missing)
     }

@@ -4,6 +4,7 @@ import BeaconLoad
 import BeaconPeriodicity
 import BeaconSimulate
 import BeaconSpec
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -14,8 +15,9 @@ import Testing
 
   /// An export with a 300 s beacon 10.0.0.5 → 198.51.100.77 on the last day, and on the day before
   /// it, `visitors` other internal hosts reaching the same destination a few times.
-  func export(visitors: Int) throws -> String {
-    let root = NSTemporaryDirectory() + "beaconhunt-history-\(UUID().uuidString)"
+  func export(visitors: Int, in scratch: TempFolder, named name: String = "export") throws -> String
+  {
+    let root = scratch.path(name)
     func line(_ date: CivilDate, _ s: Int, _ src: String) -> String {
       let t = String(
         format: "%@T%02d:%02d:%02d.25Z", date.description, s / 3600, s / 60 % 60, s % 60)
@@ -53,8 +55,8 @@ import Testing
   }
 
   @Test func historyRaisesPrevalenceAndSetsFirstSeen() throws {
-    let root = try export(visitors: 12)
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    let scratch = TempFolder()
+    let root = try export(visitors: 12, in: scratch)
     let today = try findings(try hunt(root, lookback: 0))
     #expect(today.count == 1 && today.first?.prevalence == 1)
     // Twelve more internal sources reached it yesterday, but none of them periodically: the
@@ -62,20 +64,16 @@ import Testing
     let browsed = try #require(try findings(try hunt(root, lookback: 2)).first)
     #expect(browsed.prevalence == 14 && browsed.periodicPeers == 1)
     #expect(browsed.score == today.first?.score)
-    let quiet = try export(visitors: 1)
-    defer { try? FileManager.default.removeItem(atPath: quiet) }
+    let quiet = try export(visitors: 1, in: scratch, named: "quiet")
     let f = try #require(try findings(try hunt(quiet, lookback: 2)).first)
     #expect(f.prevalence == 3)  // 10.0.0.5 today, 10.0.1.1 yesterday, 10.0.2.1 the day before
     #expect(f.destinationFirstSeen.description.hasPrefix(end.adding(days: -2).description))
   }
 
   @Test func summariesAreCachedAndInvalidatedWhenTheirDayChanges() throws {
-    let root = try export(visitors: 1)
-    let cache = NSTemporaryDirectory() + "beaconhunt-cache-\(UUID().uuidString)"
-    defer {
-      try? FileManager.default.removeItem(atPath: root)
-      try? FileManager.default.removeItem(atPath: cache)
-    }
+    let scratch = TempFolder()
+    let root = try export(visitors: 1, in: scratch)
+    let cache = scratch.path("cache")
     func historyStep(_ r: HuntResult) -> String? {
       r.summary.steps.first { $0.step == "history days" }?.detail
     }
@@ -97,12 +95,10 @@ import Testing
   }
 
   @Test func theCacheIsSharedByNamesOfOneRootAndADamagedFileIsMadeAgain() throws {
-    let root = try export(visitors: 3)
-    let cache = NSTemporaryDirectory() + "beaconhunt-cache-\(UUID().uuidString)"
-    let alias = root + "-alias"
-    defer {
-      for p in [root, cache, alias] { try? FileManager.default.removeItem(atPath: p) }
-    }
+    let scratch = TempFolder()
+    let root = try export(visitors: 3, in: scratch)
+    let cache = scratch.path("cache")
+    let alias = scratch.path("alias")
     func historyStep(_ r: HuntResult) -> String? {
       r.summary.steps.first { $0.step == "history days" }?.detail
     }
@@ -132,12 +128,9 @@ import Testing
 
   @Test func aSlowBeaconIsScoredOverTheLookbackFromCachedSummaries() throws {
     // Every 4 h ±10 % for 8 days: six check-ins a day, 48 over the week before and today.
-    let root = NSTemporaryDirectory() + "beaconhunt-slow-\(UUID().uuidString)"
-    let cache = root + "-cache"
-    defer {
-      try? FileManager.default.removeItem(atPath: root)
-      try? FileManager.default.removeItem(atPath: cache)
-    }
+    let scratch = TempFolder()
+    let root = scratch.path("export")
+    let cache = scratch.path("cache")
     var config = SimulationConfig()
     config.seed = 3
     config.days = 8

@@ -11,12 +11,12 @@ import Testing
 @Suite(.serialized) struct RDAPTests {
   /// A folder served over HTTP; stopped when the test ends.
   final class LocalServer {
-    let folder: String
+    let scratch = TempFolder()
+    var folder: String { scratch.path }
     let process = Process()
     var port = 0
 
     init() throws {
-      folder = NSTemporaryDirectory() + "beaconhunt-rdap-\(UUID().uuidString)"
       try FileManager.default.createDirectory(
         atPath: folder + "/rdap/ip", withIntermediateDirectories: true)
       try FileManager.default.createDirectory(
@@ -51,7 +51,6 @@ import Testing
       kill(process.processIdentifier, SIGKILL)
       var status: Int32 = 0
       _ = waitpid(process.processIdentifier, &status, 0)
-      try? FileManager.default.removeItem(atPath: folder)
     }
   }
 

@@ -1,3 +1,4 @@
+import BeaconTestSupport
 import Foundation
 import Testing
 
@@ -46,12 +47,6 @@ import Testing
     return Run(
       status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
       stderr: String(decoding: e, as: UTF8.self))
-  }
-
-  func temp() -> String {
-    let path = NSTemporaryDirectory() + "beaconhunt-cli-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
   }
 
   /// A 60 s beacon all day as JSON lines.
@@ -156,8 +151,8 @@ import Testing
   }
 
   @Test func strictFailsOnSkippedLinesAndWritesNothing() throws {
-    let dir = temp()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     let r = try run(
       ["hunt", "-", "--strict", "-o", dir + "/out.jsonl"], stdin: Self.beaconDay + "oops\n")
     #expect(r.status == 3)
@@ -165,8 +160,8 @@ import Testing
   }
 
   @Test func anExistingOutputIsKeptWithoutForce() throws {
-    let dir = temp()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     let out = dir + "/findings.jsonl"
     try "precious\n".write(toFile: out, atomically: true, encoding: .utf8)
     let refused = try run(["hunt", "-", "-q", "-o", out], stdin: Self.beaconDay)
@@ -191,10 +186,8 @@ import Testing
   }
 
   @Test func simulateThenHuntTheExportRoot() throws {
-    let dir = temp() + "/export"
-    defer {
-      try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent)
-    }
+    let scratch = TempFolder()
+    let dir = scratch.path("export")
     let sim = try run([
       "simulate", "--out", dir, "--rows-per-day", "8000", "--hosts", "20", "--beacon",
       "c2:120:0:uniform:0:quiet:8443",
@@ -219,8 +212,8 @@ import Testing
   }()
 
   @Test func enrichAddsGeoASNAndThreatIntelToEarlierFindings() throws {
-    let dir = temp()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     // Periodicity findings from stdin (documentation space needs --direction any), then enriched.
     let hunt = try run(
       ["hunt", "-", "-q", "--direction", "any", "-o", dir + "/f.jsonl"], stdin: Self.beaconDay)
@@ -315,8 +308,8 @@ struct ReportInBrowserTests {
 
   @Test func theReportRunsWithoutErrorsWithAMarkerPerLocatedFinding() throws {
     let cli = CommandLineTests()
-    let dir = cli.temp()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     let mmdb = CommandLineTests.enrichment + "/mmdb/test-data/"
     // Two located destinations (London, and 2001:218:: in Japan), one unlocated, one hostile name.
     var day = CommandLineTests.beaconDay.replacingOccurrences(
@@ -348,8 +341,8 @@ struct ReportInBrowserTests {
 
   @Test func theDemoReportPlacesEveryLabelledBeacon() throws {
     let cli = CommandLineTests()
-    let dir = cli.temp()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let scratch = TempFolder()
+    let dir = scratch.path
     let demo = try cli.run([
       "demo", "--report", dir + "/demo.html", "--geoip-db",
       CommandLineTests.enrichment + "/mmdb/test-data/GeoLite2-City-Test.mmdb",

@@ -17,13 +17,9 @@ import Testing
 
   /// A scratch folder per test, removed at the end.
   final class Scratch {
-    let path: String
-    init() throws {
-      path = NSTemporaryDirectory() + "beaconhunt-hostile-\(UUID().uuidString)"
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-      chmod(path, 0o755)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    private let folder = TempFolder()
+    var path: String { folder.path }
+    init() throws { chmod(path, 0o755) }
 
     func write(_ name: String, _ text: String) throws {
       try text.write(toFile: path + "/" + name, atomically: false, encoding: .utf8)

@@ -10,8 +10,8 @@ import Testing
 
   /// An archive whose 2024-04-29 folder holds the rolling capture's hourly logs (every kind), and
   /// whose day before holds its conn logs again (their rows are not of that day).
-  func archive() throws -> String {
-    let root = cli.temp()
+  func archive(in scratch: TempFolder) throws -> String {
+    let root = scratch.path("archive")
     let fm = FileManager.default
     for (date, onlyConn) in [("2024-04-29", false), ("2024-04-28", true)] {
       try fm.createDirectory(atPath: root + "/" + date, withIntermediateDirectories: true)
@@ -25,10 +25,9 @@ import Testing
   }
 
   @Test func aZeekArchiveIsARootWithHistoryAndCache() throws {
-    let root = try archive()
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    let cache = root + "-cache"
-    defer { try? FileManager.default.removeItem(atPath: cache) }
+    let scratch = TempFolder()
+    let root = try archive(in: scratch)
+    let cache = scratch.path("cache")
     let args = [
       "hunt", "--root", root, "--end-date", "2024-04-29", "--lookback-days", "2", "--cache", cache,
       "--direction", "any", "--strict",
@@ -63,8 +62,8 @@ import Testing
   @Test func anArchiveDayFollowsTheRulesOfEveryFolderWalk() throws {
     // A broken link and a FIFO where conn logs belong, and `current/` holding a link to a file
     // the day folder already has: reported, never opened, and read once.
-    let root = cli.temp()
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    let scratch = TempFolder()
+    let root = scratch.path
     let fm = FileManager.default
     let day = root + "/2024-04-29"
     try fm.createDirectory(atPath: day, withIntermediateDirectories: true)
@@ -94,8 +93,8 @@ import Testing
   }
 
   @Test func aRootWithNeitherLayoutSaysWhichItKnows() throws {
-    let root = cli.temp()
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    let scratch = TempFolder()
+    let root = scratch.path
     try FileManager.default.createDirectory(
       atPath: root + "/logs", withIntermediateDirectories: true)
     try "x\n".write(toFile: root + "/logs/notes.txt", atomically: true, encoding: .utf8)
