@@ -73,7 +73,8 @@ public struct PreparedFlow: Sendable {
   /// The first and last connection's time, in ticks.
   public var firstTicks = Int64.max
   public var lastTicks = Int64.min
-  /// The addresses a named flow went to inside the window: `PreparedFlows.addresses(of:)`.
+  /// The addresses a named flow went to inside the window: `addressRange` of
+  /// `PreparedFlows.addressList`.
   var addressStart: UInt32 = 0
   var addressCount: UInt32 = 0
 
@@ -88,17 +89,13 @@ public struct PreparedFlows: Sendable {
   public var result: PeriodicityPrepare.Result
   public var pool: StringPool
   public var flows: [PreparedFlow]
-  /// The named flows' addresses, each flow's a run of its own (`addresses(of:)`).
+  /// The named flows' addresses (ids of `pool`), each flow's a run of its own, in id order
+  /// (`PreparedFlow.addressRange`).
   public var addressList: [UInt32]
   /// Every kept connection inside the window, grouped by flow (each flow's run in input order).
   public var connections: FlowConnections
   /// Set when the connections went to disk.
   public var spill: SpillReport?
-
-  /// The addresses (ids of `pool`) a named flow went to inside the window, in id order.
-  public func addresses(of flow: PreparedFlow) -> ArraySlice<UInt32> {
-    addressList[flow.addressRange]
-  }
 }
 
 /// The kept connections, grouped by flow: in memory (one partition), or on disk in
