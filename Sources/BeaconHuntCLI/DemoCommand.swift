@@ -113,7 +113,9 @@ struct DemoCommand: AsyncParsableCommand {
     let path =
       report
       ?? (NSTemporaryDirectory() + "beaconhunt-demo-report-\(UUID().uuidString.prefix(8)).html")
-    _ = try await FindingsPipeline(enrichment: enrichment, findings: nil, report: path).finish(
+    _ = try await FindingsPipeline(
+      enrichment: enrichment, findings: nil, report: path, warn: Stderr.warn
+    ).finish(
       FindingsTable(periodic.findings), summary: SummaryText.render(periodic.summary),
       parameters: [("demo", "simulated day, seed \(seed)"), ("method", "periodicity")])
     print(

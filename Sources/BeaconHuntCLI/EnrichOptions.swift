@@ -118,7 +118,7 @@ struct EnrichCommand: AsyncParsableCommand {
     let table = try FindingsFile.read(findings)
     let written = try await FindingsPipeline(
       enrichment: plan, findings: FindingsDestination(format: output.format, path: output.output),
-      force: output.force, log: Stderr.log(quiet: output.quiet)
+      force: output.force, log: Stderr.log(quiet: output.quiet), warn: Stderr.warn
     ).finish(FindingsTable(columns: table.columns, rows: table.rows), summary: "", parameters: [])
     if written.failures > 0 { enrichmentFailed(written.failures) }
   }

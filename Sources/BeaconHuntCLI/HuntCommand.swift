@@ -76,7 +76,7 @@ struct HuntCommand: AsyncParsableCommand {
     var tail = FindingsPipeline(
       findings: FindingsDestination(format: output.format, path: output.output), report: report,
       force: output.force,
-      log: Stderr.log(quiet: output.quiet, clearing: progress))
+      log: Stderr.log(quiet: output.quiet, clearing: progress), warn: Stderr.warn)
     try FindingsPipeline.checkOutputs(
       tail.writtenFiles + (enrich.rdap ? [enrich.cachePath] : []), force: output.force)
     if let cache = spec.periodicity.cacheFolder { try OutputFile.checkFolder(cache) }

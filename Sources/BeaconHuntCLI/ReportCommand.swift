@@ -34,7 +34,7 @@ struct ReportCommand: AsyncParsableCommand {
     let table = try FindingsFile.read(findings)
     let written = try await FindingsPipeline(
       enrichment: plan, findings: nil, report: output, force: force,
-      log: Stderr.log(quiet: quiet)
+      log: Stderr.log(quiet: quiet), warn: Stderr.warn
     ).finish(
       FindingsTable(columns: table.columns, rows: table.rows),
       summary: "Findings read from \(findings).", parameters: [("findings", findings)])

@@ -36,16 +36,20 @@ public struct FindingsPipeline: Sendable {
   public var force: Bool
   /// Messages for the user; nil is quiet.
   public var log: PipelineLog?
+  /// What went wrong without failing the run (the RDAP cache not written); `log` when nil. A
+  /// quiet run still wants these.
+  public var warn: PipelineLog?
 
   public init(
     enrichment: EnrichmentPlan = .none, findings: FindingsDestination?, report: String? = nil,
-    force: Bool = false, log: PipelineLog? = nil
+    force: Bool = false, log: PipelineLog? = nil, warn: PipelineLog? = nil
   ) {
     self.enrichment = enrichment
     self.findings = findings
     self.report = report
     self.force = force
     self.log = log
+    self.warn = warn
   }
 
   /// Every file this tail writes: the findings, the report, the RDAP cache.
@@ -73,7 +77,7 @@ public struct FindingsPipeline: Sendable {
     try checkOutputs()
     let enriched = try await enrichment.apply(table)
     if let text = enriched.summary { log?(text) }
-    for w in enriched.warnings { log?("beaconhunt: warning: \(TableText.visible(w))\n") }
+    for w in enriched.warnings { (warn ?? log)?("beaconhunt: warning: \(TableText.visible(w))\n") }
     if let findings {
       let text = findings.format.render(columns: enriched.table.columns, rows: enriched.table.rows)
       if let path = findings.path {
