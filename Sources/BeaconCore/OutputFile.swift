@@ -85,6 +85,31 @@ public enum OutputFile {
     try requireWritableFolder(parent(of: folder), for: folder)
   }
 
+  /// Fails early when a file BeaconHunt keeps for itself and rewrites every run (the RDAP
+  /// cache) could not be. It is replaced without being asked, because it is the tool's, not the
+  /// user's, but only when it is a regular file; when it does not exist yet, the folders up to
+  /// the first that exists are made, so that one must be a writable folder.
+  public static func checkCacheFile(_ path: String) throws(OutputError) {
+    var st = stat()
+    if stat(path, &st) == 0 {
+      guard st.st_mode & S_IFMT == S_IFREG else {
+        throw .notWritable(path: path, kind: TextFile.fileKind(st.st_mode))
+      }
+      return try check(path, force: true)
+    }
+    var link = stat()
+    if lstat(path, &link) == 0 {
+      throw .notWritable(path: path, kind: "a broken symbolic link")
+    }
+    var folder = parent(of: path)
+    while stat(folder, &st) != 0 {
+      let up = parent(of: folder)
+      if up == folder { throw .folderMissing(path: path, folder: folder) }
+      folder = up
+    }
+    try requireWritableFolder(folder, for: path)
+  }
+
   /// Fails when two of `paths` name one file (the same path, or two links to one file).
   public static func checkDistinct(_ paths: [String]) throws(OutputError) {
     var seen: [(key: String, path: String)] = []

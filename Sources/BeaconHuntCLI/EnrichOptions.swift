@@ -64,6 +64,9 @@ struct EnrichOptions: ParsableArguments {
       ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/beaconhunt/rdap.json")
   }
 
+  /// The files these options rewrite every run (with `--rdap`, its cache), for the output checks.
+  var cacheFiles: [String] { rdap ? [cachePath] : [] }
+
   /// The RDAP client, when `--rdap` is given.
   func rdapClient() throws -> RDAPClient? {
     guard rdap else { return nil }
@@ -109,7 +112,7 @@ struct EnrichCommand: AsyncParsableCommand {
 
   func run() async throws {
     try FindingsPipeline.checkOutputs(
-      [output.output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: output.force)
+      [output.output].compactMap { $0 }, caches: enrich.cacheFiles, force: output.force)
     let plan = try enrich.prepare()
     guard !plan.isEmpty else {
       throw ValidationError(

@@ -78,7 +78,7 @@ struct HuntCommand: AsyncParsableCommand {
       force: output.force,
       log: Stderr.log(quiet: output.quiet, clearing: progress), warn: Stderr.warn)
     try FindingsPipeline.checkOutputs(
-      tail.writtenFiles + (enrich.rdap ? [enrich.cachePath] : []), force: output.force)
+      tail.writtenFiles, caches: enrich.cacheFiles, force: output.force)
     if let cache = spec.periodicity.cacheFolder { try OutputFile.checkFolder(cache) }
     // Open databases and feeds first: a bad file fails before a long hunt, not after.
     tail.enrichment = try enrich.prepare()

@@ -28,8 +28,7 @@ struct ReportCommand: AsyncParsableCommand {
   @OptionGroup(title: "Enrichment") var enrich: EnrichOptions
 
   func run() async throws {
-    try FindingsPipeline.checkOutputs(
-      [output, enrich.rdap ? enrich.cachePath : nil].compactMap { $0 }, force: force)
+    try FindingsPipeline.checkOutputs([output], caches: enrich.cacheFiles, force: force)
     let plan = try enrich.prepare()
     let table = try FindingsFile.read(findings)
     let written = try await FindingsPipeline(

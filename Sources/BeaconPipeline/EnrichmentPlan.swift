@@ -19,8 +19,9 @@ public struct EnrichmentPlan: Sendable {
 
   public var isEmpty: Bool { enricher == nil && rdap == nil }
 
-  /// The file the RDAP client writes its answers to, an output like the findings.
-  public var writtenFiles: [String] { rdap?.cachePath.map { [$0] } ?? [] }
+  /// The files the plan rewrites every run (the RDAP client's answers): no output may name one,
+  /// and they are replaced without `force` (`OutputFile.checkCacheFile`).
+  public var cacheFiles: [String] { rdap?.cachePath.map { [$0] } ?? [] }
 
   /// Appends the enrichment columns to `table`. A lookup that fails marks its row
   /// (`EnrichmentError`, `RDAPError`) instead of failing the run; `failures` counts those rows.

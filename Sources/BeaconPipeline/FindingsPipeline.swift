@@ -52,20 +52,22 @@ public struct FindingsPipeline: Sendable {
     self.warn = warn
   }
 
-  /// Every file this tail writes: the findings, the report, the RDAP cache.
-  public var writtenFiles: [String] {
-    [findings?.path, report].compactMap { $0 } + enrichment.writtenFiles
-  }
+  /// The files this tail writes for the user: the findings and the report.
+  public var writtenFiles: [String] { [findings?.path, report].compactMap { $0 } }
 
-  /// Checks that each file can be written (`force` to replace one) and that no two are one file.
-  public static func checkOutputs(_ paths: [String], force: Bool) throws(OutputError) {
-    try OutputFile.checkDistinct(paths)
+  /// Checks that each of `paths` can be written (`force` to replace one) and each of `caches`
+  /// can be rewritten (`OutputFile.checkCacheFile`), and that no two of them are one file.
+  public static func checkOutputs(_ paths: [String], caches: [String] = [], force: Bool)
+    throws(OutputError)
+  {
+    try OutputFile.checkDistinct(paths + caches)
     for p in paths { try OutputFile.check(p, force: force) }
+    for c in caches { try OutputFile.checkCacheFile(c) }
   }
 
-  /// Checks this tail's outputs (`checkOutputs`), before a hunt reads any data.
+  /// Checks this tail's outputs and caches (`checkOutputs`), before a hunt reads any data.
   public func checkOutputs() throws(OutputError) {
-    try Self.checkOutputs(writtenFiles, force: force)
+    try Self.checkOutputs(writtenFiles, caches: enrichment.cacheFiles, force: force)
   }
 
   /// Enriches `table`, writes it, and writes the report with `summary` and `parameters` (the

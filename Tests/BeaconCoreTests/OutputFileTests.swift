@@ -33,6 +33,22 @@ import Testing
     #expect(try text(path) == "third\n")
   }
 
+  /// A cache is the tool's file: an existing one may be rewritten unasked, a missing one may be
+  /// made with its folders; anything but a regular file is refused.
+  @Test func aCacheFileIsRewrittenUnaskedButOnlyAsARegularFile() throws {
+    let cache = folder + "/rdap.json"
+    try OutputFile.write("{}\n", to: cache, force: false)
+    try OutputFile.checkCacheFile(cache)
+    try OutputFile.checkCacheFile(folder + "/not/made/yet/rdap.json")
+    #expect(throws: OutputError.self) { try OutputFile.checkCacheFile(folder) }
+    symlink(folder + "/nothing", folder + "/dangling")
+    #expect(throws: OutputError.self) { try OutputFile.checkCacheFile(folder + "/dangling") }
+    mkfifo(folder + "/fifo", 0o600)
+    #expect(throws: OutputError.self) { try OutputFile.checkCacheFile(folder + "/fifo") }
+    // An existing file as an output still needs `force`.
+    #expect(throws: OutputError.exists(path: cache)) { try OutputFile.check(cache, force: false) }
+  }
+
   @Test func aReplacedFileKeepsItsModeAndALinkStaysALink() throws {
     let path = folder + "/secret.jsonl"
     try OutputFile.write("old\n", to: path, force: false)

@@ -270,6 +270,37 @@ import Testing
     #expect(s.read("r.html")?.contains("EnrichmentError") == true)
   }
 
+  /// The RDAP cache is the tool's own file: each run rewrites it without `--force` (a cache that
+  /// needed it would be no cache), and makes its folders; but it is never anything other than a
+  /// regular file, and never one of the run's outputs.
+  @Test func theRDAPCacheIsRewrittenEachRunButOnlyAsARegularFile() throws {
+    let s = try Scratch()
+    try s.write("all.json", Self.day)
+    func run(_ cache: String, _ extra: [String] = []) throws -> Spawned {
+      try hunt(
+        [
+          "all.json", "-q", "--rdap", "--rdap-bootstrap", "http://127.0.0.1:9/", "--rdap-cache",
+          cache, "--rdap-timeout", "2",
+        ] + extra, in: s)
+    }
+    // Twice into the same cache, in folders that do not exist yet: both runs get as far as
+    // the lookups (which fail: exit 2), neither stops at the cache (exit 5).
+    for _ in 0..<2 {
+      let r = try run("made/here/rdap.json", ["-o", "f.jsonl", "--force"])
+      #expect(r.status == 2, "\(r.stderr)")
+      #expect(s.read("made/here/rdap.json") != nil)
+    }
+    // A folder is refused before any data is read; an output of the same run is a usage error.
+    try FileManager.default.createDirectory(
+      atPath: s.path + "/folder", withIntermediateDirectories: true)
+    let folder = try run("folder")
+    #expect(folder.status == 5 && folder.stderr.contains("folder"), "\(folder.stderr)")
+    let before = s.read("f.jsonl")
+    let same = try run("f.jsonl", ["-o", "f.jsonl", "--force"])
+    #expect(same.status == 64, "\(same.stderr)")
+    #expect(s.read("f.jsonl") == before)
+  }
+
   @Test func anUnreachableRDAPBootstrapMarksRowsAndTheFindingsAreWritten() throws {
     let s = try Scratch()
     try s.write("all.json", Self.day)
