@@ -148,6 +148,9 @@ public struct RunSummary: Sendable, Equatable {
   public var steps: [StepCount] = []
   /// Seconds per stage, in pipeline order.
   public var timings: [(stage: String, seconds: Double)] = []
+  /// The process's peak resident memory at the end of each stage (native engine; a Spark hunt's
+  /// memory is the cluster's).
+  public var peaks: [(stage: String, bytes: Int)] = []
   public var findings = 0
   /// Folders or files that were read, for the record.
   public var sources: [String] = []

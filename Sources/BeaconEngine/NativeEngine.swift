@@ -80,6 +80,7 @@ public struct NativeEngine: HuntEngine {
       summary.steps = NotebookSteps.steps(counts, vendor: spec.vendor, thresholds: spec.notebook)
       summary.findings = detected.findings.count
       summary.timings = clock.timings
+      summary.peaks = clock.peaks
       return HuntResult(findings: .notebook(detected.findings), summary: summary)
     case .periodicity:
       // Rows are prepared as they are parsed and go straight into their flows' columns.
@@ -105,6 +106,7 @@ public struct NativeEngine: HuntEngine {
       summary.steps = steps
       summary.findings = findings.count
       summary.timings = clock.timings
+      summary.peaks = clock.peaks
       return HuntResult(findings: .periodicity(findings), summary: summary)
     }
   }

@@ -81,6 +81,11 @@ public enum SummaryText {
         + s.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")
       out += "; total \(seconds(total))\n"
     }
+    if !s.peaks.isEmpty {
+      out +=
+        "  memory    peak by the end of "
+        + s.peaks.map { "\($0.stage) \(megabytes($0.bytes))" }.joined(separator: ", ") + "\n"
+    }
     return out
   }
 

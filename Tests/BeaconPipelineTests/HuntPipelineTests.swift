@@ -70,6 +70,12 @@ import Testing
     #expect(messages.text.contains("beaconhunt: enrichment\n  geoip"))
     #expect(messages.text.contains("report written to \(scratch.path("report.html"))"))
     #expect(messages.text.contains("findings  1:"))
+    // The process's peak memory by the end of each stage, in the summary: it can only grow.
+    let peaks = outcome.result.summary.peaks
+    #expect(peaks.map(\.stage) == outcome.result.summary.timings.map(\.stage))
+    #expect(peaks.allSatisfy { $0.bytes > 0 })
+    #expect(zip(peaks, peaks.dropFirst()).allSatisfy { $0.bytes <= $1.bytes })
+    #expect(messages.text.contains("  memory    peak by the end of load "))
   }
 
   @Test func anExistingFileStopsTheHuntBeforeItReadsAnything() async throws {
