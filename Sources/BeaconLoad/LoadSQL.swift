@@ -30,25 +30,43 @@ public enum LoadSQL {
   static let isoPattern =
     "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$'"
 
-  /// 100 ns ticks since the epoch from the text `t`, or NULL: the same arithmetic as `Timestamp.parse`.
-  static func ticks(_ t: String) -> String {
-    let zone = "regexp_extract(\(t), '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$', 1)"
-    let zoneDigits = "regexp_replace(\(zone), '[^0-9]', '')"
+  /// The time zone at the end of a time's text: `Z`, `z`, `±hh`, `±hhmm` or `±hh:mm`.
+  static let zonePattern = "'([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+
+  /// The parts of the time text `t` that `ticks` reads, each with its alias: every regular
+  /// expression and conversion is computed once a row, in a projection of its own. Written inline,
+  /// the zone's `regexp_extract` ran eight times a row and the whole time twice (for the status
+  /// and for `Ticks`), and the load cost three times Spark's own JSON reader.
+  static func timeParts(_ t: String) -> [(alias: String, sql: String)] {
+    [
+      ("t_shape", "\(t) RLIKE \(isoPattern)"),
+      ("t_zone", "regexp_extract(\(t), \(zonePattern), 1)"),
+      ("t_date", "try_to_date(substr(\(t), 1, 10), 'yyyy-MM-dd')"),
+      ("t_h", "try_cast(substr(\(t), 12, 2) AS INT)"),
+      ("t_m", "try_cast(substr(\(t), 15, 2) AS INT)"),
+      ("t_s", "try_cast(substr(\(t), 18, 2) AS INT)"),
+      (
+        "t_fraction",
+        "CAST(rpad(substr(regexp_extract(\(t), '^.{19}[.,]([0-9]+)', 1), 1, 7), 7, '0') AS BIGINT)"
+      ),
+    ]
+  }
+
+  /// 100 ns ticks since the epoch from the columns of `timeParts`, or NULL: the same arithmetic
+  /// as `Timestamp.parse`.
+  static var ticks: String {
+    // The zone's digits: the shape test leaves only signs and colons besides them.
+    let zoneDigits = "translate(t_zone, '+-:', '')"
     let offsetHours = "try_cast(substr(\(zoneDigits), 1, 2) AS INT)"
     let offsetMinutes = "coalesce(try_cast(nullif(substr(\(zoneDigits), 3, 2), '') AS INT), 0)"
-    let sign = "CASE WHEN substr(\(zone), 1, 1) = '-' THEN -1 ELSE 1 END"
+    let sign = "CASE WHEN substr(t_zone, 1, 1) = '-' THEN -1 ELSE 1 END"
+    let utc = "t_zone IN ('', 'Z', 'z')"
     let offset =
-      "CASE WHEN \(zone) IN ('', 'Z', 'z') THEN 0 ELSE \(sign) * (\(offsetHours) * 3600 + \(offsetMinutes) * 60) END"
-    let date = "try_to_date(substr(\(t), 1, 10), 'yyyy-MM-dd')"
-    let h = "try_cast(substr(\(t), 12, 2) AS INT)"
-    let m = "try_cast(substr(\(t), 15, 2) AS INT)"
-    let s = "try_cast(substr(\(t), 18, 2) AS INT)"
-    let fraction =
-      "CAST(rpad(substr(regexp_extract(\(t), '^.{19}[.,]([0-9]+)', 1), 1, 7), 7, '0') AS BIGINT)"
+      "CASE WHEN \(utc) THEN 0 ELSE \(sign) * (\(offsetHours) * 3600 + \(offsetMinutes) * 60) END"
     return """
-      CASE WHEN \(t) RLIKE \(isoPattern) AND \(date) IS NOT NULL AND \(h) < 24 AND \(m) < 60 AND \(s) < 60
-        AND (\(zone) IN ('', 'Z', 'z') OR (\(offsetHours) <= 23 AND \(offsetMinutes) <= 59))
-      THEN (CAST(unix_date(\(date)) AS BIGINT) * 86400 + \(h) * 3600 + \(m) * 60 + \(s) - \(offset)) * 10000000 + \(fraction)
+      CASE WHEN t_shape AND t_date IS NOT NULL AND t_h < 24 AND t_m < 60 AND t_s < 60
+        AND (\(utc) OR (\(offsetHours) <= 23 AND \(offsetMinutes) <= 59))
+      THEN (CAST(unix_date(t_date) AS BIGINT) * 86400 + t_h * 3600 + t_m * 60 + t_s - \(offset)) * 10000000 + t_fraction
       END
       """
   }
@@ -62,13 +80,15 @@ public enum LoadSQL {
   /// The alias of the history days' text rows (the periodicity method's lookback).
   public static let historyLinesView = "bh_history_lines"
 
-  /// The CTEs `bh_parsed` and `bh_rows`: every line with its `status` (`ok`, `blank`,
-  /// `notJSON`, `missingTime`, `badTime`), `Ticks` and the typed fields.
+  /// The CTEs `bh_parsed`, `bh_rows_times` and `bh_rows`: every line with its `status` (`ok`,
+  /// `blank`, `notJSON`, `missingTime`, `badTime`, `tooLong`, `nulBytes`), `Ticks` and the typed
+  /// fields.
   public static var rowsCTE: String {
     rowsCTE(lines: linesView, parsed: "bh_parsed", rows: "bh_rows")
   }
 
-  /// The same rows from another view of text lines, under other names.
+  /// The same rows from another view of text lines, under other names (`rows` + `_times` for
+  /// the time's parts).
   public static func rowsCTE(lines: String, parsed: String, rows: String) -> String {
     let fields = CSLField.allCases.filter { $0 != .timeGenerated }.map { f -> String in
       switch f.kind {
@@ -79,30 +99,49 @@ public enum LoadSQL {
     let nulled = CSLField.allCases.filter { $0.kind == .int32 || $0.kind == .int64 }.map {
       "(j.\($0.name) IS NOT NULL AND \(int($0)) IS NULL) AS nulled_\($0.name)"
     }
+    let times = rows + "_times"
+    let parts = timeParts("j.TimeGenerated").map { "\($0.sql) AS \($0.alias)" }
     // As the native loader: a leading UTF-8 BOM is passed over; a line over the limit or with a
-    // NUL byte is skipped before it is parsed.
+    // NUL byte is skipped before it is parsed. Each step is a projection of its own, so that
+    // Spark computes the time's parts and `Ticks` once a row (it keeps a projection apart when
+    // merging it would repeat an expensive expression).
+    // A regular expression decodes the whole line into Java's UTF-16 first, so the common
+    // case (a line that opens with `{`) is answered by `startswith`, which reads bytes; and
+    // `contains` compares bytes where `instr` steps through characters (a third of the load).
+    //
+    // `input_file_name()` makes the rows non-deterministic, so Spark does not inline a CTE over
+    // them that is referenced more than once: it plans it as one shuffle that every reference
+    // reuses (`ReplaceCTERefWithRepartition`), and the input is read and parsed once however
+    // many steps and counts use it. Inlined, the notebook hunt read its input nine times
+    // (2.7 times as long at 285 k rows).
     return """
       \(parsed) AS (
         SELECT file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
         FROM (
-          SELECT input_file_name() AS file, regexp_replace(value, '^\\uFEFF', '') AS value
+          SELECT input_file_name() AS file,
+            CASE WHEN startswith(value, '\\uFEFF') THEN substr(value, 2) ELSE value END AS value
           FROM \(lines)
         )
+      ),
+      \(times) AS (
+        SELECT file, value, j, \(ticks) AS Ticks
+        FROM (SELECT file, value, j, \(parts.joined(separator: ", ")) FROM \(parsed))
       ),
       \(rows) AS (
         SELECT file, value,
           CASE
             WHEN octet_length(value) > \(LoadSQLParameter.maxLineBytes.marker) THEN 'tooLong'
-            WHEN instr(value, '\\u0000') > 0 THEN 'nulBytes'
-            WHEN value RLIKE '^[ \\t\\r]*$' THEN 'blank'
-            WHEN j IS NULL OR j._corrupt_record IS NOT NULL OR NOT (value RLIKE '^[ \\t\\r]*[{]') THEN 'notJSON'
+            WHEN contains(value, '\\u0000') THEN 'nulBytes'
+            WHEN NOT startswith(value, '{') AND value RLIKE '^[ \\t\\r]*$' THEN 'blank'
+            WHEN j IS NULL OR j._corrupt_record IS NOT NULL
+              OR NOT (startswith(value, '{') OR value RLIKE '^[ \\t\\r]*[{]') THEN 'notJSON'
             WHEN j.TimeGenerated IS NULL THEN 'missingTime'
-            WHEN (\(ticks("j.TimeGenerated"))) IS NULL THEN 'badTime'
+            WHEN Ticks IS NULL THEN 'badTime'
             ELSE 'ok'
           END AS status,
-          \(ticks("j.TimeGenerated")) AS Ticks,
+          Ticks,
           \((fields + nulled).joined(separator: ",\n    "))
-        FROM \(parsed)
+        FROM \(times)
       )
       """
   }

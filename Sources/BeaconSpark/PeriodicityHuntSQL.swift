@@ -109,7 +109,7 @@ struct PeriodicityHuntSQL {
       }
     }
     return """
-      SELECT * FROM (
+      SELECT * FROM \(InputCounts.filesRelation) CROSS JOIN (
         SELECT \(InputCounts.select)
         FROM bh_rows
       ) CROSS JOIN (

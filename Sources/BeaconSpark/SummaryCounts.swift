@@ -56,10 +56,15 @@ enum InputCounts {
   static let blank = "blank"
   static func nulled(_ field: CSLField) -> String { "nulled_\(field.name)" }
 
-  /// The input's columns over `bh_rows`, for a counts statement's SELECT list.
+  /// The count of files as a relation of its own, to cross-join with the counts row's others.
+  /// Beside other aggregates, a distinct count makes Spark expand every row twice (once for it,
+  /// once for the rest): 1.5 s of a 12 s notebook hunt at 285 k rows.
+  static var filesRelation: String { "(SELECT count(DISTINCT file) AS \(files) FROM bh_rows)" }
+
+  /// The input's other columns over `bh_rows`, for a counts statement's SELECT list.
   static var select: String {
     ([
-      "count(DISTINCT file) AS \(files)", "count_if(status = 'ok') AS \(rows)",
+      "count_if(status = 'ok') AS \(rows)",
       "count_if(status = 'blank') AS \(blank)", LoadSQL.skipCounts,
     ]
       + NotebookHuntSQL.nulledFields.map {
