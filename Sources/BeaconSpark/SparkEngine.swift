@@ -132,12 +132,10 @@ public struct SparkEngine: HuntEngine {
       _ = try await client.execute(
         SparkPlan.statement("SET spark.sql.analyzer.maxIterations=\(Self.analyzerIterations)"),
         service: service)
-      let findings = try await client.execute(
-        SparkPlan.query(sql.findings, lines: paths, history: history, parameters: parameters),
-        service: service)
-      let counts = try await client.execute(
-        SparkPlan.query(sql.counts, lines: paths, history: history, parameters: parameters),
-        service: service)
+      let (counts, findings) = try HuntStatement.split(
+        try await client.execute(
+          SparkPlan.query(sql.statement, lines: paths, history: history, parameters: parameters),
+          service: service))
       let examples = try await Self.skippedExamples(
         counts: counts, client: client, service: service, paths: paths, spec: spec)
       await client.releaseSession(service: service)

@@ -15,13 +15,13 @@ extension CountColumn {
   var alias: String { rawValue }
 }
 
-/// The notebook hunt's counts row (`NotebookHuntSQL.counts`), after the input's columns.
+/// The notebook hunt's counts row (`NotebookHuntSQL.countsSelect`), after the input's columns.
 enum NotebookCount: String, CountColumn {
   case vendor, prepared, busy, rare, baselined, complete, passing, groups
   var nullable: Bool { false }
 }
 
-/// The periodicity hunt's counts row (`PeriodicityHuntSQL.counts`), after the input's columns.
+/// The periodicity hunt's counts row (`PeriodicityHuntSQL.countsSelect`), after the input's columns.
 enum PeriodicityCount: String, CountColumn {
   case vendor
   case inWindow = "in_window"

@@ -100,7 +100,7 @@ import Testing
       internalNetworks: try PeriodicityPrepare.internalNetworks(p), allowNetworks: [],
       allow: try PeriodicityPrepare.allowlist(p), history: true, window: .huntedDay)
     let bound = Set(SparkEngine.periodicityParameters(spec).keys)
-    for sql in [periodicity.findings, periodicity.counts] {
+    for sql in [periodicity.statement] {
       #expect(!markers(sql).isEmpty)
       #expect(markers(sql).isSubset(of: bound), "unbound: \(markers(sql).subtracting(bound))")
     }
