@@ -113,7 +113,7 @@ public enum LoadSQL {
     // them that is referenced more than once: it plans it as one shuffle that every reference
     // reuses (`ReplaceCTERefWithRepartition`), and the input is read and parsed once however
     // many steps and counts use it. Inlined, the notebook hunt read its input nine times
-    // (2.7 times as long at 285 k rows).
+    // (2.4–2.7 times as long at 285 k rows).
     return """
       \(parsed) AS (
         SELECT file, value, from_json(value, '\(jsonSchema)', \(jsonOptions)) AS j
