@@ -52,11 +52,11 @@ final class TerminalProgress: HuntProgress {
 }
 
 extension Stderr {
-  /// The pipeline's messages on stderr, or nil with `--quiet`. A message first clears the
-  /// progress line, if one is shown.
   /// The pipeline's warnings on stderr, with or without `--quiet` (as before the pipeline).
   static let warn: PipelineLog = { write($0) }
 
+  /// The pipeline's messages on stderr, or nil with `--quiet`. A message first clears the
+  /// progress line, if one is shown.
   static func log(quiet: Bool, clearing progress: TerminalProgress? = nil) -> PipelineLog? {
     guard !quiet else { return nil }
     return { text in

@@ -54,12 +54,13 @@ enum NotebookHuntSQL {
   /// Each count is an aggregate over a relation the findings are computed from, in the same
   /// plan, so Spark reuses the findings' shuffles for them. As scalar subqueries each was
   /// planned as a query of its own, and ran the joins and windows again (2.8 s of a 12.6 s hunt
-  /// at a million rows).
+  /// at 285 k rows).
   static var countsSelect: String {
     let P = NotebookSQLParameter.self
     let stage = NotebookMethod.SQL.Stage.self
-    func sum(_ condition: String) -> String {
-      "coalesce(sum(CASE WHEN \(condition) THEN Timedeltacount END), 0)"
+    // A sum over no rows is null; the count is 0.
+    func sum(_ condition: String?) -> String {
+      "coalesce(sum(\(condition.map { "CASE WHEN \($0) THEN Timedeltacount END" } ?? "Timedeltacount")), 0)"
     }
     var columns: [CountSource: [String]] = [.rows: [InputCounts.select]]
     for c in NotebookCount.allCases {
@@ -73,7 +74,7 @@ enum NotebookHuntSQL {
           )
         case .busy: (.busy, "count(*)")
         case .rare: (.degree, "count_if(DegreeofSourceIps < \(P.degreeOfSourceIP.marker))")
-        case .baselined: (.steps, sum("true"))
+        case .baselined: (.steps, sum(nil))
         case .complete: (.steps, sum("\(stage.column) >= \(stage.complete.rawValue)"))
         case .passing: (.steps, sum("\(stage.column) = \(stage.passing.rawValue)"))
         case .groups: (.steps, "count_if(\(stage.column) = \(stage.passing.rawValue))")

@@ -118,6 +118,17 @@ enum EdgeCaseData {
       #"{"TimeGenerated":"2021-02-30T00:00:00Z"}"#, #"{"TimeGenerated":"2021-11-01T24:00:00Z"}"#,
       #"{"TimeGenerated":12345}"#, #"{"TimeGenerated":null}"#, "", "   ",
     ]
+    // 7. The loader's shortcuts on Spark: a line that does not open with `{` still goes through
+    //    the regular expressions (leading blanks before an object, blanks and tabs alone), and
+    //    zones the shape allows but the offset rules do not (+24:00, +05:60), beside good ones.
+    out += [
+      " \t" + line(time(40_000), src: "10.0.5.1", dst: "198.51.100.77"), "\t \t",
+      line(#""2021-11-01T12:00:00+05""#, src: "10.0.5.1", dst: "198.51.100.77"),
+      line(#""2021-11-01T12:00:01.5+05:30""#, src: "10.0.5.1", dst: "198.51.100.77"),
+      line(#""2021-11-01T12:00:02-0800""#, src: "10.0.5.1", dst: "198.51.100.77"),
+      line(#""2021-11-01T12:00:03+24:00""#, src: "10.0.5.1", dst: "198.51.100.77"),
+      line(#""2021-11-01T12:00:04+05:60""#, src: "10.0.5.1", dst: "198.51.100.77"),
+    ]
     return out
   }
 }

@@ -88,6 +88,11 @@ struct SparkDifferentialTests {
       let r = try await SparkTest.both(
         HuntSpec(input: .paths([dir]), vendor: vendor, method: .notebook, notebook: t))
       SparkTest.expectSame(r)
+      // Section 6's "" and "   " and section 7's tabs are blank; section 6's two impossible times
+      // and its number-typed time (read as the text "12345"), and section 7's two impossible
+      // offsets, are bad times (the same on Spark, by expectSame).
+      #expect(r.native.summary.input.blankLines == 3)
+      #expect(r.native.summary.input.skipped[.badTime] == 5)
       if vendor == EdgeCaseData.hostileVendor, t == NotebookThresholds() {
         // The hostile vendor's 102-row beacon just passes; it arrived intact through the parameters.
         let f = try #require(r.spark.findings.notebook)
