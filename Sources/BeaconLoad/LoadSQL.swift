@@ -107,7 +107,8 @@ public enum LoadSQL {
     // merging it would repeat an expensive expression).
     // A regular expression decodes the whole line into Java's UTF-16 first, so the common
     // case (a line that opens with `{`) is answered by `startswith`, which reads bytes; and
-    // `contains` compares bytes where `instr` steps through characters (a third of the load).
+    // `contains` compares bytes where `instr` steps through characters (1.9 s of a 4.7 s load
+    // at 285 k rows).
     //
     // `input_file_name()` makes the rows non-deterministic, so Spark does not inline a CTE over
     // them that is referenced more than once: it plans it as one shuffle that every reference
