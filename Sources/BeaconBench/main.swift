@@ -283,12 +283,11 @@ for rows in dayRows {
     let sparkCSV = root + "/notebook.spark.csv"
     let pysparkCSV = root + "/notebook.pyspark.csv"
     for method in sparkMethods {
+      let methodCSV = method == "notebook" ? sparkCSV : root + "/periodicity.spark.csv"
       let sparkArgs =
         dayArgs + [
           "--method", method, "--engine", "spark", "--spark-remote", sparkRemote,
-          "--format", "csv", "-o",
-          method == "notebook" ? sparkCSV : root + "/periodicity.spark.csv",
-          "--force",
+          "--format", "csv", "-o", methodCSV, "--force",
         ]
       _ = try timed(binary, sparkArgs)
       var spark = Measured()
@@ -305,12 +304,18 @@ for rows in dayRows {
             )
             exit(1)
           }
+        } else if !FileManager.default.contentsEqual(atPath: methodCSV, andPath: periodicityCSV) {
+          print(
+            "FAILED: the default hunt's findings on Spark differ: cmp \(methodCSV) \(periodicityCSV)"
+          )
+          exit(1)
         }
       }
       let native = method == "notebook" ? notebook : periodicity
       line(
         "\(method): beaconhunt --engine spark", spark,
-        "  \(f(spark.best / native.best, 1))× the native hunt (the cluster's RSS is not counted)")
+        "  \(f(spark.best / native.best, 1))× the native hunt, same findings (the cluster's RSS is not counted)"
+      )
       if method == "notebook" {
         line(
           "notebook: PySpark (same \(findings) findings)", job,

@@ -21,6 +21,13 @@ public enum SQLText {
     }
     return out + "'"
   }
+
+  /// A column for a CTE that several parts of a statement read and that is costly to compute.
+  /// `rand()` makes the CTE non-deterministic, so Spark does not inline it into each reference
+  /// (`InlineCTE` inlines a CTE that is deterministic or read once) but computes it once, as a
+  /// shuffle that every reference reuses (`ReplaceCTERefWithRepartition`). Spark 4.3 has no
+  /// `MATERIALIZED` keyword for this. The column's value is never read.
+  public static let computedOnce = "rand() AS bh_computed_once"
 }
 
 // The named parameters (`:name`) of the hunts' Spark SQL, one place for each name. Values travel

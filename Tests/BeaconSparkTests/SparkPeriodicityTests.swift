@@ -116,9 +116,12 @@ extension SparkPeriodicityTests {
     }
     // Twelve check-ins a day: found only over the lookback (history rows on Spark, summaries here).
     let slow = BeaconScenario(name: "slow-2h", period: 7200, jitter: 0.2)
+    // Eight a day, fewer than a flow needs (`minConnections`): a candidate only because the
+    // history has a series for it, which on Spark reaches the day's rows as a marker row.
+    let slower = BeaconScenario(name: "slow-3h", period: 10_800, jitter: 0.1)
     var proxied = BeaconScenario(name: "proxied-300s", period: 300, jitter: 0.2, host: .busy)
     proxied.viaProxy = true
-    return [retried, cdn, session, slow, proxied] + campaign
+    return [retried, cdn, session, slow, slower, proxied] + campaign
   }
 
   static let cases: [Case] = [
