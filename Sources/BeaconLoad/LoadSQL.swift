@@ -28,10 +28,13 @@ public enum LoadSQL {
 
   /// The ISO-8601 shape `Timestamp.parse` accepts.
   static let isoPattern =
-    "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$'"
+    "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]+)?\(zone)?$'"
 
-  /// The time zone at the end of a time's text: `Z`, `z`, `±hh`, `±hhmm` or `±hh:mm`.
-  static let zonePattern = "'([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+  /// A time zone: `Z`, `z`, `±hh`, `±hhmm` or `±hh:mm`.
+  static let zone = "([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+
+  /// The time zone at the end of a time's text.
+  static let zonePattern = "'\(zone)$'"
 
   /// The parts of the time text `t` that `ticks` reads, each with its alias: every regular
   /// expression and conversion is computed once a row, in a projection of its own. Written inline,
@@ -80,11 +83,14 @@ public enum LoadSQL {
   /// The alias of the history days' text rows (the periodicity method's lookback).
   public static let historyLinesView = "bh_history_lines"
 
+  /// The parsed rows of `linesView` (`rowsCTE`), which the counts and both methods read.
+  public static let rowsView = "bh_rows"
+
   /// The CTEs `bh_parsed`, `bh_rows_times` and `bh_rows`: every line with its `status` (`ok`,
   /// `blank`, `notJSON`, `missingTime`, `badTime`, `tooLong`, `nulBytes`), `Ticks` and the typed
   /// fields.
   public static var rowsCTE: String {
-    rowsCTE(lines: linesView, parsed: "bh_parsed", rows: "bh_rows")
+    rowsCTE(lines: linesView, parsed: "bh_parsed", rows: rowsView)
   }
 
   /// The same rows from another view of text lines, under other names (`rows` + `_times` for
@@ -155,7 +161,7 @@ public enum LoadSQL {
   public static var skippedExamples: String {
     "WITH " + rowsCTE + """
 
-      SELECT file, status, substr(value, 1, \(exampleCharacters)) AS line FROM bh_rows
+      SELECT file, status, substr(value, 1, \(exampleCharacters)) AS line FROM \(rowsView)
       WHERE \(isSkipped)
       ORDER BY file, line LIMIT \(InputReport.exampleLimit)
       """

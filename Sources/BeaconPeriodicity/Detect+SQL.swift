@@ -151,20 +151,20 @@ extension PeriodicityMethod {
           SELECT *, \(day) AS day, \(retry(partition: "\(day), ")) AS retry FROM bh_hprepared
         ),
         bh_hday AS (
-          SELECT SourceIP, DestinationKey, DestinationPort, Protocol, \(mergedTicks("aticks")) AS cis_ticks
+          SELECT \(flowKeyList), \(mergedTicks("aticks")) AS cis_ticks
           FROM (
-            SELECT SourceIP, DestinationKey, DestinationPort, Protocol,
+            SELECT \(flowKeyList),
               array_sort(collect_list(CASE WHEN NOT retry THEN Ticks END)) AS aticks
-            FROM bh_hretry GROUP BY day, SourceIP, DestinationKey, DestinationPort, Protocol
+            FROM bh_hretry GROUP BY day, \(flowKeyList)
             HAVING count(*) >= \(M.slowMinCheckIns)
           )
         ),
         bh_hseries AS (
-          SELECT SourceIP, DestinationKey, DestinationPort, Protocol, flatten(collect_list(cis_ticks)) AS h_ticks
+          SELECT \(flowKeyList), flatten(collect_list(cis_ticks)) AS h_ticks
           FROM bh_hday
           WHERE size(cis_ticks) BETWEEN \(M.slowMinCheckIns) AND \(M.slowMaxCheckIns)
             AND size(array_distinct(transform(cis_ticks, t -> \(TimeWindow.sqlFloor("t", TimeWindow.ticksPerHour))))) >= \(M.slowMinHours)
-          GROUP BY SourceIP, DestinationKey, DestinationPort, Protocol
+          GROUP BY \(flowKeyList)
         ),
         bh_hstart AS (
           SELECT \(seconds("min(DestinationFirstTicks)")) AS h_lo FROM bh_prevalence
@@ -227,12 +227,24 @@ extension PeriodicityMethod {
       }
     }
 
+    /// A flow's key: its source, destination (the name, else the address), port and protocol.
+    static let flowKey = ["SourceIP", "DestinationKey", "DestinationPort", "Protocol"]
+
+    static var flowKeyList: String { flowKey.joined(separator: ", ") }
+
+    /// The columns of a prepared row that the flows are built from (`bh_flow_rows`).
+    static let flowRowColumns =
+      flowKey + [
+        "SourcePort", "Ticks", "DestinationName", "DestinationIP", "src_internal", "SentBytes",
+        "ReceivedBytes",
+      ]
+
     /// `PeriodicityMethod.retries` of a row: a TCP connection less than the retry window after the
     /// flow's previous one from the same source port (within `partition`, a prefix of extra keys).
     static func retry(partition: String = "") -> String {
       let tcp = PeriodicityMethod.tcpProtocols.map(SQLText.stringLiteral).joined(separator: ", ")
       let previous =
-        "lag(Ticks) OVER (PARTITION BY \(partition)SourceIP, DestinationKey, DestinationPort, Protocol, SourcePort ORDER BY Ticks)"
+        "lag(Ticks) OVER (PARTITION BY \(partition)\(flowKeyList), SourcePort ORDER BY Ticks)"
       return """
         coalesce(lower(Protocol) IN (\(tcp)) AND SourcePort IS NOT NULL
           AND \(seconds("Ticks")) - \(seconds(previous)) < \(PeriodicitySQLParameter.retryWindow.marker), false)
@@ -265,13 +277,14 @@ extension PeriodicityMethod {
       let clampPeers = clamp("(CAST(peers AS DOUBLE) - \(knee)) / \(knee)")
       let kind = ResultColumn.finding(.kind)
       let score = ResultColumn.finding(.score)
+      // A history flow's marker row: its key, and NULL for each of the row's other columns.
+      let markerColumns = flowRowColumns.map { flowKey.contains($0) ? $0 : "NULL" }
       return """
         bh_flow_rows AS (
-          SELECT SourceIP, DestinationKey, DestinationPort, Protocol, SourcePort, Ticks, DestinationName,
-            DestinationIP, src_internal, SentBytes, ReceivedBytes, false AS history_key
+          SELECT \(flowRowColumns.joined(separator: ", ")), false AS history_key
           FROM bh_pprepared
           UNION ALL
-          SELECT SourceIP, DestinationKey, DestinationPort, Protocol, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true
+          SELECT \(markerColumns.joined(separator: ", ")), true
           FROM bh_hseries
         ),
         bh_keyed AS (
@@ -279,7 +292,7 @@ extension PeriodicityMethod {
             SELECT *, count(Ticks) OVER flow >= least(\(P.minConnections.marker), \(P.strobeMinConnections.marker))
                 OR bool_or(history_key) OVER flow AS candidate
             FROM bh_flow_rows
-            WINDOW flow AS (PARTITION BY SourceIP, DestinationKey, DestinationPort, Protocol)
+            WINDOW flow AS (PARTITION BY \(flowKeyList))
           ) WHERE NOT history_key
         ),
         bh_retry AS (
@@ -296,7 +309,7 @@ extension PeriodicityMethod {
             CAST(size(f.ips) AS BIGINT) AS DestinationIPCount,
             p.Prevalence, p.DestinationFirstTicks, h.h_ticks
           FROM (
-            SELECT SourceIP, DestinationKey, DestinationPort, Protocol, count(*) AS n,
+            SELECT \(flowKeyList), count(*) AS n,
               bool_or(candidate) AS candidate,
               max(DestinationName) AS DestinationHostName, min(DestinationIP) AS DestinationIP,
               bool_or(src_internal) AS src_internal,
@@ -306,7 +319,7 @@ extension PeriodicityMethod {
               collect_list(CASE WHEN candidate THEN SentBytes END) AS sent_known,
               CASE WHEN count(SentBytes) = 0 THEN 0L ELSE try_sum(SentBytes) END AS TotalSentBytes,
               CASE WHEN count(ReceivedBytes) = 0 THEN 0L ELSE try_sum(ReceivedBytes) END AS TotalReceivedBytes
-            FROM bh_retry GROUP BY SourceIP, DestinationKey, DestinationPort, Protocol
+            FROM bh_retry GROUP BY \(flowKeyList)
           ) f JOIN bh_prevalence p ON f.DestinationKey = p.DestinationKey
           LEFT JOIN bh_hseries h ON f.SourceIP = h.SourceIP AND f.DestinationKey = h.DestinationKey
             AND f.DestinationPort <=> h.DestinationPort AND f.Protocol <=> h.Protocol

@@ -40,9 +40,9 @@ enum NotebookHuntSQL {
 
     var relation: String {
       switch self {
-      case .rows: "bh_rows"
-      case .busy: "bh_busy"
-      case .degree: "bh_degree"
+      case .rows: LoadSQL.rowsView
+      case .busy: NotebookBaseline.SQL.busyView
+      case .degree: NotebookBaseline.SQL.degreeView
       case .steps: NotebookMethod.SQL.stepsView
       }
     }

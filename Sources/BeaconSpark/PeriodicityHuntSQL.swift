@@ -27,7 +27,7 @@ struct PeriodicityHuntSQL {
     }
     parts.append(
       PeriodicityPrepare.SQL.networksCTE(internal: internalNetworks, allow: allowNetworks))
-    parts.append(PeriodicityPrepare.SQL.vendorCTE(rows: "bh_rows", prefix: "bh_p"))
+    parts.append(PeriodicityPrepare.SQL.vendorCTE(rows: LoadSQL.rowsView, prefix: "bh_p"))
     if history { parts.append(PeriodicityPrepare.SQL.vendorCTE(rows: "bh_hrows", prefix: "bh_h")) }
     parts.append(PeriodicityPrepare.SQL.windowCTE(prefix: "bh_p", window: window))
     if history {
@@ -112,7 +112,7 @@ struct PeriodicityHuntSQL {
     return """
       SELECT * FROM \(InputCounts.filesRelation) CROSS JOIN (
         SELECT \(InputCounts.select)
-        FROM bh_rows
+        FROM \(LoadSQL.rowsView)
       ) CROSS JOIN (
         SELECT \(columns(from("bh_pwindowed"))) FROM bh_pwindowed
       ) LEFT JOIN (SELECT \(columns(from("bh_pspan"))) FROM bh_pspan) ON true CROSS JOIN (
